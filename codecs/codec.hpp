@@ -13,10 +13,13 @@
 
 namespace edgepipe::codecs {
 
-enum class clip_method : uint8_t { none = 0, aciq = 1, ds_aciq = 2, mse = 3 };
+// none: min/max. aciq: Banner's ACIQ, Laplace prior. ds_aciq: QuantPipe's
+// directed search. mse: minimises the real quantization MSE (a reference).
+// aciq_gauss: ACIQ with the Gaussian prior (added beside the fixed four).
+enum class clip_method : uint8_t { none = 0, aciq = 1, ds_aciq = 2, mse = 3, aciq_gauss = 4 };
 enum class granularity : uint8_t { tensor = 0, sample = 1 }; // sample = per first dimension
 
-expected<clip_method> parse_clip_method(const std::string& name); // none|aciq|ds-aciq|mse
+expected<clip_method> parse_clip_method(const std::string& name); // none|aciq|ds-aciq|mse|aciq-gauss
 const char* to_string(clip_method m);
 expected<granularity> parse_granularity(const std::string& name); // tensor|sample
 const char* to_string(granularity g);

@@ -8,9 +8,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/expected.hpp"
 #include "ops/activation.hpp"
@@ -18,6 +20,8 @@
 #include "ops/vit_config.hpp"
 
 namespace edgepipe::ops {
+
+struct weight_spec; // ops/vit_weights.hpp
 
 enum class dtype { f32, bf16 };
 
@@ -58,9 +62,15 @@ public:
   // Convenience: images [B, C, H, W] -> logits [B, labels] over all layers.
   expected<tensor> classify(const tensor& images);
 
+  // The oneDNN implementation of every primitive at this batch size
+  // ("qkv: brg:avx512_core", ...), creating them if needed; for benchmarks.
+  expected<std::vector<std::string>> implementations(int64_t batch);
+
 private:
   struct impl;
   explicit vit_model(std::unique_ptr<impl> p);
+  static expected<vit_model> build(const vit_config& cfg, const model_options& opts,
+                                   const std::function<expected<tensor>(const weight_spec&)>& source);
   std::unique_ptr<impl> impl_;
 };
 

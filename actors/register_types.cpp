@@ -1,0 +1,39 @@
+#include "actors/register_types.hpp"
+
+#include <chrono>
+
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+
+#include "actors/errors.hpp"
+#include "actors/messages.hpp"
+
+namespace edgepipe::actors {
+
+void register_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<vit_dims>("edgepipe::vit_dims");
+  cfg.add_message_type<stage_spec>("edgepipe::stage_spec");
+  cfg.add_message_type<shaper_spec>("edgepipe::shaper_spec");
+  cfg.add_message_type<link_spec>("edgepipe::link_spec");
+  cfg.add_message_type<node_info>("edgepipe::node_info");
+  cfg.add_message_type<frame_msg>("edgepipe::frame_msg");
+  cfg.add_message_type<activation_msg>("edgepipe::activation_msg");
+  cfg.add_message_type<link_sample>("edgepipe::link_sample");
+  cfg.add_error_category(caf::atom("edgepipe"), [](uint8_t code, const std::string& ctx) {
+    std::string text = "edgepipe: ";
+    text += to_string(static_cast<errc>(code));
+    if (!ctx.empty()) text += " (" + ctx + ")";
+    return text;
+  });
+}
+
+void configure_system(caf::actor_system_config& cfg) {
+  using namespace std::chrono_literals;
+  register_types(cfg);
+  cfg.load<caf::io::middleman>();
+  cfg.set("scheduler.policy", caf::atom("sharing"));
+  cfg.set("middleman.heartbeat-interval", caf::timespan{500ms});
+  cfg.set("middleman.connection-timeout", caf::timespan{3s});
+}
+
+} // namespace edgepipe::actors

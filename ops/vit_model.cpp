@@ -1,0 +1,271 @@
+// vit_model: the public face of the ViT on oneDNN. It owns the weights of its
+// layer range (vit_params) and one plan per batch size seen (vit_plan), and
+// moves activations between ops::tensor and the plan's buffers at the ends of
+// a forward range only: inside a range the layers hand buffers to each other.
+#include "ops/vit_model.hpp"
+
+#include <cstring>
+
+#include <omp.h>
+
+#include "ops/vit_plan.hpp"
+
+namespace edgepipe::ops {
+
+expected<dtype> parse_dtype(const std::string& name) {
+  if (name == "f32") return dtype::f32;
+  if (name == "bf16") return dtype::bf16;
+  return make_error(errc::invalid_argument, "unknown dtype \"" + name + "\" (expected f32 or bf16)");
+}
+
+const char* to_string(dtype dt) { return dt == dtype::bf16 ? "bf16" : "f32"; }
+
+struct vit_model::impl {
+  vit_config cfg;
+  model_options opts;
+  dnnl_context dnnl;
+  vit_params params;
+  std::map<int64_t, std::unique_ptr<vit_plan>> plans; // by batch size
+
+  expected<vit_plan*> plan_for(int64_t batch);
+  expected<void> import(vit_plan& plan, int first, const activation& src);
+  activation export_(vit_plan& plan, int last);
+};
+
+namespace {
+
+expected<model_options> resolve(const vit_config& cfg, model_options opts) {
+  const int layers = cfg.planner_layers();
+  if (opts.last == 0) opts.last = layers;
+  if (opts.first < 1 || opts.first > opts.last || opts.last > layers)
+    return make_error(errc::invalid_argument,
+                      "layer range " + std::to_string(opts.first) + ":" + std::to_string(opts.last) +
+                          " is outside 1:" + std::to_string(layers));
+  if (opts.threads < 0 || opts.threads > 1024)
+    return make_error(errc::invalid_argument, "threads must be 0 (all) .. 1024");
+  return opts;
+}
+
+// Copies a host tensor into a plan buffer (converting to bf16 when it is bf16).
+void copy_in(const dnnl_context& ctx, const tensor& src, const dnnl::memory& dst) {
+  const auto& md = dst.get_desc();
+  if (md.data_type() == dnnl_dt::f32) {
+    std::memcpy(dst.get_data_handle(), src.data.data(), src.data.size() * sizeof(float));
+    return;
+  }
+  dnnl::memory user({md.dims(), dnnl_dt::f32, dnnl_tag::ab}, ctx.eng,
+                    const_cast<float*>(src.data.data()));
+  reorder_now(ctx, user, dst);
+}
+
+tensor copy_out(const dnnl_context& ctx, const dnnl::memory& src, std::vector<int64_t> shape) {
+  tensor t = tensor::zeros(std::move(shape));
+  const auto& md = src.get_desc();
+  if (md.data_type() == dnnl_dt::f32) {
+    std::memcpy(t.data.data(), src.get_data_handle(), t.data.size() * sizeof(float));
+  } else {
+    dnnl::memory user({md.dims(), dnnl_dt::f32, dnnl_tag::ab}, ctx.eng, t.data.data());
+    reorder_now(ctx, src, user);
+  }
+  return t;
+}
+
+error bad_input(int first, const std::string& what, const std::vector<int64_t>& got,
+                const std::vector<int64_t>& want) {
+  return make_error(errc::invalid_input, "layer " + std::to_string(first) + " takes " + what +
+                                             " of shape " + shape_string(want) + ", got " +
+                                             shape_string(got));
+}
+
+} // namespace
+
+expected<vit_plan*> vit_model::impl::plan_for(int64_t batch) {
+  auto it = plans.find(batch);
+  if (it != plans.end()) return it->second.get();
+  auto plan = vit_plan::create(dnnl, cfg, params, batch, params.embed.has_value(),
+                               params.head.has_value());
+  if (!plan) return plan.error();
+  vit_plan* p = plan->get();
+  plans[batch] = std::move(*plan);
+  return p;
+}
+
+// The boundary before layer `first` (activation.hpp) into the plan's buffers.
+expected<void> vit_model::impl::import(vit_plan& plan, int first, const activation& src) {
+  const int64_t b = plan.batch(), t = cfg.tokens(), d = cfg.hidden_size;
+  const std::vector<int64_t> stream{b, t, d};
+  if (first == 1) {
+    const int64_t c = cfg.num_channels, s = cfg.image_size;
+    if (src.main.shape != std::vector<int64_t>{b, c, s, s})
+      return bad_input(first, "images [B, C, H, W]", src.main.shape, {b, c, s, s});
+    return {}; // embed() reads the images in place
+  }
+  const int part = (first - 2) % 4; // the part of the block that produced src
+  const bool split = part == 0 || part == 2;
+  if (split) {
+    const int64_t width = part == 0 ? d : cfg.intermediate_size;
+    if (src.main.shape != std::vector<int64_t>{b, t, width})
+      return bad_input(first, part == 0 ? "an attention context" : "an fc1 output",
+                       src.main.shape, {b, t, width});
+    if (src.skip.shape != stream)
+      return bad_input(first, "a skip (residual) tensor", src.skip.shape, stream);
+    copy_in(dnnl, src.main, part == 0 ? plan.ctx : plan.h);
+    copy_in(dnnl, src.skip, plan.x);
+    return {};
+  }
+  if (src.main.shape != stream) return bad_input(first, "a residual stream", src.main.shape, stream);
+  if (src.has_skip())
+    return make_error(errc::invalid_input,
+                      "layer " + std::to_string(first) + " takes no skip tensor, got one");
+  copy_in(dnnl, src.main, plan.x);
+  return {};
+}
+
+activation vit_model::impl::export_(vit_plan& plan, int last) {
+  dnnl.strm.wait();
+  const int64_t b = plan.batch(), t = cfg.tokens(), d = cfg.hidden_size;
+  activation out;
+  if (last == cfg.planner_layers()) {
+    out.main = copy_out(dnnl, plan.logits, {b, cfg.num_labels});
+    return out;
+  }
+  switch ((last - 1) % 4) {
+    case 0:
+      out.main = copy_out(dnnl, plan.ctx, {b, t, d});
+      out.skip = copy_out(dnnl, plan.x, {b, t, d});
+      break;
+    case 2:
+      out.main = copy_out(dnnl, plan.h, {b, t, cfg.intermediate_size});
+      out.skip = copy_out(dnnl, plan.x, {b, t, d});
+      break;
+    default:
+      out.main = copy_out(dnnl, plan.x, {b, t, d});
+  }
+  return out;
+}
+
+vit_model::vit_model(std::unique_ptr<impl> p) : impl_(std::move(p)) {}
+vit_model::vit_model(vit_model&&) noexcept = default;
+vit_model& vit_model::operator=(vit_model&&) noexcept = default;
+vit_model::~vit_model() = default;
+
+const vit_config& vit_model::config() const { return impl_->cfg; }
+const model_options& vit_model::options() const { return impl_->opts; }
+int vit_model::num_layers() const { return impl_->cfg.planner_layers(); }
+
+expected<vit_model> vit_model::create(const vit_config& cfg, const weight_map& weights,
+                                      const model_options& opts) {
+  auto source = [&](const weight_spec& spec) -> expected<tensor> {
+    auto it = weights.find(spec.name);
+    if (it == weights.end()) return make_error(errc::not_found, "missing tensor " + spec.name);
+    return it->second;
+  };
+  return build(cfg, opts, source);
+}
+
+expected<vit_model> vit_model::synthetic(const vit_config& cfg, uint64_t seed,
+                                         const model_options& opts) {
+  auto source = [&](const weight_spec& spec) -> expected<tensor> {
+    return synthetic_weight(spec, seed);
+  };
+  return build(cfg, opts, source);
+}
+
+expected<vit_model> vit_model::load(const std::string& dir, const model_options& opts) {
+  auto cfg = read_vit_config(dir + "/config.json");
+  if (!cfg) return cfg.error();
+  auto range = resolve(*cfg, opts);
+  if (!range) return range.error();
+  std::map<std::string, bool> needed;
+  for (const auto& spec : range_weights(*cfg, range->first, range->last)) needed[spec.name] = true;
+  const std::string file = dir + "/model.safetensors";
+  auto weights = read_safetensors(file, [&](const std::string& n) { return needed.count(n) > 0; });
+  if (!weights) return weights.error();
+  // Tensors are moved out as they are used, so the host copy shrinks while loading.
+  auto source = [&](const weight_spec& spec) -> expected<tensor> {
+    auto it = weights->find(spec.name);
+    if (it == weights->end())
+      return make_error(errc::not_found, file + ": missing tensor " + spec.name);
+    tensor t = std::move(it->second);
+    weights->erase(it);
+    if (t.shape != spec.shape)
+      return make_error(errc::invalid_input, file + ": tensor " + spec.name + " has shape " +
+                                                 shape_string(t.shape) + ", expected " +
+                                                 shape_string(spec.shape) + " (from config.json)");
+    return t;
+  };
+  return build(*cfg, opts, source);
+}
+
+expected<vit_model> vit_model::build(const vit_config& cfg, const model_options& options,
+                                     const weight_source& source) {
+  auto opts = resolve(cfg, options);
+  if (!opts) return opts.error();
+  if (cfg.hidden_size % cfg.num_attention_heads != 0)
+    return make_error(errc::invalid_argument,
+                      "hidden_size must be a multiple of num_attention_heads");
+  auto p = std::make_unique<impl>();
+  p->cfg = cfg;
+  p->opts = *opts;
+  p->dnnl.threads = opts->threads > 0 ? opts->threads : omp_get_num_procs();
+  const dnnl_dt compute = opts->compute == dtype::bf16 ? dnnl_dt::bf16 : dnnl_dt::f32;
+  auto params = build_params(p->dnnl, cfg, compute, opts->first, opts->last, source);
+  if (!params) return params.error();
+  p->params = std::move(*params);
+  return vit_model(std::move(p));
+}
+
+expected<std::vector<std::string>> vit_model::implementations(int64_t batch) {
+  impl_->dnnl.use_threads();
+  auto plan = impl_->plan_for(batch);
+  if (!plan) return plan.error();
+  return (*plan)->implementations();
+}
+
+expected<activation> vit_model::forward(int first, int last, const activation& src) {
+  impl& m = *impl_;
+  if (first < m.opts.first || last > m.opts.last || first > last)
+    return make_error(errc::invalid_argument,
+                      "forward " + std::to_string(first) + ":" + std::to_string(last) +
+                          " is outside the loaded layers " + std::to_string(m.opts.first) + ":" +
+                          std::to_string(m.opts.last));
+  if (src.main.shape.empty() || src.main.shape[0] < 1)
+    return make_error(errc::invalid_input, "the input has no batch dimension");
+  if (static_cast<int64_t>(src.main.data.size()) != src.main.numel() ||
+      static_cast<int64_t>(src.skip.data.size()) != (src.skip.shape.empty() ? 0 : src.skip.numel()))
+    return make_error(errc::invalid_input, "tensor data size does not match its shape");
+  try {
+    m.dnnl.use_threads();
+    auto plan = m.plan_for(src.main.shape[0]);
+    if (!plan) return plan.error();
+    vit_plan& p = **plan;
+    if (auto ok = m.import(p, first, src); !ok) return ok.error();
+    for (int layer = first; layer <= last; ++layer) {
+      const int block = (layer - 1) / 4;
+      switch ((layer - 1) % 4) {
+        case 0:
+          if (layer == 1) p.embed(src.main.data.data());
+          p.attention(block);
+          break;
+        case 1: p.attention_output(block); break;
+        case 2: p.mlp_in(block); break;
+        default:
+          p.mlp_out(block);
+          if (layer == m.cfg.planner_layers()) p.head();
+      }
+    }
+    return m.export_(p, last);
+  } catch (const dnnl::error& e) {
+    return dnnl_failure("forward " + std::to_string(first) + ":" + std::to_string(last), e);
+  }
+}
+
+expected<tensor> vit_model::classify(const tensor& images) {
+  activation src;
+  src.main = images;
+  auto out = forward(1, num_layers(), src);
+  if (!out) return out.error();
+  return std::move(out->main);
+}
+
+} // namespace edgepipe::ops

@@ -1,0 +1,53 @@
+// vit_params: the weights of a layer range on the oneDNN side. Matmul weights
+// are reordered once, at load, into the blocked layout oneDNN chooses for them
+// (format any); the layout is the same for every block, so it is kept once.
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "ops/dnnl_util.hpp"
+#include "ops/vit_config.hpp"
+#include "ops/vit_weights.hpp"
+
+namespace edgepipe::ops {
+
+// The weight layouts oneDNN chose (one per matmul kind), shared by all blocks.
+struct weight_layouts {
+  dnnl::memory::desc patch, qkv, out, fc1, fc2, head;
+};
+
+struct embed_params {
+  dnnl::memory weight, bias; // patch projection as a matmul [C*p*p, D]
+  std::vector<float> cls;    // [D]
+  std::vector<float> pos;    // [T, D]
+};
+
+struct block_params {
+  dnnl::memory ln1_scale, ln1_shift; // layer 4k+1
+  dnnl::memory qkv_w, qkv_b;         // Q, K, V fused: [D, 3D]
+  dnnl::memory out_w, out_b;         // layer 4k+2
+  dnnl::memory ln2_scale, ln2_shift; // layer 4k+3
+  dnnl::memory fc1_w, fc1_b;
+  dnnl::memory fc2_w, fc2_b; // layer 4k+4
+};
+
+struct head_params {
+  dnnl::memory ln_scale, ln_shift;
+  dnnl::memory weight, bias; // classifier [D, labels], always f32
+};
+
+struct vit_params {
+  dnnl_dt compute = dnnl_dt::f32;
+  weight_layouts layouts;
+  std::optional<embed_params> embed;
+  std::vector<block_params> blocks; // indexed by block; only the range's are filled
+  std::optional<head_params> head;
+};
+
+// Fetches the tensors of layers first..last from `source` (which names the
+// tensor in its errors) and moves them into oneDNN memory.
+expected<vit_params> build_params(const dnnl_context& ctx, const vit_config& cfg, dnnl_dt compute,
+                                  int first, int last, const weight_source& source);
+
+} // namespace edgepipe::ops

@@ -1,0 +1,298 @@
+#include "ops/vit_plan.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace edgepipe::ops {
+namespace {
+
+using ln_fwd = dnnl::layer_normalization_forward;
+using softmax_fwd = dnnl::softmax_v2_forward;
+constexpr auto inference = dnnl::prop_kind::forward_inference;
+
+// A matmul on weights reordered at load: oneDNN chooses again for this batch
+// (format any); when its choice differs from the stored layout, the stored one
+// is imposed, so weights are never reordered twice.
+dnnl::matmul::primitive_desc matmul_on(const dnnl_context& ctx, const dnnl::memory::desc& src,
+                                       const dnnl::memory::desc& layout,
+                                       const dnnl::memory::desc& bias,
+                                       const dnnl::memory::desc& dst,
+                                       const dnnl::primitive_attr& attr) {
+  dnnl::memory::desc any(layout.dims(), layout.data_type(), dnnl_tag::any);
+  auto pd = make_matmul(ctx, src, any, bias, dst, attr);
+  if (pd.weights_desc() == layout) return pd;
+  return make_matmul(ctx, src, layout, bias, dst, attr);
+}
+
+ln_fwd::primitive_desc layer_norm(const dnnl_context& ctx, int64_t rows, int64_t cols, float eps) {
+  dnnl::memory::desc md({rows, cols}, dnnl_dt::f32, dnnl_tag::ab);
+  auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+  return ln_fwd::primitive_desc(ln_fwd::desc(inference, md, eps, flags), scratchpad_attr(),
+                                ctx.eng);
+}
+
+dnnl::reorder::primitive_desc reorder_pd(const dnnl_context& ctx, const dnnl::memory::desc& src,
+                                         const dnnl::memory::desc& dst) {
+  return dnnl::reorder::primitive_desc(ctx.eng, src, ctx.eng, dst, scratchpad_attr());
+}
+
+} // namespace
+
+expected<std::unique_ptr<vit_plan>> vit_plan::create(const dnnl_context& ctx, const vit_config& cfg,
+                                                     const vit_params& params, int64_t batch,
+                                                     bool with_embed, bool with_head) {
+  std::unique_ptr<vit_plan> plan(new vit_plan(ctx, cfg, params, batch));
+  try {
+    ctx.use_threads();
+    plan->build(with_embed, with_head);
+  } catch (const dnnl::error& e) {
+    return dnnl_failure("creating primitives for batch " + std::to_string(batch), e);
+  }
+  return plan;
+}
+
+dnnl::memory vit_plan::buffer(dnnl_dims dims, dnnl_dt dt) {
+  dnnl_tag tag = dims.size() == 2 ? dnnl_tag::ab : dims.size() == 3 ? dnnl_tag::abc : dnnl_tag::abcd;
+  return dnnl::memory({dims, dt, tag}, dnnl_.eng);
+}
+
+void vit_plan::note(const std::string& name, const dnnl::primitive_desc_base& pd) {
+  impls_.push_back(name + ": " + pd.impl_info_str());
+  scratch_bytes_ = std::max(scratch_bytes_, pd.scratchpad_desc().get_size());
+}
+
+void vit_plan::build(bool with_embed, bool with_head) {
+  const int64_t b = batch_, t = cfg_.tokens(), d = cfg_.hidden_size, nh = cfg_.num_attention_heads;
+  const int64_t hd = cfg_.head_dim(), inter = cfg_.intermediate_size, bt = b * t;
+  const dnnl_dt c = params_.compute, f32 = dnnl_dt::f32;
+  lowp_ = c != f32;
+  const weight_layouts& lay = params_.layouts;
+  const size_t esize = dnnl::memory::data_type_size(c);
+
+  x = buffer({bt, d}, f32);
+  ctx = buffer({bt, d}, c);
+  h = buffer({bt, inter}, c);
+  ln_ = buffer({bt, d}, f32);
+  ln_c_ = lowp_ ? buffer({bt, d}, c) : ln_;
+  qkv_ = buffer({bt, 3 * d}, c);
+  scores_ = buffer({b * nh * t, t}, f32);
+  probs_ = lowp_ ? buffer({b * nh * t, t}, c) : scores_;
+
+  // Layer 4k+1: LayerNorm, fused Q/K/V projection, attention.
+  auto ln_pd = layer_norm(dnnl_, bt, d, cfg_.layer_norm_eps);
+  note("layernorm", ln_pd);
+  ln_p_ = ln_fwd(ln_pd);
+  if (lowp_) {
+    auto pd = reorder_pd(dnnl_, ln_.get_desc(), ln_c_.get_desc());
+    note("layernorm to bf16", pd);
+    to_c_p_ = dnnl::reorder(pd);
+  }
+  dnnl::memory::desc bias_d({1, d}, f32, dnnl_tag::ab), bias_3d({1, 3 * d}, f32, dnnl_tag::ab);
+  dnnl::memory::desc bias_i({1, inter}, f32, dnnl_tag::ab);
+  auto qkv_pd = matmul_on(dnnl_, ln_c_.get_desc(), lay.qkv, bias_3d, qkv_.get_desc(),
+                          scratchpad_attr());
+  note("qkv", qkv_pd);
+  qkv_p_ = dnnl::matmul(qkv_pd);
+
+  // Q, K and V of every head made dense: strided views go to slow kernels.
+  // qkv_ row (b, t) holds [q | k | v], each [H, hd]: as [3, B, H, T, hd] its
+  // strides are (D, T*3D, hd, 3D, 1).
+  dnnl::memory::desc strided({3, b, nh, t, hd}, c, dnnl_dims{d, t * 3 * d, hd, 3 * d, 1});
+  dnnl::memory::desc dense({3, b, nh, t, hd}, c, dnnl_tag::abcde);
+  heads_ = dnnl::memory(dense, dnnl_.eng);
+  qkv_strided_ = memory_view(qkv_, strided, 0);
+  auto split_pd = reorder_pd(dnnl_, strided, dense);
+  note("split heads", split_pd);
+  split_p_ = dnnl::reorder(split_pd);
+
+  const int64_t one = b * nh * t * hd; // elements of Q (or K, or V)
+  dnnl::memory::desc q_d({b * nh, t, hd}, c, dnnl_tag::abc);
+  dnnl::memory::desc k_t_d({b * nh, hd, t}, c, dnnl_tag::acb); // K transposed, in place
+  q_ = memory_view(heads_, q_d, 0);
+  k_t_ = memory_view(heads_, k_t_d, one * esize);
+  dnnl::memory::desc scores3({b * nh, t, t}, f32, dnnl_tag::abc);
+  auto qk_attr = scratchpad_attr();
+  qk_attr.set_output_scales(0, {1.0f / std::sqrt(static_cast<float>(hd))});
+  auto qk_pd = make_matmul(dnnl_, q_d, k_t_d, {}, scores3, qk_attr);
+  note("q k^T", qk_pd);
+  qk_p_ = dnnl::matmul(qk_pd);
+
+  auto sm_pd = softmax_fwd::primitive_desc(
+      softmax_fwd::desc(inference, dnnl::algorithm::softmax_accurate, scores_.get_desc(),
+                        probs_.get_desc(), 1),
+      scratchpad_attr(), dnnl_.eng);
+  note("softmax", sm_pd);
+  softmax_p_ = softmax_fwd(sm_pd);
+
+  // probs [B, H, T, T] x V [B, H, T, hd] written straight into ctx [B, T, H, hd].
+  dnnl::memory::desc probs4({b, nh, t, t}, c, dnnl_tag::abcd);
+  dnnl::memory::desc v4({b, nh, t, hd}, c, dnnl_tag::abcd);
+  dnnl::memory::desc ctx4({b, nh, t, hd}, c, dnnl_dims{t * d, hd, d, 1});
+  probs_4d_ = memory_view(probs_, probs4, 0);
+  v_4d_ = memory_view(heads_, v4, 2 * one * esize);
+  ctx_heads_ = memory_view(ctx, ctx4, 0);
+  auto pv_pd = make_matmul(dnnl_, probs4, v4, {}, ctx4, scratchpad_attr());
+  note("probs v", pv_pd);
+  pv_p_ = dnnl::matmul(pv_pd);
+
+  // Layers 4k+2 and 4k+4: the residual add is a sum post-op into x, in place.
+  dnnl::post_ops sum;
+  sum.append_sum(1.0f);
+  auto sum_attr = scratchpad_attr();
+  sum_attr.set_post_ops(sum);
+  auto out_pd = matmul_on(dnnl_, ctx.get_desc(), lay.out, bias_d, x.get_desc(), sum_attr);
+  note("attention output", out_pd);
+  out_p_ = dnnl::matmul(out_pd);
+
+  // Layer 4k+3: LayerNorm (same primitive as above), fc1 with GELU (erf) post-op.
+  dnnl::post_ops gelu;
+  gelu.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
+  auto gelu_attr = scratchpad_attr();
+  gelu_attr.set_post_ops(gelu);
+  auto fc1_pd = matmul_on(dnnl_, ln_c_.get_desc(), lay.fc1, bias_i, h.get_desc(), gelu_attr);
+  note("fc1 gelu", fc1_pd);
+  fc1_p_ = dnnl::matmul(fc1_pd);
+  auto fc2_pd = matmul_on(dnnl_, h.get_desc(), lay.fc2, bias_d, x.get_desc(), sum_attr);
+  note("fc2", fc2_pd);
+  fc2_p_ = dnnl::matmul(fc2_pd);
+
+  if (with_embed) {
+    const int64_t n = cfg_.num_patches();
+    const int64_t k = int64_t{cfg_.num_channels} * cfg_.patch_size * cfg_.patch_size;
+    patches_ = buffer({b * n, k}, f32);
+    patches_c_ = lowp_ ? buffer({b * n, k}, c) : patches_;
+    emb_ = buffer({b * n, d}, f32);
+    if (lowp_) {
+      auto pd = reorder_pd(dnnl_, patches_.get_desc(), patches_c_.get_desc());
+      note("patches to bf16", pd);
+      patch_to_c_p_ = dnnl::reorder(pd);
+    }
+    auto pd = matmul_on(dnnl_, patches_c_.get_desc(), lay.patch, bias_d, emb_.get_desc(),
+                        scratchpad_attr());
+    note("patch embedding", pd);
+    patch_p_ = dnnl::matmul(pd);
+  }
+  if (with_head) {
+    cls_ = buffer({b, d}, f32);
+    cls_ln_ = buffer({b, d}, f32);
+    logits = buffer({b, cfg_.num_labels}, f32);
+    auto lpd = layer_norm(dnnl_, b, d, cfg_.layer_norm_eps);
+    note("final layernorm", lpd);
+    head_ln_p_ = ln_fwd(lpd);
+    dnnl::memory::desc bias_l({1, cfg_.num_labels}, f32, dnnl_tag::ab);
+    auto pd = matmul_on(dnnl_, cls_ln_.get_desc(), lay.head, bias_l, logits.get_desc(),
+                        scratchpad_attr());
+    note("classifier", pd);
+    head_p_ = dnnl::matmul(pd);
+  }
+  scratch_ = dnnl::memory({{static_cast<int64_t>(std::max<size_t>(scratch_bytes_, 1))},
+                           dnnl_dt::u8, dnnl_tag::a},
+                          dnnl_.eng);
+}
+
+void vit_plan::run(const dnnl::primitive& p, dnnl_args args) {
+  args.emplace(DNNL_ARG_SCRATCHPAD, scratch_);
+  p.execute(dnnl_.strm, args);
+}
+
+void vit_plan::embed(const float* images) {
+  const int64_t b = batch_, c = cfg_.num_channels, img = cfg_.image_size, p = cfg_.patch_size;
+  const int64_t g = img / p, n = g * g, t = cfg_.tokens(), d = cfg_.hidden_size, k = c * p * p;
+  // Unfold the patches: row (b, gy, gx), column (c, ky, kx), the order of the
+  // conv weight [D, C, p, p] flattened, so the convolution is one matmul.
+  float* patches = static_cast<float*>(patches_.get_data_handle());
+  for (int64_t bi = 0; bi < b; ++bi)
+    for (int64_t gy = 0; gy < g; ++gy)
+      for (int64_t gx = 0; gx < g; ++gx) {
+        float* row = patches + ((bi * n) + gy * g + gx) * k;
+        for (int64_t ci = 0; ci < c; ++ci)
+          for (int64_t ky = 0; ky < p; ++ky) {
+            const float* src = images + ((bi * c + ci) * img + gy * p + ky) * img + gx * p;
+            std::memcpy(row + (ci * p + ky) * p, src, p * sizeof(float));
+          }
+      }
+  if (lowp_) run(patch_to_c_p_, {{DNNL_ARG_FROM, patches_}, {DNNL_ARG_TO, patches_c_}});
+  const embed_params& e = *params_.embed;
+  run(patch_p_, {{DNNL_ARG_SRC, patches_c_},
+                 {DNNL_ARG_WEIGHTS, e.weight},
+                 {DNNL_ARG_BIAS, e.bias},
+                 {DNNL_ARG_DST, emb_}});
+  dnnl_.strm.wait();
+  // Tokens: [CLS, patch 0, ...] plus the position embeddings.
+  const float* emb = static_cast<const float*>(emb_.get_data_handle());
+  float* xs = static_cast<float*>(x.get_data_handle());
+  for (int64_t bi = 0; bi < b; ++bi)
+    for (int64_t ti = 0; ti < t; ++ti) {
+      const float* from = ti == 0 ? e.cls.data() : emb + (bi * n + ti - 1) * d;
+      const float* pos = e.pos.data() + ti * d;
+      float* to = xs + (bi * t + ti) * d;
+      for (int64_t j = 0; j < d; ++j) to[j] = from[j] + pos[j];
+    }
+}
+
+void vit_plan::attention(int block) {
+  const block_params& w = params_.blocks[block];
+  run(ln_p_, {{DNNL_ARG_SRC, x},
+              {DNNL_ARG_DST, ln_},
+              {DNNL_ARG_SCALE, w.ln1_scale},
+              {DNNL_ARG_SHIFT, w.ln1_shift}});
+  if (lowp_) run(to_c_p_, {{DNNL_ARG_FROM, ln_}, {DNNL_ARG_TO, ln_c_}});
+  run(qkv_p_, {{DNNL_ARG_SRC, ln_c_},
+               {DNNL_ARG_WEIGHTS, w.qkv_w},
+               {DNNL_ARG_BIAS, w.qkv_b},
+               {DNNL_ARG_DST, qkv_}});
+  run(split_p_, {{DNNL_ARG_FROM, qkv_strided_}, {DNNL_ARG_TO, heads_}});
+  run(qk_p_, {{DNNL_ARG_SRC, q_}, {DNNL_ARG_WEIGHTS, k_t_}, {DNNL_ARG_DST, scores_}});
+  run(softmax_p_, {{DNNL_ARG_SRC, scores_}, {DNNL_ARG_DST, probs_}});
+  run(pv_p_, {{DNNL_ARG_SRC, probs_4d_}, {DNNL_ARG_WEIGHTS, v_4d_}, {DNNL_ARG_DST, ctx_heads_}});
+}
+
+void vit_plan::attention_output(int block) {
+  const block_params& w = params_.blocks[block];
+  run(out_p_, {{DNNL_ARG_SRC, ctx},
+               {DNNL_ARG_WEIGHTS, w.out_w},
+               {DNNL_ARG_BIAS, w.out_b},
+               {DNNL_ARG_DST, x}});
+}
+
+void vit_plan::mlp_in(int block) {
+  const block_params& w = params_.blocks[block];
+  run(ln_p_, {{DNNL_ARG_SRC, x},
+              {DNNL_ARG_DST, ln_},
+              {DNNL_ARG_SCALE, w.ln2_scale},
+              {DNNL_ARG_SHIFT, w.ln2_shift}});
+  if (lowp_) run(to_c_p_, {{DNNL_ARG_FROM, ln_}, {DNNL_ARG_TO, ln_c_}});
+  run(fc1_p_, {{DNNL_ARG_SRC, ln_c_},
+               {DNNL_ARG_WEIGHTS, w.fc1_w},
+               {DNNL_ARG_BIAS, w.fc1_b},
+               {DNNL_ARG_DST, h}});
+}
+
+void vit_plan::mlp_out(int block) {
+  const block_params& w = params_.blocks[block];
+  run(fc2_p_, {{DNNL_ARG_SRC, h},
+               {DNNL_ARG_WEIGHTS, w.fc2_w},
+               {DNNL_ARG_BIAS, w.fc2_b},
+               {DNNL_ARG_DST, x}});
+}
+
+void vit_plan::head() {
+  const int64_t t = cfg_.tokens(), d = cfg_.hidden_size;
+  dnnl_.strm.wait();
+  const float* xs = static_cast<const float*>(x.get_data_handle());
+  float* cls = static_cast<float*>(cls_.get_data_handle());
+  for (int64_t bi = 0; bi < batch_; ++bi)
+    std::memcpy(cls + bi * d, xs + bi * t * d, d * sizeof(float)); // the CLS token
+  const head_params& w = *params_.head;
+  run(head_ln_p_, {{DNNL_ARG_SRC, cls_},
+                   {DNNL_ARG_DST, cls_ln_},
+                   {DNNL_ARG_SCALE, w.ln_scale},
+                   {DNNL_ARG_SHIFT, w.ln_shift}});
+  run(head_p_, {{DNNL_ARG_SRC, cls_ln_},
+                {DNNL_ARG_WEIGHTS, w.weight},
+                {DNNL_ARG_BIAS, w.bias},
+                {DNNL_ARG_DST, logits}});
+}
+
+} // namespace edgepipe::ops

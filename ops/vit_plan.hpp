@@ -1,0 +1,80 @@
+// vit_plan: what one batch size needs to run a model's layers: the activation
+// buffers, every oneDNN primitive (created once, reused for every block and
+// every call) and one user scratchpad sized to the largest primitive's need.
+//
+// Data types: the residual stream `x` is always f32; with bf16 compute the
+// LayerNorm output, Q/K/V, attention probabilities, the attention context and
+// the fc1 output are bf16, and matmuls accumulate into f32 where a residual
+// is added. The classifier head is f32 in both modes (it is tiny).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ops/vit_params.hpp"
+
+namespace edgepipe::ops {
+
+class vit_plan {
+public:
+  // Primitives for the embedding and the head are made only when asked for.
+  static expected<std::unique_ptr<vit_plan>> create(const dnnl_context& ctx, const vit_config& cfg,
+                                                    const vit_params& params, int64_t batch,
+                                                    bool with_embed, bool with_head);
+
+  int64_t batch() const { return batch_; }
+
+  // The buffers at layer boundaries (see activation.hpp), row-major:
+  dnnl::memory x;      // residual stream, f32 [B*T, D]
+  dnnl::memory ctx;    // attention context, compute type [B*T, D]
+  dnnl::memory h;      // fc1 + GELU output, compute type [B*T, I]
+  dnnl::memory logits; // f32 [B, labels]
+
+  // The planner layers of block k: 4k+1 (with the embedding of `images`
+  // [B, C, H, W] when k = 0 and images is not null), 4k+2, 4k+3, 4k+4 (with
+  // the head when k = L-1).
+  void embed(const float* images);
+  void attention(int block);
+  void attention_output(int block);
+  void mlp_in(int block);
+  void mlp_out(int block);
+  void head();
+
+  // "qkv: brg:avx512_core" etc., to check that no primitive fell back to a slow kernel.
+  std::vector<std::string> implementations() const { return impls_; }
+
+private:
+  vit_plan(const dnnl_context& ctx, const vit_config& cfg, const vit_params& params, int64_t b)
+      : dnnl_(ctx), cfg_(cfg), params_(params), batch_(b) {}
+  void build(bool with_embed, bool with_head);
+  void run(const dnnl::primitive& p, dnnl_args args);
+  void note(const std::string& name, const dnnl::primitive_desc_base& pd);
+  dnnl::memory buffer(dnnl_dims dims, dnnl_dt dt);
+
+  const dnnl_context& dnnl_;
+  const vit_config& cfg_;
+  const vit_params& params_;
+  int64_t batch_;
+  bool lowp_ = false;
+  std::vector<std::string> impls_;
+  size_t scratch_bytes_ = 0;
+  dnnl::memory scratch_;
+
+  // Buffers inside a layer.
+  dnnl::memory ln_, ln_c_;             // LayerNorm output f32, and in compute type
+  dnnl::memory qkv_;                   // [B*T, 3D]
+  dnnl::memory q_, k_t_, v_;           // dense per-head views: [B*H, T, hd], K as [B*H, hd, T]
+  dnnl::memory heads_;                 // Q, K, V dense [3, B, H, T, hd]
+  dnnl::memory qkv_strided_;           // qkv_ seen as [3, B, H, T, hd]
+  dnnl::memory scores_, probs_;        // [B*H*T, T]
+  dnnl::memory probs_4d_, v_4d_, ctx_heads_;
+  dnnl::memory patches_, patches_c_, emb_; // embedding: [B*N, C*p*p] and [B*N, D]
+  dnnl::memory cls_, cls_ln_;          // head: [B, D]
+
+  dnnl::primitive ln_p_, to_c_p_, qkv_p_, split_p_, qk_p_, softmax_p_, pv_p_, out_p_, fc1_p_,
+      fc2_p_;
+  dnnl::primitive patch_to_c_p_, patch_p_, head_ln_p_, head_p_;
+};
+
+} // namespace edgepipe::ops

@@ -1,0 +1,176 @@
+#include "planner/simulator.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <functional>
+#include <queue>
+
+#include "planner/cost_model.hpp"
+
+namespace edgepipe::planner {
+
+namespace {
+
+// When a transfer of `bytes` that starts at `start` ends, walking the trace.
+double transfer_end(const sim_link& link, double start, double bytes) {
+  const auto& tr = link.trace_mbps;
+  size_t seg = 0;
+  while (seg + 1 < tr.size() && tr[seg + 1].first <= start) ++seg;
+  double t = start, left = bytes;
+  for (;;) {
+    double rate = tr[seg].second * bits_per_mbit / 8; // bytes/s
+    double seg_end = seg + 1 < tr.size() ? tr[seg + 1].first : INFINITY;
+    if (rate > 0) {
+      double done_at = t + left / rate;
+      if (done_at <= seg_end) return done_at;
+      left -= (seg_end - t) * rate;
+    } else if (seg_end == INFINITY) {
+      return INFINITY; // the link is down for good
+    }
+    t = seg_end;
+    ++seg;
+  }
+}
+
+struct event {
+  double time;
+  int kind; // 0 = compute done, 1 = transfer done
+  int where;
+  int mb;
+  long seq; // FIFO among equal times
+  bool operator>(const event& o) const {
+    return time != o.time ? time > o.time : seq > o.seq;
+  }
+};
+
+} // namespace
+
+expected<sim_result> simulate(const sim_config& c) {
+  const int S = static_cast<int>(c.compute_s.size());
+  if (S == 0 || static_cast<int>(c.links.size()) != S - 1)
+    return make_error(errc::invalid_argument, "simulate: need N stages and N-1 links");
+  if (c.credits < 1 || c.microbatches < 1)
+    return make_error(errc::invalid_argument, "simulate: credits and microbatches must be >= 1");
+  for (const auto& l : c.links)
+    if (l.trace_mbps.empty())
+      return make_error(errc::invalid_argument, "simulate: a link has an empty trace");
+
+  sim_result r;
+  r.issued_s.assign(c.microbatches, 0);
+  r.finished_s.assign(c.microbatches, 0);
+  std::priority_queue<event, std::vector<event>, std::greater<event>> events;
+  long seq = 0;
+  std::vector<std::deque<int>> inbox(S), outbox(S);
+  std::vector<bool> computing(S, false), sending(S, false);
+  std::vector<int> credits(S, c.credits); // for link k (unused for the last stage)
+  int source_credits = c.credits, issued = 0, finished = 0;
+  double now = 0;
+
+  std::function<void(int)> try_compute, try_send;
+  auto try_issue = [&]() {
+    while (source_credits > 0 && issued < c.microbatches) {
+      --source_credits;
+      r.issued_s[issued] = now;
+      inbox[0].push_back(issued++);
+    }
+  };
+  try_compute = [&](int k) {
+    if (computing[k] || inbox[k].empty() || (k + 1 < S && credits[k] == 0)) return;
+    int mb = inbox[k].front();
+    inbox[k].pop_front();
+    computing[k] = true;
+    if (k + 1 < S) --credits[k];
+    events.push({now + c.compute_s[k], 0, k, mb, seq++});
+    if (k == 0) {
+      ++source_credits;
+      try_issue();
+    } else {
+      ++credits[k - 1];
+      try_compute(k - 1);
+    }
+  };
+  try_send = [&](int k) {
+    if (sending[k] || outbox[k].empty()) return;
+    int mb = outbox[k].front();
+    outbox[k].pop_front();
+    sending[k] = true;
+    events.push({transfer_end(c.links[k], now, c.links[k].bytes), 1, k, mb, seq++});
+  };
+
+  try_issue();
+  try_compute(0);
+  while (!events.empty() && finished < c.microbatches) {
+    event e = events.top();
+    events.pop();
+    now = e.time;
+    if (std::isinf(now)) return make_error(errc::infeasible, "simulate: a link never recovers");
+    if (e.kind == 0) {
+      computing[e.where] = false;
+      if (e.where + 1 == S) {
+        r.finished_s[e.mb] = now;
+        ++finished;
+      } else {
+        outbox[e.where].push_back(e.mb);
+        try_send(e.where);
+      }
+      try_compute(e.where);
+    } else {
+      sending[e.where] = false;
+      inbox[e.where + 1].push_back(e.mb);
+      try_compute(e.where + 1);
+      try_send(e.where);
+    }
+  }
+  r.makespan_s = now;
+  double lat = 0;
+  for (int m = 0; m < c.microbatches; ++m) lat += r.finished_s[m] - r.issued_s[m];
+  r.mean_latency_s = lat / c.microbatches;
+  int half = c.microbatches / 2;
+  if (c.microbatches - 1 > half && r.finished_s.back() > r.finished_s[half])
+    r.throughput = (c.microbatches - 1 - half) / (r.finished_s.back() - r.finished_s[half]);
+  else
+    r.throughput = c.microbatches / r.makespan_s;
+  return r;
+}
+
+sim_config sim_config_for(const instance& inst, const plan& p, int credits, int microbatches) {
+  sim_config c;
+  c.credits = credits;
+  c.microbatches = microbatches;
+  for (size_t k = 0; k < p.stages.size(); ++k) {
+    c.compute_s.push_back(p.stages[k].compute_s);
+    if (k + 1 < p.stages.size()) {
+      int from = p.stages[k].device, to = p.stages[k + 1].device;
+      sim_link l;
+      l.bytes = static_cast<double>(transfer_bytes(inst, p.stages[k].last, from, to));
+      l.trace_mbps = {{0.0, link_mbps(inst, from, to)}};
+      c.links.push_back(l);
+    }
+  }
+  return c;
+}
+
+std::vector<sim_sample> timeline(const sim_result& r, int window) {
+  std::vector<int> order(r.finished_s.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int a, int b) { return r.finished_s[a] < r.finished_s[b]; });
+  std::vector<sim_sample> out;
+  for (size_t n = 0; n < order.size(); ++n) {
+    int m = order[n];
+    sim_sample s;
+    s.time_s = r.finished_s[m];
+    s.microbatch = m;
+    s.latency_s = r.finished_s[m] - r.issued_s[m];
+    if (n >= 1) {
+      size_t back = std::min<size_t>(n, static_cast<size_t>(window));
+      double dt = s.time_s - r.finished_s[order[n - back]];
+      s.throughput = dt > 0 ? back / dt : 0;
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
+} // namespace edgepipe::planner

@@ -1,0 +1,58 @@
+// simulator: a discrete-event simulation of a pipeline plan, to predict what
+// a real run measures when links change speed over time.
+//
+// Model (the actors' design, DESIGN.md): each stage is one compute server
+// (FIFO, a fixed time per microbatch); each link is one FIFO transmitter whose
+// speed follows a piecewise-constant trace. Compute and send overlap. Credit
+// flow control: a stage takes a credit for its outgoing link when it starts a
+// microbatch and the credit comes back when the next stage starts that
+// microbatch, so at most K microbatches are between two stages. The source
+// keeps K microbatches ahead of stage 1 and the sink takes results at once.
+#pragma once
+
+#include <utility>
+#include <vector>
+
+#include "base/expected.hpp"
+#include "planner/plan.hpp"
+
+namespace edgepipe::planner {
+
+struct sim_link {
+  double bytes = 0; // per microbatch, on the wire (frame at the link's bitwidth)
+  // (from time s, Mbit/s with Mbit = 2^20 bit), sorted by time; the first
+  // value also holds before its time. Must not be empty.
+  std::vector<std::pair<double, double>> trace_mbps;
+};
+
+struct sim_config {
+  std::vector<double> compute_s; // per stage
+  std::vector<sim_link> links;   // stage k -> k+1, one fewer than stages
+  int credits = 2;               // K
+  int microbatches = 100;
+};
+
+struct sim_result {
+  std::vector<double> issued_s;   // per microbatch: when the source released it
+  std::vector<double> finished_s; // when the last stage finished it
+  double makespan_s = 0;
+  double throughput = 0;     // microbatches/s over the second half of the run (steady state)
+  double mean_latency_s = 0; // over all microbatches
+};
+
+expected<sim_result> simulate(const sim_config& config);
+
+// The configuration for a plan with constant link speeds from the cost model.
+sim_config sim_config_for(const instance& inst, const plan& p, int credits, int microbatches);
+
+// Throughput and latency over time: one sample per finished microbatch with
+// the throughput over the last `window` completions.
+struct sim_sample {
+  double time_s = 0;
+  int microbatch = 0;
+  double latency_s = 0;
+  double throughput = 0;
+};
+std::vector<sim_sample> timeline(const sim_result& r, int window = 10);
+
+} // namespace edgepipe::planner
