@@ -6,6 +6,8 @@
 #include <string>
 
 #include <caf/error.hpp>
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
 
 #include "base/expected.hpp"
 

@@ -99,6 +99,7 @@ caf::behavior node_actor(node_actor_t* self, node_info info) {
       retire(self, stage.address());
       return caf::ok_atom::value;
     },
+    [=](caf::put_atom, std::string& name) { self->state.info.name = std::move(name); },
     [=](shutdown_atom) { self->quit(); },
   };
 }

@@ -8,6 +8,7 @@
 //   (info_atom) -> node_info
 //   (deploy_atom, stage_spec) -> actor | error      the new stage
 //   (retire_atom, actor stage) -> ok_atom
+//   (put_atom, string name)    sets the reported name
 //   (shutdown_atom)            the node actor quits (the process exits)
 #pragma once
 

@@ -4,6 +4,7 @@
 
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/message.hpp>
 
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
@@ -19,10 +20,10 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<frame_msg>("edgepipe::frame_msg");
   cfg.add_message_type<activation_msg>("edgepipe::activation_msg");
   cfg.add_message_type<link_sample>("edgepipe::link_sample");
-  cfg.add_error_category(caf::atom("edgepipe"), [](uint8_t code, const std::string& ctx) {
+  cfg.add_error_category(caf::atom("edgepipe"), [](uint8_t code, caf::atom_value, const caf::message& ctx) {
     std::string text = "edgepipe: ";
     text += to_string(static_cast<errc>(code));
-    if (!ctx.empty()) text += " (" + ctx + ")";
+    if (ctx.size() == 1 && ctx.match_element<std::string>(0)) text += ": " + ctx.get_as<std::string>(0);
     return text;
   });
 }

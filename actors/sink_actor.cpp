@@ -5,6 +5,7 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
 
 #include "actors/messages.hpp"
 #include "codecs/codec.hpp"
@@ -45,6 +46,10 @@ void run_record::book(uint64_t seq, const ops::tensor& logits, int64_t origin_ns
   any_ = true;
   ++s_.answered;
   last_ns_ = now_ns;
+  if (first_arrival_ns_ == 0) {
+    first_arrival_ns_ = now_ns;
+    first_images_ = logits.shape.empty() ? 0 : logits.shape[0];
+  }
   if (start_ns_ == 0 || origin_ns < start_ns_) start_ns_ = origin_ns;
   latencies_ms_.push_back((now_ns - origin_ns) / 1e6);
   int64_t rows = logits.shape.empty() ? 0 : logits.shape[0];
@@ -70,6 +75,8 @@ run_summary run_record::summary() const {
   s.accuracy = s.labeled ? static_cast<double>(s.correct) / s.labeled : -1;
   s.elapsed_s = any_ ? (last_ns_ - start_ns_) / 1e9 : 0;
   s.images_per_s = s.elapsed_s > 0 ? s.images / s.elapsed_s : 0;
+  double steady_s = (last_ns_ - first_arrival_ns_) / 1e9;
+  s.steady_images_per_s = steady_s > 0 ? (s.images - first_images_) / steady_s : 0;
   if (!latencies_ms_.empty()) {
     std::vector<double> sorted = latencies_ms_;
     std::sort(sorted.begin(), sorted.end());
@@ -100,8 +107,14 @@ int64_t steady_now_ns() {
     .count();
 }
 
-caf::behavior sink_actor(caf::event_based_actor* self, std::shared_ptr<run_record> record) {
+struct sink_state {
+  caf::actor notify;
+  static inline const char* name = "edgepipe.sink";
+};
+
+caf::behavior sink_actor(caf::stateful_actor<sink_state>* self, std::shared_ptr<run_record> record) {
   return {
+    [=](caf::put_atom, caf::actor& notify) { self->state.notify = std::move(notify); },
     [=](frame_msg& in) {
       int64_t now = steady_now_ns();
       if (auto& from = self->current_sender()) {
@@ -118,6 +131,7 @@ caf::behavior sink_actor(caf::event_based_actor* self, std::shared_ptr<run_recor
       logits.shape = std::move(frame->shape);
       logits.data = std::move(frame->data);
       record->book(in.seq, logits, in.origin_ns, now);
+      if (self->state.notify) self->send(self->state.notify, credit_atom::value, uint32_t(-1), in.seq);
     },
   };
 }
@@ -126,6 +140,10 @@ caf::behavior sink_actor(caf::event_based_actor* self, std::shared_ptr<run_recor
 
 caf::actor spawn_sink(caf::actor_system& sys, std::shared_ptr<run_record> record) {
   return sys.spawn(sink_actor, std::move(record));
+}
+
+void set_sink_notify(const caf::actor& sink, const caf::actor& notify) {
+  caf::anon_send(sink, caf::put_atom::value, notify);
 }
 
 } // namespace edgepipe::actors

@@ -29,6 +29,7 @@ struct run_summary {
   double accuracy = -1;      // correct / labeled; -1 without labels
   double elapsed_s = 0;      // first hand-off to last arrival
   double images_per_s = 0;
+  double steady_images_per_s = 0; // after the first arrival (no pipeline fill)
   double latency_p50_ms = 0, latency_p99_ms = 0;
   bool complete() const { return answered >= requests; }
 };
@@ -65,9 +66,12 @@ private:
   run_summary s_;
   uint64_t max_seq_seen_ = 0;
   bool any_ = false;
-  int64_t start_ns_ = 0, last_ns_ = 0;
+  int64_t start_ns_ = 0, last_ns_ = 0, first_arrival_ns_ = 0;
+  uint64_t first_images_ = 0; // images of the first arrival
 };
 
+// `notify` (may be invalid): gets (credit_atom, uint32(-1), seq) per arrival.
 caf::actor spawn_sink(caf::actor_system& sys, std::shared_ptr<run_record> record);
+void set_sink_notify(const caf::actor& sink, const caf::actor& notify);
 
 } // namespace edgepipe::actors

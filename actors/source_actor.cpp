@@ -21,6 +21,8 @@ struct source_state {
   std::shared_ptr<run_record> record;
   size_t next = 0;
   int handed = 0;
+  int max_in_pipeline = 0;
+  int in_pipeline = 0;
   bool running = false;
   static inline const char* name = "edgepipe.source";
 };
@@ -29,7 +31,8 @@ using source_actor_t = caf::stateful_actor<source_state>;
 
 void feed(source_actor_t* self) {
   auto& st = self->state;
-  while (st.running && st.handed < max_handed && st.next < st.batches->size()) {
+  while (st.running && st.handed < max_handed && st.next < st.batches->size() &&
+         (st.max_in_pipeline <= 0 || st.in_pipeline < st.max_in_pipeline)) {
     activation_msg msg;
     msg.seq = st.next;
     msg.origin_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -38,14 +41,16 @@ void feed(source_actor_t* self) {
     msg.value.main = (*st.batches)[st.next];
     ++st.next;
     ++st.handed;
+    ++st.in_pipeline;
     self->send(st.encoder, std::move(msg));
   }
 }
 
 caf::behavior source_actor(source_actor_t* self, caf::actor encoder,
                            std::shared_ptr<const std::vector<ops::tensor>> batches,
-                           std::shared_ptr<run_record> record) {
+                           std::shared_ptr<run_record> record, int max_in_pipeline) {
   self->state.encoder = encoder;
+  self->state.max_in_pipeline = max_in_pipeline;
   self->state.batches = std::move(batches);
   self->state.record = std::move(record);
   return {
@@ -61,6 +66,10 @@ caf::behavior source_actor(source_actor_t* self, caf::actor encoder,
       --self->state.handed;
       feed(self);
     },
+    [=](credit_atom, uint32_t, uint64_t) {
+      --self->state.in_pipeline;
+      feed(self);
+    },
   };
 }
 
@@ -68,8 +77,8 @@ caf::behavior source_actor(source_actor_t* self, caf::actor encoder,
 
 caf::actor spawn_source(caf::actor_system& sys, const caf::actor& encoder,
                         std::shared_ptr<const std::vector<ops::tensor>> batches,
-                        std::shared_ptr<run_record> record) {
-  return sys.spawn(source_actor, encoder, std::move(batches), std::move(record));
+                        std::shared_ptr<run_record> record, int max_in_pipeline) {
+  return sys.spawn(source_actor, encoder, std::move(batches), std::move(record), max_in_pipeline);
 }
 
 } // namespace edgepipe::actors

@@ -3,7 +3,13 @@
 // hands over a batch only while the encoder holds fewer than two untaken
 // ones, so the inputs wait here, not in a mailbox.
 //
-// Messages: (start_atom) begins feeding; (taken_atom) from the encoder.
+// With `max_in_pipeline` > 0 it also keeps at most that many microbatches
+// between itself and the sink (closed loop: the sink sends it
+// (credit_atom, uint32, uint64 seq) per arrival); the benchmark uses 1 to
+// time one frame alone through the pipeline.
+//
+// Messages: (start_atom) begins feeding; (taken_atom) from the encoder;
+// (credit_atom, uint32, uint64) from the sink.
 #pragma once
 
 #include <memory>
@@ -21,6 +27,6 @@ class run_record;
 // with its hand-off time and tells `record` when it starts.
 caf::actor spawn_source(caf::actor_system& sys, const caf::actor& encoder,
                         std::shared_ptr<const std::vector<ops::tensor>> batches,
-                        std::shared_ptr<run_record> record);
+                        std::shared_ptr<run_record> record, int max_in_pipeline = 0);
 
 } // namespace edgepipe::actors

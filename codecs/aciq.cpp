@@ -11,7 +11,9 @@ constexpr double pi = 3.14159265358979323846;
 
 // Rounding noise of a uniform quantizer with 2^bits levels over [-a, a]:
 // step 2a / 2^bits, noise step^2 / 12 = a^2 / (3 * 4^bits).
-double rounding_noise(double a, int bits) { return a * a / (3.0 * std::ldexp(1.0, 2 * bits)); }
+double rounding_noise(double a, int bits) {
+  return a * a / (3.0 * std::ldexp(1.0, 2 * bits));
+}
 
 // The search interval: at 16 bits the Laplace optimum is about 20.4 and the
 // Gaussian one about 5.9, far inside [0, 64].

@@ -15,7 +15,9 @@ struct block_stats {
   float min, max, mean;
 };
 
-uint32_t max_code_of(int bits) { return (1u << bits) - 1u; }
+uint32_t max_code_of(int bits) {
+  return (1u << bits) - 1u;
+}
 
 // The real quantization error of x over the symmetric range with this alpha.
 double quantization_error(const float* x, size_t n, const block_stats& s, double alpha, int bits) {
@@ -70,17 +72,24 @@ expected<clip_range> choose_clip_range(const float* x, size_t n, int bits, clip_
 
   double abs_sum = 0.0, sq_sum = 0.0;
   if (method != clip_method::mse) k.deviations(x, n, s.mean, &abs_sum, &sq_sum);
-  double b0 = abs_sum / double(n);          // Laplace scale: mean absolute deviation
+  double b0 = abs_sum / double(n);              // Laplace scale: mean absolute deviation
   double sigma = std::sqrt(sq_sum / double(n)); // Gaussian scale
   double alpha = 0.0;
   switch (method) {
-    case clip_method::none: break;
-    case clip_method::aciq: alpha = laplace_clip_factor(bits) * b0; break;
-    case clip_method::aciq_gauss: alpha = gaussian_clip_factor(bits) * sigma; break;
-    case clip_method::ds_aciq:
-      alpha = laplace_clip_factor(bits) * ds_aciq_laplace_fit(x, n, s.mean, b0).b;
-      break;
-    case clip_method::mse: alpha = mse_alpha(x, n, s, bits); break;
+  case clip_method::none:
+    break;
+  case clip_method::aciq:
+    alpha = laplace_clip_factor(bits) * b0;
+    break;
+  case clip_method::aciq_gauss:
+    alpha = gaussian_clip_factor(bits) * sigma;
+    break;
+  case clip_method::ds_aciq:
+    alpha = laplace_clip_factor(bits) * ds_aciq_laplace_fit(x, n, s.mean, b0).b;
+    break;
+  case clip_method::mse:
+    alpha = mse_alpha(x, n, s, bits);
+    break;
   }
   return symmetric_clip(s.mean, alpha, s.min, s.max);
 }

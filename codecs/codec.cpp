@@ -31,14 +31,15 @@ group_layout layout_of(const std::vector<int64_t>& shape, uint64_t numel, const 
 
 expected<void> check_params(const std::vector<int64_t>& shape, const quant_params& p) {
   if (p.bits < 0 || p.bits > 16)
-    return make_error(errc::invalid_argument, "bits " + std::to_string(p.bits) + " is outside 0..16");
+    return make_error(errc::invalid_argument,
+                      "bits " + std::to_string(p.bits) + " is outside 0..16");
   if (uint8_t(p.clip) > uint8_t(clip_method::aciq_gauss))
     return make_error(errc::invalid_argument, "unknown clip method");
   if (uint8_t(p.gran) > uint8_t(granularity::sample))
     return make_error(errc::invalid_argument, "unknown granularity");
   if (shape.size() > size_t(frame_max_rank))
-    return make_error(errc::invalid_argument, "rank " + std::to_string(shape.size()) +
-                                                  " exceeds " + std::to_string(frame_max_rank));
+    return make_error(errc::invalid_argument, "rank " + std::to_string(shape.size()) + " exceeds " +
+                                                  std::to_string(frame_max_rank));
   if (p.bits > 0 && p.gran == granularity::sample && shape.empty())
     return make_error(errc::invalid_argument, "per-sample ranges need rank >= 1");
   return {};
@@ -68,11 +69,16 @@ expected<clip_method> parse_clip_method(const std::string& name) {
 
 const char* to_string(clip_method m) {
   switch (m) {
-    case clip_method::none: return "none";
-    case clip_method::aciq: return "aciq";
-    case clip_method::ds_aciq: return "ds-aciq";
-    case clip_method::mse: return "mse";
-    case clip_method::aciq_gauss: return "aciq-gauss";
+  case clip_method::none:
+    return "none";
+  case clip_method::aciq:
+    return "aciq";
+  case clip_method::ds_aciq:
+    return "ds-aciq";
+  case clip_method::mse:
+    return "mse";
+  case clip_method::aciq_gauss:
+    return "aciq-gauss";
   }
   return "?";
 }
@@ -83,13 +89,16 @@ expected<granularity> parse_granularity(const std::string& name) {
   return make_error(errc::invalid_argument, "unknown granularity '" + name + "' (tensor|sample)");
 }
 
-const char* to_string(granularity g) { return g == granularity::sample ? "sample" : "tensor"; }
+const char* to_string(granularity g) {
+  return g == granularity::sample ? "sample" : "tensor";
+}
 
 size_t frame_size(const std::vector<int64_t>& shape, const quant_params& params) {
   auto numel = checked_numel(shape);
   if (!numel) return 0;
   group_layout groups = layout_of(shape, *numel, params);
-  size_t payload = params.bits == 0 ? size_t(*numel) * 4 : packed_bytes(size_t(*numel), params.bits);
+  size_t payload =
+      params.bits == 0 ? size_t(*numel) * 4 : packed_bytes(size_t(*numel), params.bits);
   return frame_fixed_header + 8 * shape.size() + 8 * groups.count + payload;
 }
 
@@ -150,6 +159,18 @@ expected<std::vector<uint8_t>> encode(const float* src, const std::vector<int64_
     pack_bits(codes, end - begin, p.bits, h + pos + begin / 8 * size_t(p.bits));
   }
   return out;
+}
+
+expected<std::vector<uint8_t>> encode(const std::vector<float>& src,
+                                      const std::vector<int64_t>& shape,
+                                      const quant_params& params) {
+  auto numel = checked_numel(shape);
+  if (!numel) return make_error(errc::invalid_argument, numel.error().message);
+  if (*numel != src.size())
+    return make_error(errc::invalid_argument, "tensor has " + std::to_string(src.size()) +
+                                                  " elements but its shape needs " +
+                                                  std::to_string(*numel));
+  return encode(src.data(), shape, params);
 }
 
 expected<decoded_frame> decode(const uint8_t* bytes, size_t size) {

@@ -19,7 +19,8 @@ namespace edgepipe::codecs {
 enum class clip_method : uint8_t { none = 0, aciq = 1, ds_aciq = 2, mse = 3, aciq_gauss = 4 };
 enum class granularity : uint8_t { tensor = 0, sample = 1 }; // sample = per first dimension
 
-expected<clip_method> parse_clip_method(const std::string& name); // none|aciq|ds-aciq|mse|aciq-gauss
+expected<clip_method>
+parse_clip_method(const std::string& name); // none|aciq|ds-aciq|mse|aciq-gauss
 const char* to_string(clip_method m);
 expected<granularity> parse_granularity(const std::string& name); // tensor|sample
 const char* to_string(granularity g);
@@ -40,6 +41,10 @@ struct decoded_frame {
 // Encodes src (row-major, shape's product elements). Errors: bits outside
 // 0..16, NaN/Inf in src when quantizing, shape/size mismatch.
 expected<std::vector<uint8_t>> encode(const float* src, const std::vector<int64_t>& shape,
+                                      const quant_params& params);
+// The same, checking that src holds exactly shape's product of elements.
+expected<std::vector<uint8_t>> encode(const std::vector<float>& src,
+                                      const std::vector<int64_t>& shape,
                                       const quant_params& params);
 
 // Decodes a frame; validates every field against size and never reads out of

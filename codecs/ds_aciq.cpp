@@ -2,6 +2,7 @@
 #include "codecs/ds_aciq.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 namespace edgepipe::codecs {
@@ -17,7 +18,8 @@ std::vector<double> density_histogram(const float* x, size_t n, double lo, doubl
     if (pos >= 0.0 && pos < double(ds_aciq_bins)) ++counts[size_t(pos)];
   }
   std::vector<double> density(ds_aciq_bins);
-  for (int i = 0; i < ds_aciq_bins; ++i) density[size_t(i)] = counts[size_t(i)] / (double(n) * width);
+  for (int i = 0; i < ds_aciq_bins; ++i)
+    density[size_t(i)] = counts[size_t(i)] / (double(n) * width);
   return density;
 }
 

@@ -22,7 +22,7 @@ struct ds_aciq_fit {
 // Histogram constants (see README): bins over [mean - range*b0, mean + range*b0].
 constexpr int ds_aciq_bins = 512;
 constexpr double ds_aciq_range = 12.0;
-constexpr double ds_aciq_step = 1.02;   // multiplicative step of b
+constexpr double ds_aciq_step = 1.02;  // multiplicative step of b
 constexpr int ds_aciq_max_steps = 140; // 1.02^140 = 16: b within [b0/16, 16*b0]
 
 // Fits the Laplace scale of x[0..n) around `mean`, starting from b0 > 0.

@@ -14,7 +14,9 @@ error bad_field(const std::string& field, const std::string& detail) {
   return make_error(errc::invalid_input, "frame field '" + field + "': " + detail);
 }
 
-std::string n_bytes(size_t n) { return std::to_string(n) + (n == 1 ? " byte" : " bytes"); }
+std::string n_bytes(size_t n) {
+  return std::to_string(n) + (n == 1 ? " byte" : " bytes");
+}
 
 } // namespace
 
@@ -48,8 +50,8 @@ expected<frame_header> parse_frame_header(const uint8_t* bytes, size_t size) {
     return bad_field("version", "unknown version " + std::to_string(bytes[4]) +
                                     " (this decoder reads " + std::to_string(frame_version) + ")");
   if (bytes[5] != element_float32)
-    return bad_field("element type", "unknown element type " + std::to_string(bytes[5]) +
-                                         " (only 0 = float32)");
+    return bad_field("element type",
+                     "unknown element type " + std::to_string(bytes[5]) + " (only 0 = float32)");
   frame_header h;
   int bits = bytes[6];
   if (bits > 16) return bad_field("bits", std::to_string(bits) + " is outside 0..16");
@@ -73,8 +75,7 @@ expected<frame_header> parse_frame_header(const uint8_t* bytes, size_t size) {
   size_t pos = frame_fixed_header;
   if (size - pos < size_t(8) * rank)
     return bad_field("shape", "truncated: rank " + std::to_string(rank) + " needs " +
-                                  n_bytes(8 * size_t(rank)) + ", " + n_bytes(size - pos) +
-                                  " left");
+                                  n_bytes(8 * size_t(rank)) + ", " + n_bytes(size - pos) + " left");
   h.shape.resize(size_t(rank));
   for (int i = 0; i < rank; ++i, pos += 8) h.shape[size_t(i)] = int64_t(load_u64(bytes + pos));
   auto numel = checked_numel(h.shape);
@@ -88,9 +89,9 @@ expected<frame_header> parse_frame_header(const uint8_t* bytes, size_t size) {
     groups = h.params.gran == granularity::sample ? uint64_t(h.shape[0]) : 1; // <= 2^48
   }
   if (groups > (size - pos) / 8)
-    return bad_field("scales", "truncated: " + std::to_string(groups) + " scale/offset pairs need " +
-                                   n_bytes(size_t(groups) * 8) + ", " + n_bytes(size - pos) +
-                                   " left");
+    return bad_field("scales", "truncated: " + std::to_string(groups) +
+                                   " scale/offset pairs need " + n_bytes(size_t(groups) * 8) +
+                                   ", " + n_bytes(size - pos) + " left");
   const float max_code = bits > 0 ? float((1u << bits) - 1u) : 0.0f;
   h.groups.resize(size_t(groups));
   for (size_t g = 0; g < groups; ++g, pos += 8) {
@@ -110,8 +111,8 @@ expected<frame_header> parse_frame_header(const uint8_t* bytes, size_t size) {
   uint64_t payload = bits == 0 ? h.numel * 4 : packed_bytes(size_t(h.numel), bits);
   size_t left = size - pos;
   if (left < payload)
-    return bad_field("payload", "truncated: " + n_bytes(left) + ", expected " +
-                                    n_bytes(size_t(payload)));
+    return bad_field("payload",
+                     "truncated: " + n_bytes(left) + ", expected " + n_bytes(size_t(payload)));
   if (left > payload)
     return bad_field("payload", std::to_string(left - payload) + " trailing bytes after " +
                                     n_bytes(size_t(payload)));

@@ -47,7 +47,7 @@ struct frame_header {
   std::vector<int64_t> shape;
   uint64_t numel = 0;
   std::vector<group_params> groups; // 0 pairs (raw), 1 (tensor) or shape[0] (sample)
-  size_t payload_offset = 0; // where the payload starts
+  size_t payload_offset = 0;        // where the payload starts
   size_t payload_bytes = 0;
 };
 
@@ -75,7 +75,9 @@ inline void store_f32(uint8_t* p, float f) {
   std::memcpy(&v, &f, 4);
   store_u32(p, v);
 }
-inline uint16_t load_u16(const uint8_t* p) { return uint16_t(p[0] | (p[1] << 8)); }
+inline uint16_t load_u16(const uint8_t* p) {
+  return uint16_t(p[0] | (p[1] << 8));
+}
 inline uint32_t load_u32(const uint8_t* p) {
   uint32_t v = 0;
   for (int i = 0; i < 4; ++i) v |= uint32_t(p[i]) << (8 * i);

@@ -9,12 +9,13 @@ bool kernel_isa_supported(kernel_isa isa) {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
   switch (isa) {
-    case kernel_isa::portable: return true;
-    case kernel_isa::avx2:
-      return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    case kernel_isa::avx512:
-      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-             __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
+  case kernel_isa::portable:
+    return true;
+  case kernel_isa::avx2:
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  case kernel_isa::avx512:
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
   }
   return false;
 #else
@@ -24,9 +25,12 @@ bool kernel_isa_supported(kernel_isa isa) {
 
 static const kernel_table& table_for(kernel_isa isa) {
   switch (isa) {
-    case kernel_isa::avx512: return avx512_kernels();
-    case kernel_isa::avx2: return avx2_kernels();
-    case kernel_isa::portable: break;
+  case kernel_isa::avx512:
+    return avx512_kernels();
+  case kernel_isa::avx2:
+    return avx2_kernels();
+  case kernel_isa::portable:
+    break;
   }
   return portable_kernels();
 }
@@ -42,7 +46,9 @@ static std::atomic<const kernel_table*>& current() {
   return table;
 }
 
-const kernel_table& kernels() { return *current().load(std::memory_order_relaxed); }
+const kernel_table& kernels() {
+  return *current().load(std::memory_order_relaxed);
+}
 
 bool force_kernel_isa(kernel_isa isa) {
   if (!kernel_isa_supported(isa)) return false;
@@ -52,9 +58,12 @@ bool force_kernel_isa(kernel_isa isa) {
 
 const char* to_string(kernel_isa isa) {
   switch (isa) {
-    case kernel_isa::portable: return "portable";
-    case kernel_isa::avx2: return "avx2";
-    case kernel_isa::avx512: return "avx512";
+  case kernel_isa::portable:
+    return "portable";
+  case kernel_isa::avx2:
+    return "avx2";
+  case kernel_isa::avx512:
+    return "avx512";
   }
   return "?";
 }

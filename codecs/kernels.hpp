@@ -26,8 +26,8 @@ struct kernel_table {
   // sum |x - mean| and sum (x - mean)^2.
   void (*deviations)(const float* x, size_t n, float mean, double* abs_sum, double* sq_sum);
   // codes[i] = round((clamp(x[i], lo, hi) - lo) * inv_scale), at most max_code.
-  void (*quantize)(const float* x, size_t n, float lo, float hi, float inv_scale,
-                   uint32_t max_code, uint16_t* codes);
+  void (*quantize)(const float* x, size_t n, float lo, float hi, float inv_scale, uint32_t max_code,
+                   uint16_t* codes);
   // dst[i] = lo + codes[i] * scale.
   void (*dequantize)(const uint16_t* codes, size_t n, float lo, float scale, float* dst);
   // sum (x - dequantize(quantize(x)))^2 for the range [lo, hi]: the real

@@ -115,8 +115,7 @@ EDGEPIPE_AVX2 void quantize(const float* x, size_t n, float lo, float hi, float 
     codes[i] = static_cast<uint16_t>(scalar::code_of(x[i], lo, hi, inv_scale, max_code));
 }
 
-EDGEPIPE_AVX2 void dequantize(const uint16_t* codes, size_t n, float lo, float scale,
-                              float* dst) {
+EDGEPIPE_AVX2 void dequantize(const uint16_t* codes, size_t n, float lo, float scale, float* dst) {
   const __m256 vlo = _mm256_set1_ps(lo), vscale = _mm256_set1_ps(scale);
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -140,7 +139,8 @@ EDGEPIPE_AVX2 double quant_sq_error(const float* x, size_t n, float lo, float hi
   }
   double err = sum_pd(acc);
   for (; i < n; ++i) {
-    float d = x[i] - scalar::value_of(scalar::code_of(x[i], lo, hi, inv_scale, max_code), lo, scale);
+    float d =
+        x[i] - scalar::value_of(scalar::code_of(x[i], lo, hi, inv_scale, max_code), lo, scale);
     err += double(d) * d;
   }
   return err;
@@ -158,6 +158,8 @@ const kernel_table& avx2_kernels() {
 
 #else // not x86-64: the portable build stands in (never selected, see kernels.cpp)
 namespace edgepipe::codecs {
-const kernel_table& avx2_kernels() { return portable_kernels(); }
+const kernel_table& avx2_kernels() {
+  return portable_kernels();
+}
 } // namespace edgepipe::codecs
 #endif

@@ -65,8 +65,8 @@ double quant_sq_error(const float* x, size_t n, float lo, float hi, float scale,
 } // namespace
 
 const kernel_table& portable_kernels() {
-  static const kernel_table table{kernel_isa::portable, scan,       deviations,
-                                  quantize,             dequantize, quant_sq_error};
+  static const kernel_table table{kernel_isa::portable, scan,          deviations, quantize,
+                                  dequantize,           quant_sq_error};
   return table;
 }
 

@@ -55,6 +55,15 @@ expected<void> validate(const topology& topo, int model_layers) {
     return make_error(errc::invalid_argument,
                       "validate: model_layers must be > 0, got " + std::to_string(model_layers));
   if (topo.partition.automatic) return {};
+  if (topo.partition.even) {
+    if (int(topo.nodes.size()) > model_layers)
+      return make_error(errc::invalid_input, topo.partition.pos.str() +
+                                                 ": partition: even needs at most one node per "
+                                                 "layer; expected at most " +
+                                                 std::to_string(model_layers) + " nodes, got " +
+                                                 std::to_string(topo.nodes.size()));
+    if (topo.partition.stages.empty()) return {};
+  }
   const std::vector<stage_spec>& stages = topo.partition.stages;
   const std::string model_text = "the model's " + std::to_string(model_layers) + " layers";
   for (const stage_spec& stage : stages) {
@@ -71,6 +80,22 @@ expected<void> validate(const topology& topo, int model_layers) {
                           std::to_string(model_layers) + " of " + model_text +
                           " are on no stage; expected the last stage to end at layer " +
                           std::to_string(model_layers));
+  return {};
+}
+
+expected<void> resolve_partition(topology& topo, int model_layers) {
+  if (!topo.partition.even) return {};
+  expected<void> valid = validate(topo, model_layers);
+  if (!valid) return valid;
+  int nodes = int(topo.nodes.size());
+  int first = 1;
+  topo.partition.stages.clear();
+  for (int i = 0; i < nodes; ++i) {
+    int count = model_layers / nodes + (i < model_layers % nodes ? 1 : 0);
+    topo.partition.stages.push_back(
+        stage_spec{topo.nodes[i].name, first, first + count - 1, topo.partition.pos});
+    first += count;
+  }
   return {};
 }
 
@@ -128,6 +153,8 @@ expected<topology> load_and_validate(const std::string& path) {
   if (!layers) return layers.error();
   expected<void> valid = validate(*topo, *layers);
   if (!valid) return valid.error();
+  expected<void> resolved = resolve_partition(*topo, *layers);
+  if (!resolved) return resolved.error();
   expected<void> data = check_dataset(topo->workload);
   if (!data) return data.error();
   return topo;

@@ -43,7 +43,7 @@ struct model_spec {
   std::string synthetic;     // "vit-base" | "vit-large" | "vit-huge": seeded random weights
   uint64_t seed = 1;         // weights seed for synthetic models
   std::string dtype = "f32"; // "f32" | "bf16" (ops::parse_dtype)
-  source_pos pos;
+  source_pos pos;            // of the dir / synthetic value
   bool is_synthetic() const { return !synthetic.empty(); }
 };
 
@@ -57,6 +57,8 @@ struct stage_spec {
 
 struct partition_spec {
   bool automatic = true;          // `partition: auto`: the planner places layers on the nodes
+  bool even = false;              // `partition: even`: equal layer counts over all nodes in
+                                  // the listed order; stages filled by resolve_partition()
   std::vector<stage_spec> stages; // explicit: in pipeline order, contiguous from layer 1
   source_pos pos;
 };
@@ -135,7 +137,7 @@ struct workload_spec {
   int microbatch = 1;         // images per pipeline message
   int window = 2;             // K: microbatches in flight per link (credits)
   int warmup = 0;             // microbatches run before measuring
-  source_pos pos;
+  source_pos pos;             // of the dataset value (synthetic: of the workload mapping)
 };
 
 struct runtime_spec {
@@ -178,11 +180,17 @@ expected<topology> parse_topology(const std::string& yaml_text,
 // Also checks a partition uses no more stages than the model has layers.
 expected<void> validate(const topology& topo, int model_layers);
 
+// For `partition: even`, fills partition.stages: model_layers split over the
+// nodes in order, the first (model_layers % nodes) stages one layer longer.
+// Does nothing for explicit and auto partitions. Errors: more nodes than layers.
+expected<void> resolve_partition(topology& topo, int model_layers);
+
 // The model's planner layer count: 4 * num_hidden_layers from DIR/config.json,
 // or from the named synthetic configuration (base 12, large 24, huge 32 blocks).
 expected<int> model_layer_count(const model_spec& model);
 
-// load_topology + model_layer_count + validate.
+// load_topology + model_layer_count + validate + resolve_partition, and the
+// data set's IDX files exist: everything `edgepipe run` checks before starting.
 expected<topology> load_and_validate(const std::string& path);
 
 // The effective settings of one link of a running plan: the override for the

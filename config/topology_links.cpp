@@ -200,9 +200,10 @@ bandwidth_spec read_bandwidth(const document& doc, const map_reader& map,
     return out;
   }
 
-  double repeat_every_s = map.number("repeat_every_s", 0, 0);
+  double repeat_every_s = map.number("repeat_every_s", 0, -INFINITY);
   if (map.has("repeat_every_s") && repeat_every_s <= 0)
-    map.fail_at("repeat_every_s", map.what() + ".repeat_every_s: expected a period > 0 s");
+    map.fail_at("repeat_every_s", map.what() + ".repeat_every_s: expected a period > 0 s, got " +
+                                      number_text(repeat_every_s));
   std::vector<located_point> points;
   source_pos trace_pos;
   if (map.has("trace")) {
@@ -213,7 +214,10 @@ bandwidth_spec read_bandwidth(const document& doc, const map_reader& map,
     YAML::Node file_node = map.get("trace_file");
     std::string path = doc.resolve(read_string(doc, file_node, map.what() + ".trace_file"));
     std::ifstream in(path, std::ios::binary);
-    if (!in) doc.fail(file_node, "cannot read trace file '" + path + "'");
+    if (!in)
+      doc.fail(file_node, "cannot read trace file '" + path +
+                              "'; expected a CSV file of "
+                              "time_s,mbps lines (relative paths start at the topology's folder)");
     std::ostringstream text;
     text << in.rdbuf();
     trace_pos = {path, 1, 1};

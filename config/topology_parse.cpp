@@ -14,6 +14,12 @@ std::vector<std::string> concat(std::vector<std::string> a, const std::vector<st
   return a;
 }
 
+std::string node_names(const topology& topo) {
+  std::string names;
+  for (const node_spec& n : topo.nodes) names += (names.empty() ? "" : ", ") + n.name;
+  return names;
+}
+
 bool valid_name(const std::string& name) {
   if (name.empty()) return false;
   for (char c : name)
@@ -63,9 +69,9 @@ std::vector<node_spec> read_nodes(const document& doc, const YAML::Node& list) {
         doc.fail(name, "node '" + node.name + "' listed twice (first at line " +
                            std::to_string(other.pos.line) + "); expected unique node names");
       if (node.port != 0 && other.host == node.host && other.port == node.port)
-        map.fail_at("address", "address " + node.address() + " is node '" + other.name +
-                                   "''s too (line " + std::to_string(other.pos.line) +
-                                   "); expected one node per address");
+        map.fail_at("address", "node '" + other.name + "' (line " + std::to_string(other.pos.line) +
+                                   ") has address " + node.address() +
+                                   " too; expected one node per address");
     }
     nodes.push_back(node);
   }
@@ -97,14 +103,18 @@ model_spec read_model(const document& doc, const YAML::Node& node) {
   return model;
 }
 
-partition_spec read_partition(const document& doc, const YAML::Node& node,
-                              const std::vector<node_spec>& nodes, const topology& topo) {
+partition_spec read_partition(const document& doc, const YAML::Node& node, const topology& topo) {
   partition_spec partition;
   partition.pos = doc.pos(node);
   if (node.IsScalar() && node.Scalar() == "auto") return partition;
+  if (node.IsScalar() && node.Scalar() == "even") {
+    partition.automatic = false;
+    partition.even = true;
+    return partition;
+  }
   if (!node.IsSequence() || node.size() == 0)
-    doc.fail(node, "partition: expected 'auto' or a list of {node: NAME, layers: [first, last]}, "
-                   "got " +
+    doc.fail(node, "partition: expected 'auto', 'even' or a list of {node: NAME, layers: [first, "
+                   "last]}, got " +
                        describe(node));
   partition.automatic = false;
   std::map<std::string, int> line_of_node;
@@ -115,9 +125,7 @@ partition_spec read_partition(const document& doc, const YAML::Node& node,
     YAML::Node name = map.require("node");
     stage.node = read_string(doc, name, "stage.node");
     if (!topo.find_node(stage.node)) {
-      std::string known;
-      for (const node_spec& n : nodes) known += (known.empty() ? "" : ", ") + n.name;
-      doc.fail(name, "unknown node '" + stage.node + "'; expected one of: " + known);
+      doc.fail(name, "unknown node '" + stage.node + "'; expected one of: " + node_names(topo));
     }
     if (line_of_node.count(stage.node))
       doc.fail(name, "node '" + stage.node + "' already hosts a stage (line " +
@@ -161,8 +169,9 @@ link_selector read_selector(const document& doc, const map_reader& map, const to
   if (by_stage == by_nodes)
     doc.fail(map.node(),
              "expected the link as 'after_stage: N' or as 'from: NODE, to: NODE' in " + map.what());
-  int links =
-      topo.partition.automatic ? int(topo.nodes.size()) - 1 : int(topo.partition.stages.size()) - 1;
+  // auto: any node may follow any other; even: the nodes in listed order.
+  bool listed = topo.partition.automatic || topo.partition.even;
+  int links = listed ? int(topo.nodes.size()) - 1 : int(topo.partition.stages.size()) - 1;
   if (by_stage) {
     if (links <= 0) map.fail_at("after_stage", "after_stage: there is no link with one stage");
     link.after_stage = int(map.integer("after_stage", 0, 0, links - 1));
@@ -172,19 +181,24 @@ link_selector read_selector(const document& doc, const map_reader& map, const to
     YAML::Node name = map.require(key);
     std::string value = read_string(doc, name, map.what() + "." + key);
     if (!topo.find_node(value))
-      doc.fail(name, "unknown node '" + value + "' in " + map.what() + "." + key);
+      doc.fail(name, "unknown node '" + value + "' in " + map.what() + "." + key +
+                         "; expected one of: " + node_names(topo));
     (std::string(key) == "from" ? link.from : link.to) = value;
   }
   if (link.from == link.to)
     map.fail_at("to", "expected two different nodes in from/to, got '" + link.from + "' twice");
   if (!topo.partition.automatic) {
-    const auto& stages = topo.partition.stages;
+    std::vector<std::string> order;
+    for (const stage_spec& s : topo.partition.stages) order.push_back(s.node);
+    if (topo.partition.even)
+      for (const node_spec& n : topo.nodes) order.push_back(n.name);
     bool adjacent = false;
-    for (size_t i = 0; i + 1 < stages.size(); ++i)
-      adjacent = adjacent || (stages[i].node == link.from && stages[i + 1].node == link.to);
+    for (size_t i = 0; i + 1 < order.size(); ++i)
+      adjacent = adjacent || (order[i] == link.from && order[i + 1] == link.to);
     if (!adjacent)
-      map.fail_at("from", "no link " + link.from + " -> " + link.to +
-                              " in the explicit partition; expected consecutive stages' nodes");
+      map.fail_at("from", "no link " + link.from + " -> " + link.to + " in the " +
+                              (topo.partition.even ? "even" : "explicit") +
+                              " partition; expected the nodes of consecutive stages");
   }
   return link;
 }
@@ -275,8 +289,7 @@ topology read_topology(const document& doc, const YAML::Node& root) {
   topo.name = map.string("name", "");
   topo.nodes = read_nodes(doc, map.require("nodes"));
   topo.model = read_model(doc, map.require("model"));
-  if (map.has("partition"))
-    topo.partition = read_partition(doc, map.get("partition"), topo.nodes, topo);
+  if (map.has("partition")) topo.partition = read_partition(doc, map.get("partition"), topo);
 
   if (map.has("quantization")) {
     map_reader q(doc, map.get("quantization"), "quantization", concat(quant_keys, {"overrides"}));

@@ -84,11 +84,13 @@ map_reader::map_reader(const document& doc, const YAML::Node& node, const std::s
     seen[key] = doc.pos(key_node);
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     std::string message = "unknown key '" + key + "' in " + what;
+    std::string guess;
+    for (const auto& candidate : allowed) // a prefix first ("rate" -> "rate_mbps"), then a typo
+      if (guess.empty() && (candidate.rfind(key, 0) == 0 || key.rfind(candidate, 0) == 0))
+        guess = candidate;
     for (const auto& candidate : allowed)
-      if (edit_distance(key, candidate) <= 2) {
-        message += " (did you mean '" + candidate + "'?)";
-        break;
-      }
+      if (guess.empty() && edit_distance(key, candidate) <= 2) guess = candidate;
+    if (!guess.empty()) message += " (did you mean '" + guess + "'?)";
     doc.fail(key_node, message + "; expected one of: " + join(allowed));
   }
 }

@@ -9,8 +9,8 @@ void dnnl_context::use_threads() const {
 }
 
 error dnnl_failure(const std::string& what, const dnnl::error& e) {
-  return make_error(errc::internal, what + ": oneDNN error " + std::to_string(e.status) + ": " +
-                                        e.what());
+  return make_error(errc::internal,
+                    what + ": oneDNN error " + std::to_string(e.status) + ": " + e.what());
 }
 
 dnnl::primitive_attr scratchpad_attr() {

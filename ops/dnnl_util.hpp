@@ -20,7 +20,7 @@ using dnnl_args = std::unordered_map<int, dnnl::memory>;
 // The engine, the stream and the OpenMP thread count the primitives are made for.
 struct dnnl_context {
   dnnl::engine eng{dnnl::engine::kind::cpu, 0};
-  dnnl::stream strm{eng};
+  mutable dnnl::stream strm{eng}; // executing does not change the context
   int threads = 1;
 
   // oneDNN keys its primitives on the OpenMP thread count, so every creation

@@ -17,16 +17,13 @@ error bad_key(const std::string& path, const std::string& key, const std::string
 }
 
 // A positive integer key; absent keys keep Hugging Face's default when one is given.
-expected<int> positive_int(const json& j, const std::string& path, const std::string& key,
-                           const int* fallback) {
-  if (!j.contains(key)) {
-    if (fallback) return *fallback;
-    return bad_key(path, key, "is missing");
-  }
+expected<int> positive_int(const json& j, const std::string& path, const std::string& key) {
+  if (!j.contains(key)) return bad_key(path, key, "is missing");
   const json& v = j.at(key);
   if (!v.is_number_integer()) return bad_key(path, key, "must be an integer, got " + v.dump());
   int64_t n = v.get<int64_t>();
-  if (n <= 0 || n > (1 << 24)) return bad_key(path, key, "must be a positive integer, got " + v.dump());
+  if (n <= 0 || n > (1 << 24))
+    return bad_key(path, key, "must be a positive integer, got " + v.dump());
   return static_cast<int>(n);
 }
 
@@ -46,8 +43,8 @@ expected<std::vector<std::string>> read_labels(const json& j, const std::string&
       id = -1;
     }
     if (id < 0 || id >= static_cast<int64_t>(m.size()))
-      return bad_key(path, "id2label", "has id \"" + it.key() + "\", expected 0.." +
-                                           std::to_string(m.size() - 1));
+      return bad_key(path, "id2label",
+                     "has id \"" + it.key() + "\", expected 0.." + std::to_string(m.size() - 1));
     if (!it.value().is_string())
       return bad_key(path, "id2label", "entry \"" + it.key() + "\" must be a string");
     by_id[id] = it.value().get<std::string>();
@@ -60,37 +57,37 @@ expected<std::vector<std::string>> read_labels(const json& j, const std::string&
 expected<vit_config> parse(const json& j, const std::string& path) {
   if (!j.is_object()) return make_error(errc::invalid_input, path + ": not a JSON object");
   vit_config c;
-  // Hugging Face's ViTConfig defaults, used when a key is absent.
-  const int d_image = 224, d_patch = 16, d_channels = 3, d_hidden = 768, d_heads = 12,
-            d_layers = 12, d_inter = 3072;
+  // The sizes are required: a Hugging Face config.json always has them, and a
+  // silent default would only resurface later as a confusing shape error.
   struct int_key {
     const char* name;
     int* out;
-    const int* fallback;
   };
   const int_key keys[] = {
-      {"image_size", &c.image_size, &d_image},
-      {"patch_size", &c.patch_size, &d_patch},
-      {"num_channels", &c.num_channels, &d_channels},
-      {"hidden_size", &c.hidden_size, &d_hidden},
-      {"num_attention_heads", &c.num_attention_heads, &d_heads},
-      {"num_hidden_layers", &c.num_hidden_layers, &d_layers},
-      {"intermediate_size", &c.intermediate_size, &d_inter},
+      {"image_size", &c.image_size},
+      {"patch_size", &c.patch_size},
+      {"num_channels", &c.num_channels},
+      {"hidden_size", &c.hidden_size},
+      {"num_attention_heads", &c.num_attention_heads},
+      {"num_hidden_layers", &c.num_hidden_layers},
+      {"intermediate_size", &c.intermediate_size},
   };
   for (const auto& k : keys) {
-    auto v = positive_int(j, path, k.name, k.fallback);
+    auto v = positive_int(j, path, k.name);
     if (!v) return v.error();
     *k.out = *v;
   }
   if (c.patch_size > c.image_size)
-    return bad_key(path, "patch_size", "(" + std::to_string(c.patch_size) +
-                                           ") is larger than image_size (" +
-                                           std::to_string(c.image_size) + ")");
+    return bad_key(path, "patch_size",
+                   "(" + std::to_string(c.patch_size) + ") is larger than image_size (" +
+                       std::to_string(c.image_size) + ")");
   if (c.hidden_size % c.num_attention_heads != 0)
     return bad_key(path, "num_attention_heads",
                    "(" + std::to_string(c.num_attention_heads) + ") must divide hidden_size (" +
                        std::to_string(c.hidden_size) + ")");
 
+  // Optional, with Hugging Face's defaults: layer_norm_eps 1e-12, hidden_act gelu.
+  c.layer_norm_eps = 1e-12f;
   if (j.contains("layer_norm_eps")) {
     const json& v = j.at("layer_norm_eps");
     if (!v.is_number() || v.get<double>() < 0)
@@ -111,10 +108,10 @@ expected<vit_config> parse(const json& j, const std::string& path) {
     c.labels = std::move(*labels);
     c.num_labels = static_cast<int>(c.labels.size());
     if (j.contains("num_labels") && j.at("num_labels") != c.num_labels)
-      return bad_key(path, "num_labels", "disagrees with the size of id2label (" +
-                                             std::to_string(c.num_labels) + ")");
+      return bad_key(path, "num_labels",
+                     "disagrees with the size of id2label (" + std::to_string(c.num_labels) + ")");
   } else {
-    auto n = positive_int(j, path, "num_labels", nullptr);
+    auto n = positive_int(j, path, "num_labels");
     if (!n) return bad_key(path, "id2label", "is missing (and there is no num_labels)");
     c.num_labels = *n;
   }

@@ -15,10 +15,13 @@ namespace edgepipe::ops {
 expected<dtype> parse_dtype(const std::string& name) {
   if (name == "f32") return dtype::f32;
   if (name == "bf16") return dtype::bf16;
-  return make_error(errc::invalid_argument, "unknown dtype \"" + name + "\" (expected f32 or bf16)");
+  return make_error(errc::invalid_argument,
+                    "unknown dtype \"" + name + "\" (expected f32 or bf16)");
 }
 
-const char* to_string(dtype dt) { return dt == dtype::bf16 ? "bf16" : "f32"; }
+const char* to_string(dtype dt) {
+  return dt == dtype::bf16 ? "bf16" : "f32";
+}
 
 struct vit_model::impl {
   vit_config cfg;
@@ -38,9 +41,9 @@ expected<model_options> resolve(const vit_config& cfg, model_options opts) {
   const int layers = cfg.planner_layers();
   if (opts.last == 0) opts.last = layers;
   if (opts.first < 1 || opts.first > opts.last || opts.last > layers)
-    return make_error(errc::invalid_argument,
-                      "layer range " + std::to_string(opts.first) + ":" + std::to_string(opts.last) +
-                          " is outside 1:" + std::to_string(layers));
+    return make_error(errc::invalid_argument, "layer range " + std::to_string(opts.first) + ":" +
+                                                  std::to_string(opts.last) +
+                                                  " is outside 1:" + std::to_string(layers));
   if (opts.threads < 0 || opts.threads > 1024)
     return make_error(errc::invalid_argument, "threads must be 0 (all) .. 1024");
   return opts;
@@ -82,8 +85,8 @@ error bad_input(int first, const std::string& what, const std::vector<int64_t>& 
 expected<vit_plan*> vit_model::impl::plan_for(int64_t batch) {
   auto it = plans.find(batch);
   if (it != plans.end()) return it->second.get();
-  auto plan = vit_plan::create(dnnl, cfg, params, batch, params.embed.has_value(),
-                               params.head.has_value());
+  auto plan =
+      vit_plan::create(dnnl, cfg, params, batch, params.embed.has_value(), params.head.has_value());
   if (!plan) return plan.error();
   vit_plan* p = plan->get();
   plans[batch] = std::move(*plan);
@@ -105,15 +108,16 @@ expected<void> vit_model::impl::import(vit_plan& plan, int first, const activati
   if (split) {
     const int64_t width = part == 0 ? d : cfg.intermediate_size;
     if (src.main.shape != std::vector<int64_t>{b, t, width})
-      return bad_input(first, part == 0 ? "an attention context" : "an fc1 output",
-                       src.main.shape, {b, t, width});
+      return bad_input(first, part == 0 ? "an attention context" : "an fc1 output", src.main.shape,
+                       {b, t, width});
     if (src.skip.shape != stream)
       return bad_input(first, "a skip (residual) tensor", src.skip.shape, stream);
     copy_in(dnnl, src.main, part == 0 ? plan.ctx : plan.h);
     copy_in(dnnl, src.skip, plan.x);
     return {};
   }
-  if (src.main.shape != stream) return bad_input(first, "a residual stream", src.main.shape, stream);
+  if (src.main.shape != stream)
+    return bad_input(first, "a residual stream", src.main.shape, stream);
   if (src.has_skip())
     return make_error(errc::invalid_input,
                       "layer " + std::to_string(first) + " takes no skip tensor, got one");
@@ -130,16 +134,16 @@ activation vit_model::impl::export_(vit_plan& plan, int last) {
     return out;
   }
   switch ((last - 1) % 4) {
-    case 0:
-      out.main = copy_out(dnnl, plan.ctx, {b, t, d});
-      out.skip = copy_out(dnnl, plan.x, {b, t, d});
-      break;
-    case 2:
-      out.main = copy_out(dnnl, plan.h, {b, t, cfg.intermediate_size});
-      out.skip = copy_out(dnnl, plan.x, {b, t, d});
-      break;
-    default:
-      out.main = copy_out(dnnl, plan.x, {b, t, d});
+  case 0:
+    out.main = copy_out(dnnl, plan.ctx, {b, t, d});
+    out.skip = copy_out(dnnl, plan.x, {b, t, d});
+    break;
+  case 2:
+    out.main = copy_out(dnnl, plan.h, {b, t, cfg.intermediate_size});
+    out.skip = copy_out(dnnl, plan.x, {b, t, d});
+    break;
+  default:
+    out.main = copy_out(dnnl, plan.x, {b, t, d});
   }
   return out;
 }
@@ -149,9 +153,15 @@ vit_model::vit_model(vit_model&&) noexcept = default;
 vit_model& vit_model::operator=(vit_model&&) noexcept = default;
 vit_model::~vit_model() = default;
 
-const vit_config& vit_model::config() const { return impl_->cfg; }
-const model_options& vit_model::options() const { return impl_->opts; }
-int vit_model::num_layers() const { return impl_->cfg.planner_layers(); }
+const vit_config& vit_model::config() const {
+  return impl_->cfg;
+}
+const model_options& vit_model::options() const {
+  return impl_->opts;
+}
+int vit_model::num_layers() const {
+  return impl_->cfg.planner_layers();
+}
 
 expected<vit_model> vit_model::create(const vit_config& cfg, const weight_map& weights,
                                       const model_options& opts) {
@@ -243,15 +253,19 @@ expected<activation> vit_model::forward(int first, int last, const activation& s
     for (int layer = first; layer <= last; ++layer) {
       const int block = (layer - 1) / 4;
       switch ((layer - 1) % 4) {
-        case 0:
-          if (layer == 1) p.embed(src.main.data.data());
-          p.attention(block);
-          break;
-        case 1: p.attention_output(block); break;
-        case 2: p.mlp_in(block); break;
-        default:
-          p.mlp_out(block);
-          if (layer == m.cfg.planner_layers()) p.head();
+      case 0:
+        if (layer == 1) p.embed(src.main.data.data());
+        p.attention(block);
+        break;
+      case 1:
+        p.attention_output(block);
+        break;
+      case 2:
+        p.mlp_in(block);
+        break;
+      default:
+        p.mlp_out(block);
+        if (layer == m.cfg.planner_layers()) p.head();
       }
     }
     return m.export_(p, last);

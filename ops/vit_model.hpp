@@ -35,6 +35,9 @@ struct model_options {
   int last = 0;
 };
 
+// One model serves one caller at a time (its buffers are reused between
+// calls); any thread may call, the OpenMP thread count is set on each call.
+// The first forward at a new batch size creates that size's primitives.
 class vit_model {
 public:
   // Loads DIR/config.json and DIR/model.safetensors (only the tensors the
@@ -69,8 +72,9 @@ public:
 private:
   struct impl;
   explicit vit_model(std::unique_ptr<impl> p);
-  static expected<vit_model> build(const vit_config& cfg, const model_options& opts,
-                                   const std::function<expected<tensor>(const weight_spec&)>& source);
+  static expected<vit_model>
+  build(const vit_config& cfg, const model_options& opts,
+        const std::function<expected<tensor>(const weight_spec&)>& source);
   std::unique_ptr<impl> impl_;
 };
 

@@ -57,7 +57,9 @@ expected<host_weights> fetch_layer(const vit_config& cfg, int layer, const weigh
   return w;
 }
 
-std::vector<float>& data(host_weights& w, const std::string& name) { return w.at(name).data; }
+std::vector<float>& data(host_weights& w, const std::string& name) {
+  return w.at(name).data;
+}
 
 } // namespace
 
@@ -84,56 +86,57 @@ expected<vit_params> build_params(const dnnl_context& ctx, const vit_config& cfg
       block_params& b = p.blocks[(layer - 1) / 4];
       const std::string pre = "vit.encoder.layer." + std::to_string((layer - 1) / 4) + ".";
       switch ((layer - 1) % 4) {
-        case 0: {
-          if (layer == 1) {
-            embed_params e;
-            e.weight = linear_weight(ctx, data(w, "vit.embeddings.patch_embeddings.projection.weight").data(),
-                                     patch_k, d, lay.patch);
-            e.bias = bias_memory(ctx, data(w, "vit.embeddings.patch_embeddings.projection.bias"));
-            e.cls = std::move(data(w, "vit.embeddings.cls_token"));
-            e.pos = std::move(data(w, "vit.embeddings.position_embeddings"));
-            p.embed = std::move(e);
-          }
-          b.ln1_scale = vector_memory(ctx, data(w, pre + "layernorm_before.weight"));
-          b.ln1_shift = vector_memory(ctx, data(w, pre + "layernorm_before.bias"));
-          // Q, K and V stacked along the output dimension: [3D, D] (out, in).
-          std::vector<float> qkv_w, qkv_b;
-          for (const char* m : {"query", "key", "value"}) {
-            const std::string base = pre + "attention.attention." + m;
-            auto& wm = data(w, base + ".weight");
-            auto& bm = data(w, base + ".bias");
-            qkv_w.insert(qkv_w.end(), wm.begin(), wm.end());
-            qkv_b.insert(qkv_b.end(), bm.begin(), bm.end());
-          }
-          b.qkv_w = linear_weight(ctx, qkv_w.data(), d, 3 * d, lay.qkv);
-          b.qkv_b = bias_memory(ctx, qkv_b);
-          break;
+      case 0: {
+        if (layer == 1) {
+          embed_params e;
+          e.weight = linear_weight(
+              ctx, data(w, "vit.embeddings.patch_embeddings.projection.weight").data(), patch_k, d,
+              lay.patch);
+          e.bias = bias_memory(ctx, data(w, "vit.embeddings.patch_embeddings.projection.bias"));
+          e.cls = std::move(data(w, "vit.embeddings.cls_token"));
+          e.pos = std::move(data(w, "vit.embeddings.position_embeddings"));
+          p.embed = std::move(e);
         }
-        case 1:
-          b.out_w = linear_weight(ctx, data(w, pre + "attention.output.dense.weight").data(), d, d,
-                                  lay.out);
-          b.out_b = bias_memory(ctx, data(w, pre + "attention.output.dense.bias"));
-          break;
-        case 2:
-          b.ln2_scale = vector_memory(ctx, data(w, pre + "layernorm_after.weight"));
-          b.ln2_shift = vector_memory(ctx, data(w, pre + "layernorm_after.bias"));
-          b.fc1_w = linear_weight(ctx, data(w, pre + "intermediate.dense.weight").data(), d, inter,
-                                  lay.fc1);
-          b.fc1_b = bias_memory(ctx, data(w, pre + "intermediate.dense.bias"));
-          break;
-        default:
-          b.fc2_w = linear_weight(ctx, data(w, pre + "output.dense.weight").data(), inter, d,
-                                  lay.fc2);
-          b.fc2_b = bias_memory(ctx, data(w, pre + "output.dense.bias"));
-          if (layer == cfg.planner_layers()) {
-            head_params h;
-            h.ln_scale = vector_memory(ctx, data(w, "vit.layernorm.weight"));
-            h.ln_shift = vector_memory(ctx, data(w, "vit.layernorm.bias"));
-            h.weight = linear_weight(ctx, data(w, "classifier.weight").data(), d, cfg.num_labels,
-                                     lay.head);
-            h.bias = bias_memory(ctx, data(w, "classifier.bias"));
-            p.head = std::move(h);
-          }
+        b.ln1_scale = vector_memory(ctx, data(w, pre + "layernorm_before.weight"));
+        b.ln1_shift = vector_memory(ctx, data(w, pre + "layernorm_before.bias"));
+        // Q, K and V stacked along the output dimension: [3D, D] (out, in).
+        std::vector<float> qkv_w, qkv_b;
+        for (const char* m : {"query", "key", "value"}) {
+          const std::string base = pre + "attention.attention." + m;
+          auto& wm = data(w, base + ".weight");
+          auto& bm = data(w, base + ".bias");
+          qkv_w.insert(qkv_w.end(), wm.begin(), wm.end());
+          qkv_b.insert(qkv_b.end(), bm.begin(), bm.end());
+        }
+        b.qkv_w = linear_weight(ctx, qkv_w.data(), d, 3 * d, lay.qkv);
+        b.qkv_b = bias_memory(ctx, qkv_b);
+        break;
+      }
+      case 1:
+        b.out_w = linear_weight(ctx, data(w, pre + "attention.output.dense.weight").data(), d, d,
+                                lay.out);
+        b.out_b = bias_memory(ctx, data(w, pre + "attention.output.dense.bias"));
+        break;
+      case 2:
+        b.ln2_scale = vector_memory(ctx, data(w, pre + "layernorm_after.weight"));
+        b.ln2_shift = vector_memory(ctx, data(w, pre + "layernorm_after.bias"));
+        b.fc1_w = linear_weight(ctx, data(w, pre + "intermediate.dense.weight").data(), d, inter,
+                                lay.fc1);
+        b.fc1_b = bias_memory(ctx, data(w, pre + "intermediate.dense.bias"));
+        break;
+      default:
+        b.fc2_w =
+            linear_weight(ctx, data(w, pre + "output.dense.weight").data(), inter, d, lay.fc2);
+        b.fc2_b = bias_memory(ctx, data(w, pre + "output.dense.bias"));
+        if (layer == cfg.planner_layers()) {
+          head_params h;
+          h.ln_scale = vector_memory(ctx, data(w, "vit.layernorm.weight"));
+          h.ln_shift = vector_memory(ctx, data(w, "vit.layernorm.bias"));
+          h.weight =
+              linear_weight(ctx, data(w, "classifier.weight").data(), d, cfg.num_labels, lay.head);
+          h.bias = bias_memory(ctx, data(w, "classifier.bias"));
+          p.head = std::move(h);
+        }
       }
     }
   } catch (const dnnl::error& e) {

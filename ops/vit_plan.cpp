@@ -53,7 +53,9 @@ expected<std::unique_ptr<vit_plan>> vit_plan::create(const dnnl_context& ctx, co
 }
 
 dnnl::memory vit_plan::buffer(dnnl_dims dims, dnnl_dt dt) {
-  dnnl_tag tag = dims.size() == 2 ? dnnl_tag::ab : dims.size() == 3 ? dnnl_tag::abc : dnnl_tag::abcd;
+  dnnl_tag tag = dims.size() == 2   ? dnnl_tag::ab
+                 : dims.size() == 3 ? dnnl_tag::abc
+                                    : dnnl_tag::abcd;
   return dnnl::memory({dims, dt, tag}, dnnl_.eng);
 }
 
@@ -90,8 +92,8 @@ void vit_plan::build(bool with_embed, bool with_head) {
   }
   dnnl::memory::desc bias_d({1, d}, f32, dnnl_tag::ab), bias_3d({1, 3 * d}, f32, dnnl_tag::ab);
   dnnl::memory::desc bias_i({1, inter}, f32, dnnl_tag::ab);
-  auto qkv_pd = matmul_on(dnnl_, ln_c_.get_desc(), lay.qkv, bias_3d, qkv_.get_desc(),
-                          scratchpad_attr());
+  auto qkv_pd =
+      matmul_on(dnnl_, ln_c_.get_desc(), lay.qkv, bias_3d, qkv_.get_desc(), scratchpad_attr());
   note("qkv", qkv_pd);
   qkv_p_ = dnnl::matmul(qkv_pd);
 
@@ -118,10 +120,10 @@ void vit_plan::build(bool with_embed, bool with_head) {
   note("q k^T", qk_pd);
   qk_p_ = dnnl::matmul(qk_pd);
 
-  auto sm_pd = softmax_fwd::primitive_desc(
-      softmax_fwd::desc(inference, dnnl::algorithm::softmax_accurate, scores_.get_desc(),
-                        probs_.get_desc(), 1),
-      scratchpad_attr(), dnnl_.eng);
+  auto sm_pd =
+      softmax_fwd::primitive_desc(softmax_fwd::desc(inference, dnnl::algorithm::softmax_accurate,
+                                                    scores_.get_desc(), probs_.get_desc(), 1),
+                                  scratchpad_attr(), dnnl_.eng);
   note("softmax", sm_pd);
   softmax_p_ = softmax_fwd(sm_pd);
 
@@ -186,9 +188,9 @@ void vit_plan::build(bool with_embed, bool with_head) {
     note("classifier", pd);
     head_p_ = dnnl::matmul(pd);
   }
-  scratch_ = dnnl::memory({{static_cast<int64_t>(std::max<size_t>(scratch_bytes_, 1))},
-                           dnnl_dt::u8, dnnl_tag::a},
-                          dnnl_.eng);
+  scratch_ = dnnl::memory(
+      {{static_cast<int64_t>(std::max<size_t>(scratch_bytes_, 1))}, dnnl_dt::u8, dnnl_tag::a},
+      dnnl_.eng);
 }
 
 void vit_plan::run(const dnnl::primitive& p, dnnl_args args) {

@@ -62,15 +62,15 @@ private:
   dnnl::memory scratch_;
 
   // Buffers inside a layer.
-  dnnl::memory ln_, ln_c_;             // LayerNorm output f32, and in compute type
-  dnnl::memory qkv_;                   // [B*T, 3D]
-  dnnl::memory q_, k_t_, v_;           // dense per-head views: [B*H, T, hd], K as [B*H, hd, T]
-  dnnl::memory heads_;                 // Q, K, V dense [3, B, H, T, hd]
-  dnnl::memory qkv_strided_;           // qkv_ seen as [3, B, H, T, hd]
-  dnnl::memory scores_, probs_;        // [B*H*T, T]
+  dnnl::memory ln_, ln_c_;      // LayerNorm output f32, and in compute type
+  dnnl::memory qkv_;            // [B*T, 3D]
+  dnnl::memory q_, k_t_, v_;    // dense per-head views: [B*H, T, hd], K as [B*H, hd, T]
+  dnnl::memory heads_;          // Q, K, V dense [3, B, H, T, hd]
+  dnnl::memory qkv_strided_;    // qkv_ seen as [3, B, H, T, hd]
+  dnnl::memory scores_, probs_; // [B*H*T, T]
   dnnl::memory probs_4d_, v_4d_, ctx_heads_;
   dnnl::memory patches_, patches_c_, emb_; // embedding: [B*N, C*p*p] and [B*N, D]
-  dnnl::memory cls_, cls_ln_;          // head: [B, D]
+  dnnl::memory cls_, cls_ln_;              // head: [B, D]
 
   dnnl::primitive ln_p_, to_c_p_, qkv_p_, split_p_, qk_p_, softmax_p_, pv_p_, out_p_, fc1_p_,
       fc2_p_;

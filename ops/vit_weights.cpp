@@ -1,7 +1,6 @@
 #include "ops/vit_weights.hpp"
 
 #include <cmath>
-#include <set>
 
 namespace edgepipe::ops {
 
@@ -11,40 +10,40 @@ std::vector<weight_spec> layer_weights(const vit_config& cfg, int layer) {
   const std::string p = "vit.encoder.layer." + std::to_string(block) + ".";
   std::vector<weight_spec> w;
   switch (part) {
-    case 0:
-      if (block == 0) {
-        const int64_t c = cfg.num_channels, ps = cfg.patch_size;
-        w.push_back({"vit.embeddings.cls_token", {1, 1, d}});
-        w.push_back({"vit.embeddings.position_embeddings", {1, cfg.tokens(), d}});
-        w.push_back({"vit.embeddings.patch_embeddings.projection.weight", {d, c, ps, ps}});
-        w.push_back({"vit.embeddings.patch_embeddings.projection.bias", {d}});
-      }
-      w.push_back({p + "layernorm_before.weight", {d}});
-      w.push_back({p + "layernorm_before.bias", {d}});
-      for (const char* m : {"query", "key", "value"}) {
-        w.push_back({p + "attention.attention." + m + ".weight", {d, d}});
-        w.push_back({p + "attention.attention." + m + ".bias", {d}});
-      }
-      break;
-    case 1:
-      w.push_back({p + "attention.output.dense.weight", {d, d}});
-      w.push_back({p + "attention.output.dense.bias", {d}});
-      break;
-    case 2:
-      w.push_back({p + "layernorm_after.weight", {d}});
-      w.push_back({p + "layernorm_after.bias", {d}});
-      w.push_back({p + "intermediate.dense.weight", {inter, d}});
-      w.push_back({p + "intermediate.dense.bias", {inter}});
-      break;
-    default:
-      w.push_back({p + "output.dense.weight", {d, inter}});
-      w.push_back({p + "output.dense.bias", {d}});
-      if (layer == cfg.planner_layers()) {
-        w.push_back({"vit.layernorm.weight", {d}});
-        w.push_back({"vit.layernorm.bias", {d}});
-        w.push_back({"classifier.weight", {cfg.num_labels, d}});
-        w.push_back({"classifier.bias", {cfg.num_labels}});
-      }
+  case 0:
+    if (block == 0) {
+      const int64_t c = cfg.num_channels, ps = cfg.patch_size;
+      w.push_back({"vit.embeddings.cls_token", {1, 1, d}});
+      w.push_back({"vit.embeddings.position_embeddings", {1, cfg.tokens(), d}});
+      w.push_back({"vit.embeddings.patch_embeddings.projection.weight", {d, c, ps, ps}});
+      w.push_back({"vit.embeddings.patch_embeddings.projection.bias", {d}});
+    }
+    w.push_back({p + "layernorm_before.weight", {d}});
+    w.push_back({p + "layernorm_before.bias", {d}});
+    for (const char* m : {"query", "key", "value"}) {
+      w.push_back({p + "attention.attention." + m + ".weight", {d, d}});
+      w.push_back({p + "attention.attention." + m + ".bias", {d}});
+    }
+    break;
+  case 1:
+    w.push_back({p + "attention.output.dense.weight", {d, d}});
+    w.push_back({p + "attention.output.dense.bias", {d}});
+    break;
+  case 2:
+    w.push_back({p + "layernorm_after.weight", {d}});
+    w.push_back({p + "layernorm_after.bias", {d}});
+    w.push_back({p + "intermediate.dense.weight", {inter, d}});
+    w.push_back({p + "intermediate.dense.bias", {inter}});
+    break;
+  default:
+    w.push_back({p + "output.dense.weight", {d, inter}});
+    w.push_back({p + "output.dense.bias", {d}});
+    if (layer == cfg.planner_layers()) {
+      w.push_back({"vit.layernorm.weight", {d}});
+      w.push_back({"vit.layernorm.bias", {d}});
+      w.push_back({"classifier.weight", {cfg.num_labels, d}});
+      w.push_back({"classifier.bias", {cfg.num_labels}});
+    }
   }
   return w;
 }

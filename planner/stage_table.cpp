@@ -7,7 +7,7 @@
 
 namespace edgepipe::planner {
 
-stage_table stage_table::by_type(const instance& inst) {
+stage_table stage_table::by_type(const instance& inst, link_summary links) {
   std::vector<std::vector<int>> members;
   std::vector<std::string> names;
   for (int d = 0; d < inst.num_devices(); ++d) {
@@ -19,16 +19,17 @@ stage_table stage_table::by_type(const instance& inst) {
       members[it - names.begin()].push_back(d);
     }
   }
-  return build(inst, std::move(members));
+  return build(inst, std::move(members), links);
 }
 
 stage_table stage_table::by_device(const instance& inst) {
   std::vector<std::vector<int>> members;
   for (int d = 0; d < inst.num_devices(); ++d) members.push_back({d});
-  return build(inst, std::move(members));
+  return build(inst, std::move(members), link_summary::slowest);
 }
 
-stage_table stage_table::build(const instance& inst, std::vector<std::vector<int>> members) {
+stage_table stage_table::build(const instance& inst, std::vector<std::vector<int>> members,
+                               link_summary links) {
   stage_table t;
   const int L = inst.layers;
   const int C = static_cast<int>(members.size());
@@ -56,23 +57,35 @@ stage_table stage_table::build(const instance& inst, std::vector<std::vector<int
       for (int last = first; last <= L; ++last) {
         time += inst.devices[d].time_s[last - 1];
         t.compute_[t.index(c, first, last)] = time;
-        t.fits_[t.index(c, first, last)] = fits(inst, d, first, last) ? 1 : 0;
+        t.fits_[t.index(c, first, last)] = planner::fits(inst, d, first, last) ? 1 : 0;
       }
     }
   }
 
-  // A class pair's send time is the slowest over distinct member pairs; with
-  // per-type bandwidth all pairs agree, so this is PipeEdge's number.
+  // A class pair's send time summarises its distinct member pairs; with
+  // per-type bandwidth all pairs agree, so every summary is PipeEdge's number.
   const double never = std::numeric_limits<double>::infinity();
   t.send_.assign(static_cast<size_t>(L) * C * C, never);
   for (int layer = 1; layer <= L; ++layer)
     for (int u = 0; u < C; ++u)
       for (int v = 0; v < C; ++v) {
-        double worst = -1;
+        double worst = -1, best = never, sum = 0;
+        int pairs = 0;
         for (int a : t.members_[u])
-          for (int b : t.members_[v])
-            if (a != b) worst = std::max(worst, send_time(inst, layer, a, b));
-        if (worst >= 0) t.send_[(static_cast<size_t>(layer - 1) * C + u) * C + v] = worst;
+          for (int b : t.members_[v]) {
+            if (a == b) continue;
+            double s = send_time(inst, layer, a, b);
+            worst = std::max(worst, s);
+            best = std::min(best, s);
+            sum += s;
+            ++pairs;
+          }
+        if (pairs == 0) continue;
+        double value = links == link_summary::slowest ? worst
+                       : links == link_summary::fastest ? best
+                       : pairs == 1                    ? worst
+                                                       : sum / pairs;
+        t.send_[(static_cast<size_t>(layer - 1) * C + u) * C + v] = value;
       }
   return t;
 }

@@ -4,8 +4,8 @@
 //   by type:   one class per device type (PipeEdge's state; exact when
 //              bandwidth is per device type, i.e. no links.yml)
 //   by device: one class per device (exact with a links.yml)
-// With links.yml, `by_type` is the heuristic's pessimistic abstraction: a
-// class pair's send time is the slowest over its member pairs.
+// With links.yml, `by_type` is the heuristic's abstraction: a class pair's
+// send time summarises its member pairs (slowest, mean or fastest).
 #pragma once
 
 #include <cstdint>
@@ -15,9 +15,16 @@
 
 namespace edgepipe::planner {
 
+// How a class pair's send time summarises its member pairs' (links.yml).
+enum class link_summary {
+  slowest, // an upper bound: every real pair is at least this fast
+  mean,    // the average pair
+  fastest, // a lower bound: the DP's period bounds the true optimum from below
+};
+
 class stage_table {
 public:
-  static stage_table by_type(const instance& inst);
+  static stage_table by_type(const instance& inst, link_summary links = link_summary::slowest);
   static stage_table by_device(const instance& inst);
 
   int classes() const { return static_cast<int>(members_.size()); }
@@ -39,7 +46,8 @@ public:
   }
 
 private:
-  static stage_table build(const instance& inst, std::vector<std::vector<int>> members);
+  static stage_table build(const instance& inst, std::vector<std::vector<int>> members,
+                           link_summary links);
   size_t index(int c, int first, int last) const {
     return (static_cast<size_t>(c) * layers_ + (first - 1)) * layers_ + (last - 1);
   }

@@ -25,8 +25,10 @@ import struct
 import sys
 import time
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "2")
-os.environ.setdefault("OMP_NUM_THREADS", "2")
+# One thread: on this shared 2-core machine a single thread trains ~3x more
+# work per CPU-second than two (measured: 0.21 vs 0.76 CPU-s per step).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
@@ -70,22 +72,18 @@ def preprocess(images_u8):
 
 
 def augment(x, generator):
-    """Random horizontal flip and a random shift of up to 2 pixels (zero
-    padding in normalized space = the background value)."""
-    n = x.shape[0]
+    """Random horizontal flip and a random shift of up to 2 pixels (the border
+    filled with the background value), as one gather per batch."""
+    n, size = x.shape[0], x.shape[-1]
     flip = torch.rand(n, generator=generator) < 0.5
     x = torch.where(flip[:, None, None, None], x.flip(3), x)
     background = (0.0 - MEAN) / STD
-    padded = torch.nn.functional.pad(x, (2, 2, 2, 2), value=background)
-    dx = torch.randint(0, 5, (n,), generator=generator)
-    dy = torch.randint(0, 5, (n,), generator=generator)
-    out = torch.empty_like(x)
-    for sx in range(5):
-        for sy in range(5):
-            sel = (dx == sx) & (dy == sy)
-            if sel.any():
-                out[sel] = padded[sel, :, sy:sy + 28, sx:sx + 28]
-    return out
+    padded = torch.nn.functional.pad(x[:, 0], (2, 2, 2, 2), value=background)
+    dx = torch.randint(0, 5, (n, 1), generator=generator)
+    dy = torch.randint(0, 5, (n, 1), generator=generator)
+    rows = (dy + torch.arange(size))[:, :, None]
+    cols = (dx + torch.arange(size))[:, None, :]
+    return padded[torch.arange(n)[:, None, None], rows, cols][:, None]
 
 
 def evaluate(model, x, y, batch=500):
@@ -99,7 +97,7 @@ def evaluate(model, x, y, batch=500):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--epochs", type=int, default=12)
+    p.add_argument("--epochs", type=int, default=8)
     p.add_argument("--batch", type=int, default=128)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--weight-decay", type=float, default=0.05)
@@ -110,7 +108,7 @@ def main():
     p.add_argument("--intermediate", type=int, default=128)
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--bench", type=int, default=0,
                    help="time this many training steps and exit")
     p.add_argument("--model-dir", default=os.path.join(ROOT, "examples/models/fashion-vit"))

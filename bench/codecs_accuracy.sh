@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# codecs_accuracy.sh: the accuracy table of issue 3 (QuantPipe's experiment on
+# our model). Top-1 on the full test set for bits 2,3,4,6,8,16 and float32,
+# per clipping method, at a 2-stage split in the middle and at one block per
+# stage (every block boundary quantized), microbatch 8, per-tensor ranges.
+#
+#   bench/codecs_accuracy.sh [EDGEPIPE] [MODEL_DIR] [DATA_DIR]
+#
+# Environment: THREADS (default 1), LIMIT (default 0 = all 10k images),
+# METHODS (default "none aciq ds-aciq mse"), BITS (default "2 3 4 6 8 16"),
+# RESULTS (default bench/codecs_accuracy.jsonl): one JSON line per run;
+# runs already in it are not repeated, so an interrupted run resumes.
+# Prints the markdown table (and writes it to RESULTS with .md).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+edgepipe=${1:-$here/build/cli/edgepipe}
+model=${2:-$here/examples/models/fashion-vit}
+data=${3:-/usr/share/datasets/fashion-mnist}
+threads=${THREADS:-1}
+limit=${LIMIT:-0}
+methods=${METHODS:-"none aciq ds-aciq mse"}
+bits_list=${BITS:-"2 3 4 6 8 16"}
+results=${RESULTS:-$here/bench/codecs_accuracy.jsonl}
+
+[ -x "$edgepipe" ] || { echo "codecs_accuracy: no edgepipe program at $edgepipe" >&2; exit 2; }
+[ -f "$model/config.json" ] || { echo "codecs_accuracy: no model at $model" >&2; exit 2; }
+blocks=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['num_hidden_layers'])" "$model/config.json")
+touch "$results"
+
+# run KEY ARGS...: one eval, its JSON line tagged with KEY appended to RESULTS.
+run() {
+  local key=$1
+  shift
+  if grep -q "\"key\": \"$key\"" "$results"; then return; fi
+  echo "codecs_accuracy: $key" >&2
+  local line
+  line=$("$edgepipe" eval --model "$model" --data "$data" --limit "$limit" --microbatch 8 \
+           --threads "$threads" --json "$@" 2>/dev/null | tail -n 1)
+  /usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); d['key']=sys.argv[2]; print(json.dumps(d))" \
+    "$line" "$key" >> "$results"
+}
+
+run "fp32/unsplit"
+for setting in "middle:2" "every-block:$blocks"; do
+  name=${setting%%:*}
+  stages=${setting##*:}
+  run "$name/fp32" --split "$stages" --bits 0
+  for bits in $bits_list; do
+    for m in $methods; do
+      run "$name/$m/$bits" --split "$stages" --bits "$bits" --clip "$m" --granularity tensor
+    done
+  done
+done
+
+/usr/bin/python3 - "$results" "$methods" "$bits_list" "$blocks" <<'PY' | tee "${results%.jsonl}.md"
+import json, sys
+results, methods, bits_list, blocks = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), sys.argv[4]
+runs = {}
+for line in open(results):
+    line = line.strip()
+    if line:
+        d = json.loads(line)
+        runs[d["key"]] = d
+def acc(key):
+    return f"{100 * runs[key]['accuracy']:.2f}" if key in runs else "-"
+n = runs.get("fp32/unsplit", {}).get("images", "?")
+print(f"Top-1 (%) on {n} test images, microbatch 8, per-tensor ranges; "
+      f"unsplit float32: {acc('fp32/unsplit')}\n")
+for name, title in (("middle", "2 stages, one boundary in the middle"),
+                    ("every-block", f"{blocks} stages, every block boundary quantized")):
+    print(f"**{title}**\n")
+    print("| bits | " + " | ".join(methods) + " | wire bytes/image |")
+    print("|---:|" + "---:|" * len(methods) + "---:|")
+    for bits in bits_list:
+        wire = runs.get(f"{name}/{methods[0]}/{bits}", {}).get("wire_bytes_per_image")
+        cells = [acc(f"{name}/{m}/{bits}") for m in methods]
+        print(f"| {bits} | " + " | ".join(cells) + f" | {wire:.0f} |" if wire else
+              f"| {bits} | " + " | ".join(cells) + " | - |")
+    wire = runs.get(f"{name}/fp32", {}).get("wire_bytes_per_image")
+    print(f"| float32 | " + " | ".join([acc(f"{name}/fp32")] * len(methods)) +
+          (f" | {wire:.0f} |" if wire else " | - |"))
+    print()
+PY

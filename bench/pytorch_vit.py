@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""PyTorch's side of the ViT benchmark: the same model shape as
+bench_vit_forward (tools/hf_vit.py, Hugging Face's architecture, random
+weights), images/s at a given batch size, thread count and dtype.
+
+The environment (OPENBLAS_CORETYPE, OPENBLAS_NUM_THREADS) is set by the caller,
+bench/vit_vs_pytorch.sh, because OpenBLAS reads it when it is loaded.
+
+  --dtype f32    eager fp32 (Linear layers go to OpenBLAS)
+  --dtype bf16   torch.autocast('cpu', dtype=torch.bfloat16) (Linear goes to oneDNN)
+  --mkldnn       fp32 with Linear layers converted by torch.utils.mkldnn.to_mkldnn,
+                 i.e. PyTorch's own oneDNN path for fp32
+
+Prints one JSON object per line: {"batch", "threads", "dtype", "variant",
+"images_per_s", "seconds_per_batch": [...]}.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import hf_vit  # noqa: E402
+
+NAMED = {
+    "vit-base": dict(image_size=224, patch_size=16, hidden_size=768, num_attention_heads=12,
+                     num_hidden_layers=12, intermediate_size=3072),
+    "vit-large": dict(image_size=224, patch_size=16, hidden_size=1024, num_attention_heads=16,
+                      num_hidden_layers=24, intermediate_size=4096),
+}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", default="vit-base", choices=sorted(NAMED))
+    ap.add_argument("--layers", type=int, default=0, help="blocks to run (0 = all)")
+    ap.add_argument("--batch", type=int, nargs="+", default=[1])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--dtype", choices=["f32", "bf16"], default="f32")
+    ap.add_argument("--mkldnn", action="store_true")
+    ap.add_argument("--repeats", type=int, default=3, help="timed runs; the best is reported")
+    ap.add_argument("--min-seconds", type=float, default=2.0,
+                    help="keep repeating until this much time was measured")
+    ap.add_argument("--label", default="", help="free text copied into the output")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    overrides = dict(NAMED[args.model])
+    if args.layers:
+        overrides["num_hidden_layers"] = args.layers
+    cfg = hf_vit.make_config(num_channels=3, num_labels=1000, **overrides)
+    model = hf_vit.ViTForImageClassification(cfg).eval()
+    variant = "eager"
+    if args.mkldnn:
+        from torch.utils import mkldnn as mkldnn_utils
+        model = mkldnn_utils.to_mkldnn(model)
+        variant = "mkldnn"
+    for batch in args.batch:
+        images = torch.randn(batch, 3, cfg["image_size"], cfg["image_size"])
+
+        def run():
+            with torch.no_grad():
+                if args.dtype == "bf16":
+                    with torch.autocast("cpu", dtype=torch.bfloat16):
+                        return model(images)
+                return model(images)
+
+        run()  # warm-up: allocations, oneDNN primitive creation
+        times = []
+        while len(times) < args.repeats or sum(times) < args.min_seconds:
+            t0 = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - t0)
+            if len(times) >= 50:
+                break
+        best = min(times)
+        print(json.dumps({
+            "batch": batch, "threads": args.threads, "dtype": args.dtype, "variant": variant,
+            "label": args.label, "coretype": os.environ.get("OPENBLAS_CORETYPE", ""),
+            "images_per_s": batch / best, "seconds_per_batch": [round(t, 5) for t in times],
+        }), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,190 @@
+// edgepipe simulate: a discrete-event run of a plan (the optimal one, or one
+// given with --stages) with link speeds that follow a trace.
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/args.hpp"
+#include "cli/command.hpp"
+#include "config/profiles_io.hpp"
+#include "planner/cost_model.hpp"
+#include "planner/partition.hpp"
+#include "planner/simulator.hpp"
+
+namespace edgepipe::cli {
+
+namespace {
+
+struct trace_row {
+  double time_s;
+  std::string from, to; // "*" matches any host
+  double mbps;
+};
+
+// CSV lines "time_s,from,to,mbps" ('#' comments, an optional header line).
+expected<std::vector<trace_row>> read_trace(const std::string& path) {
+  auto text = config::read_text(path);
+  if (!text) return text.error();
+  std::vector<trace_row> rows;
+  std::istringstream in(*text);
+  std::string line;
+  for (int n = 1; std::getline(in, line); ++n) {
+    if (auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
+    line.erase(std::remove_if(line.begin(), line.end(), ::isspace), line.end());
+    if (line.empty() || line.rfind("time_s", 0) == 0) continue;
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string cell; std::getline(ss, cell, ',');) f.push_back(cell);
+    char* end1 = nullptr;
+    char* end2 = nullptr;
+    double t = f.size() == 4 ? std::strtod(f[0].c_str(), &end1) : 0;
+    double bw = f.size() == 4 ? std::strtod(f[3].c_str(), &end2) : 0;
+    if (f.size() != 4 || *end1 || *end2 || f[0].empty() || f[3].empty() || t < 0 || bw < 0)
+      return make_error(errc::invalid_input, path + ":" + std::to_string(n) +
+                                                 ": expected time_s,from,to,mbps with numbers "
+                                                 ">= 0 ('*' for any host)");
+    rows.push_back({t, f[1], f[2], bw});
+  }
+  return rows;
+}
+
+// "--stages mb-0:1-24,rcc-0:25-48"
+expected<std::vector<planner::stage>> parse_stages(const planner::instance& inst,
+                                                   const std::string& text) {
+  std::vector<planner::stage> stages;
+  std::stringstream ss(text);
+  for (std::string item; std::getline(ss, item, ',');) {
+    auto colon = item.rfind(':');
+    auto dash = item.rfind('-');
+    if (colon == std::string::npos || dash == std::string::npos || dash < colon)
+      return make_error(errc::invalid_argument, "--stages: '" + item + "' is not HOST:FIRST-LAST");
+    planner::stage s;
+    s.device = -1;
+    for (int d = 0; d < inst.num_devices(); ++d)
+      if (inst.devices[d].host == item.substr(0, colon)) s.device = d;
+    if (s.device < 0)
+      return make_error(errc::invalid_argument, "--stages: unknown host '" +
+                                                    item.substr(0, colon) + "'");
+    s.first = std::atoi(item.substr(colon + 1, dash - colon - 1).c_str());
+    s.last = std::atoi(item.substr(dash + 1).c_str());
+    stages.push_back(s);
+  }
+  return stages;
+}
+
+int run_simulate(int argc, char** argv) {
+  args a("simulate", "Simulate a pipeline plan (discrete events): per-stage compute, links\n"
+                     "whose speed follows a trace, credit window K. Prints a summary; writes\n"
+                     "the timeline (throughput and latency per finished microbatch).");
+  a.option("models", "FILE", "models.yml (PipeEdge format)", true);
+  a.option("device-types", "FILE", "device_types.yml (PipeEdge format)", true);
+  a.option("devices", "FILE", "devices.yml (PipeEdge format)", true);
+  a.option("links", "FILE", "links.yml: bandwidth (and bits) per ordered host pair");
+  a.option("model", "NAME", "model name in the models file", true);
+  a.option("microbatch", "B", "microbatch size (the profile's batch_size)", false, "8");
+  a.option("dtype", "NAME", "profile dtype", false, "torch.float32");
+  a.option("cost-model", "NAME", "pipeedge or edgepipe (codec frames at --bits)", false,
+           "pipeedge");
+  a.option("bits", "N", "edgepipe: wire bitwidth of links without one in links.yml", false, "0");
+  a.option("stages", "LIST", "the plan as HOST:FIRST-LAST,... (default: the optimal plan)");
+  a.option("trace", "CSV", "link speeds over time: time_s,from,to,mbps ('*' = any host)");
+  a.option("credits", "K", "microbatches in flight per link", false, "2");
+  a.option("microbatches", "M", "microbatches to run", false, "100");
+  a.option("window", "N", "timeline throughput over the last N completions", false, "10");
+  a.option("csv", "FILE", "write the timeline as CSV");
+  a.option("json", "FILE", "write summary and timeline as JSON");
+  if (int rc = a.parse(argc, argv); rc >= 0) return rc;
+
+  planner::cost_options opts;
+  int64_t v = 0, credits = 0, microbatches = 0, window = 0;
+  if (!a.get_int("microbatch", v, 1, 1 << 20)) return exit_usage;
+  opts.batch_size = v;
+  if (!a.get_int("bits", v, 0, 16)) return exit_usage;
+  opts.default_bits = static_cast<int>(v);
+  if (!a.get_int("credits", credits, 1, 1 << 20) ||
+      !a.get_int("microbatches", microbatches, 1, 1 << 24) ||
+      !a.get_int("window", window, 1, 1 << 20))
+    return exit_usage;
+  auto model = planner::parse_cost_model(a.get("cost-model"));
+  if (!model) return a.usage_error(model.error().message);
+  opts.model = *model;
+  auto profiles = config::read_profiles(a.get("models"), a.get("device-types"), a.get("devices"),
+                                        a.has("links") ? a.get("links") : std::string());
+  if (!profiles) return a.usage_error(profiles.error().message);
+  auto inst = planner::make_instance(*profiles, a.get("model"), a.get("dtype"), opts);
+  if (!inst) return a.usage_error(inst.error().message);
+
+  planner::plan p;
+  if (a.has("stages")) {
+    auto stages = parse_stages(*inst, a.get("stages"));
+    if (!stages) return a.usage_error(stages.error().message);
+    auto ev = planner::evaluate(*inst, *stages);
+    if (!ev) return a.usage_error(ev.error().message);
+    p = *ev;
+  } else {
+    auto best = planner::optimal_partition(*inst);
+    if (!best) return a.usage_error(best.error().message);
+    p = best->best;
+  }
+  planner::sim_config cfg = planner::sim_config_for(*inst, p, static_cast<int>(credits),
+                                                    static_cast<int>(microbatches));
+  if (a.has("trace")) {
+    auto rows = read_trace(a.get("trace"));
+    if (!rows) return a.usage_error(rows.error().message);
+    for (size_t k = 0; k + 1 < p.stages.size(); ++k) {
+      const std::string& from = inst->devices[p.stages[k].device].host;
+      const std::string& to = inst->devices[p.stages[k + 1].device].host;
+      for (const auto& r : *rows)
+        if ((r.from == "*" || r.from == from) && (r.to == "*" || r.to == to))
+          cfg.links[k].trace_mbps.push_back({r.time_s, r.mbps});
+      std::stable_sort(cfg.links[k].trace_mbps.begin(), cfg.links[k].trace_mbps.end(),
+                       [](auto& x, auto& y) { return x.first < y.first; });
+    }
+  }
+  auto r = planner::simulate(cfg);
+  if (!r) {
+    std::cerr << "edgepipe simulate: " << r.error().message << "\n";
+    return r.error().code == errc::internal ? exit_failure : exit_usage;
+  }
+  auto tl = planner::timeline(*r, static_cast<int>(window));
+  std::printf("plan: %s\n", planner::describe(*inst, p).c_str());
+  std::printf("planned period %.6f s (%.4f microbatches/s)\n", p.period_s, planner::throughput(p));
+  std::printf("simulated: %lld microbatches in %.3f s, steady throughput %.4f microbatches/s "
+              "(%.4f samples/s), mean latency %.4f s\n",
+              static_cast<long long>(microbatches), r->makespan_s, r->throughput,
+              r->throughput * static_cast<double>(opts.batch_size), r->mean_latency_s);
+  if (a.has("csv")) {
+    std::ofstream f(a.get("csv"));
+    f << "time_s,microbatch,latency_s,throughput_per_s\n";
+    for (const auto& s : tl)
+      f << s.time_s << "," << s.microbatch << "," << s.latency_s << "," << s.throughput << "\n";
+    if (!f) return a.usage_error("cannot write " + a.get("csv"));
+  }
+  if (a.has("json")) {
+    nlohmann::json j;
+    j["planned_period_s"] = p.period_s;
+    j["throughput_per_s"] = r->throughput;
+    j["mean_latency_s"] = r->mean_latency_s;
+    j["makespan_s"] = r->makespan_s;
+    j["timeline"] = nlohmann::json::array();
+    for (const auto& s : tl)
+      j["timeline"].push_back({{"time_s", s.time_s},
+                               {"microbatch", s.microbatch},
+                               {"latency_s", s.latency_s},
+                               {"throughput_per_s", s.throughput}});
+    std::ofstream f(a.get("json"));
+    f << j.dump(1) << "\n";
+    if (!f) return a.usage_error("cannot write " + a.get("json"));
+  }
+  return exit_ok;
+}
+
+const command_registrar registrar({"simulate", "simulate a pipeline plan with link traces",
+                                   run_simulate});
+
+} // namespace
+
+} // namespace edgepipe::cli

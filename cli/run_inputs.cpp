@@ -1,0 +1,138 @@
+#include "cli/run_inputs.hpp"
+
+#include <random>
+
+#include "codecs/codec.hpp"
+#include "ops/idx.hpp"
+#include "ops/preprocessing.hpp"
+
+namespace edgepipe::cli {
+
+expected<ops::vit_config> model_config(const config::model_spec& model) {
+  if (model.is_synthetic()) return ops::named_vit_config(model.synthetic);
+  return ops::read_vit_config(model.dir + "/config.json");
+}
+
+expected<actors::workload> load_workload(const config::topology& topo, const ops::vit_config& cfg) {
+  const auto& w = topo.workload;
+  ops::tensor images;
+  std::vector<int> labels;
+  if (w.synthetic) {
+    if (w.count <= 0) return make_error(errc::invalid_input, "workload: synthetic inputs need a count > 0");
+    images = ops::tensor::zeros({w.count, cfg.num_channels, cfg.image_size, cfg.image_size});
+    std::mt19937_64 rng(w.seed);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    for (float& x : images.data) x = normal(rng);
+  } else {
+    ops::image_preprocessing prep;
+    if (!topo.model.is_synthetic()) {
+      auto p = ops::read_preprocessing(topo.model.dir);
+      if (!p) return p.error();
+      prep = *p;
+    }
+    auto data = ops::read_idx_dataset(w.dataset, w.split == "train" ? "train" : "t10k", prep,
+                                      w.count > 0 ? w.count : -1);
+    if (!data) return data.error();
+    images = std::move(data->images);
+    labels = std::move(data->labels);
+  }
+  const auto& s = images.shape;
+  if (s.size() != 4 || s[1] != cfg.num_channels || s[2] != cfg.image_size || s[3] != cfg.image_size)
+    return make_error(errc::invalid_input, "workload images are " + ops::shape_string(s) + " but the model takes [N, " +
+                                               std::to_string(cfg.num_channels) + ", " + std::to_string(cfg.image_size) +
+                                               ", " + std::to_string(cfg.image_size) + "]");
+  actors::workload work;
+  work.microbatch = w.microbatch < 1 ? 1 : w.microbatch;
+  work.labels = std::move(labels);
+  int64_t n = s[0], per_image = s[1] * s[2] * s[3];
+  for (int64_t i = 0; i < n; i += work.microbatch) {
+    int64_t b = std::min<int64_t>(work.microbatch, n - i);
+    ops::tensor t;
+    t.shape = {b, s[1], s[2], s[3]};
+    t.data.assign(images.data.begin() + i * per_image, images.data.begin() + (i + b) * per_image);
+    work.batches.push_back(std::move(t));
+  }
+  if (work.batches.empty()) return make_error(errc::invalid_input, "workload: no images to run");
+  return work;
+}
+
+std::vector<planned_stage> even_split(int layers, size_t nodes) {
+  std::vector<planned_stage> out;
+  int first = 1;
+  for (size_t i = 0; i < nodes; ++i) {
+    int n = layers / static_cast<int>(nodes) + (static_cast<int>(i) < layers % static_cast<int>(nodes) ? 1 : 0);
+    if (n == 0) continue;
+    out.push_back(planned_stage{i, first, first + n - 1});
+    first += n;
+  }
+  return out;
+}
+
+expected<std::vector<planned_stage>> explicit_partition(const config::topology& topo) {
+  std::vector<planned_stage> out;
+  for (const auto& st : topo.partition.stages) {
+    size_t idx = 0;
+    while (idx < topo.nodes.size() && topo.nodes[idx].name != st.node) ++idx;
+    if (idx == topo.nodes.size())
+      return make_error(errc::invalid_input, st.pos.str() + ": unknown node '" + st.node + "'");
+    out.push_back(planned_stage{idx, st.first, st.last});
+  }
+  return out;
+}
+
+namespace {
+
+actors::shaper_spec to_shaper(const config::bandwidth_spec& b) {
+  actors::shaper_spec s;
+  s.mode = b.kind == config::bandwidth_kind::fixed   ? actors::shaper_spec::fixed
+           : b.kind == config::bandwidth_kind::trace ? actors::shaper_spec::trace
+                                                     : actors::shaper_spec::unlimited;
+  s.mbps = b.mbps;
+  for (const auto& p : b.trace) {
+    s.trace_s.push_back(p.time_s);
+    s.trace_mbps.push_back(p.mbps);
+  }
+  s.repeat = b.repeat;
+  s.repeat_period_s = b.repeat_period_s;
+  s.burst_kb = b.burst_kb;
+  s.latency_ms = b.latency_ms;
+  return s;
+}
+
+} // namespace
+
+expected<std::vector<actors::stage_placement>> make_placements(const config::topology& topo,
+                                                               const std::vector<planned_stage>& plan) {
+  std::vector<actors::stage_placement> out;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const auto& node = topo.nodes[plan[i].node];
+    actors::stage_placement p;
+    p.node = plan[i].node;
+    p.spec.model_dir = topo.model.is_synthetic() ? "" : topo.model.dir;
+    p.spec.synthetic = topo.model.synthetic;
+    p.spec.seed = topo.model.seed;
+    p.spec.dtype = topo.model.dtype;
+    p.spec.first = plan[i].first;
+    p.spec.last = plan[i].last;
+    p.spec.threads = node.threads;
+    if (i + 1 < plan.size()) {
+      auto link = config::settings_for_link(topo, static_cast<int>(i), node.name, topo.nodes[plan[i + 1].node].name);
+      auto clip = codecs::parse_clip_method(link.quant.clip);
+      if (!clip) return make_error(errc::invalid_input, link.quant.pos.str() + ": " + clip.error().message);
+      auto gran = codecs::parse_granularity(link.quant.granularity);
+      if (!gran) return make_error(errc::invalid_input, link.quant.pos.str() + ": " + gran.error().message);
+      p.out.clip = static_cast<uint8_t>(*clip);
+      p.out.gran = static_cast<uint8_t>(*gran);
+      p.adaptive = link.quant.mode == config::quant_mode::adaptive;
+      p.min_bits = link.quant.min_bits;
+      p.max_bits = link.quant.max_bits;
+      // An adaptive link starts at its largest bitwidth until the first estimate.
+      p.out.bits = p.adaptive ? link.quant.max_bits : link.quant.bits;
+      p.out.shaper = to_shaper(link.bandwidth);
+    }
+    out.push_back(std::move(p));
+  }
+  return out;
+}
+
+} // namespace edgepipe::cli

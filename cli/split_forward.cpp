@@ -1,0 +1,99 @@
+#include "cli/split_forward.hpp"
+
+#include <cmath>
+#include <cstdlib>
+
+namespace edgepipe::cli {
+namespace {
+
+// One tensor through the wire format and back; the decoded shape must be the sent one.
+expected<ops::tensor> cross(const ops::tensor& t, const codecs::quant_params& params,
+                            link_traffic* traffic) {
+  auto frame = codecs::encode(t.data.data(), t.shape, params);
+  if (!frame) return frame.error();
+  auto decoded = codecs::decode(frame->data(), frame->size());
+  if (!decoded) return decoded.error();
+  if (decoded->shape != t.shape || decoded->data.size() != t.data.size())
+    return make_error(errc::internal, "codec round trip changed shape " +
+                                          ops::shape_string(t.shape) + " to " +
+                                          ops::shape_string(decoded->shape));
+  if (traffic) {
+    traffic->frames += 1;
+    traffic->bytes += frame->size();
+    traffic->raw_bytes += t.data.size() * sizeof(float);
+  }
+  return ops::tensor{std::move(decoded->shape), std::move(decoded->data)};
+}
+
+} // namespace
+
+expected<cut_list> even_block_cuts(int blocks, int stages) {
+  if (stages < 1 || stages > blocks)
+    return make_error(errc::invalid_argument, "--split must be 1.." + std::to_string(blocks) +
+                                                  " (the model has " + std::to_string(blocks) +
+                                                  " blocks)");
+  cut_list cuts;
+  for (int k = 1; k < stages; ++k) {
+    int block = static_cast<int>(std::lround(static_cast<double>(k) * blocks / stages));
+    cuts.push_back(4 * block);
+  }
+  return cuts;
+}
+
+expected<cut_list> parse_cuts(const std::string& text, int layers) {
+  cut_list cuts;
+  size_t pos = 0;
+  while (pos <= text.size()) {
+    size_t comma = text.find(',', pos);
+    std::string item =
+        text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    char* end = nullptr;
+    long v = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0')
+      return make_error(errc::invalid_argument, "--cuts: '" + item + "' is not a layer number");
+    if (v < 1 || v >= layers)
+      return make_error(errc::invalid_argument,
+                        "--cuts: " + item + " is outside 1.." + std::to_string(layers - 1));
+    if (!cuts.empty() && v <= cuts.back())
+      return make_error(errc::invalid_argument, "--cuts must be strictly increasing");
+    cuts.push_back(static_cast<int>(v));
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return cuts;
+}
+
+expected<ops::activation> cross_link(const ops::activation& act, const codecs::quant_params& params,
+                                     link_traffic* traffic) {
+  ops::activation out;
+  auto main = cross(act.main, params, traffic);
+  if (!main) return main.error();
+  out.main = std::move(*main);
+  if (act.has_skip()) {
+    auto skip = cross(act.skip, params, traffic);
+    if (!skip) return skip.error();
+    out.skip = std::move(*skip);
+  }
+  return out;
+}
+
+expected<ops::tensor> forward_with_cuts(ops::vit_model& model, const ops::tensor& images,
+                                        const cut_list& cuts, const codecs::quant_params& params,
+                                        link_traffic* traffic) {
+  ops::activation act;
+  act.main = images;
+  int first = 1;
+  for (size_t i = 0; i <= cuts.size(); ++i) {
+    int last = i < cuts.size() ? cuts[i] : model.num_layers();
+    auto out = model.forward(first, last, act);
+    if (!out) return out.error();
+    if (i == cuts.size()) return std::move(out->main);
+    auto crossed = cross_link(*out, params, traffic);
+    if (!crossed) return crossed.error();
+    act = std::move(*crossed);
+    first = last + 1;
+  }
+  return make_error(errc::internal, "forward_with_cuts: unreachable");
+}
+
+} // namespace edgepipe::cli

@@ -1,0 +1,48 @@
+// split_forward: the model run as a pipeline of stages inside one process,
+// every activation crossing a stage boundary through codecs::encode and
+// codecs::decode exactly as it would cross the network (main and skip
+// tensors alike). `edgepipe eval --split/--cuts --bits` measures the accuracy
+// cost of the wire quantization with it; the stage actors do the same step
+// per link. Lives in cli/ because ops/ must not depend on codecs/.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/expected.hpp"
+#include "codecs/codec.hpp"
+#include "ops/activation.hpp"
+#include "ops/vit_model.hpp"
+
+namespace edgepipe::cli {
+
+// Boundaries after which an activation crosses a link: planner-layer numbers
+// in 1..layers-1, strictly increasing.
+using cut_list = std::vector<int>;
+
+// S stages with boundaries at block ends, as even as possible: S-1 cuts at
+// 4 * round(k * blocks / S). Error unless 1 <= S <= blocks.
+expected<cut_list> even_block_cuts(int blocks, int stages);
+
+// "8,16,20" -> {8, 16, 20}; checks range 1..layers-1 and strict order.
+expected<cut_list> parse_cuts(const std::string& text, int layers);
+
+// What crossed the links, for reporting the compression.
+struct link_traffic {
+  uint64_t frames = 0;
+  uint64_t bytes = 0;     // encoded frame bytes
+  uint64_t raw_bytes = 0; // the same tensors as float32
+};
+
+// Encodes then decodes every tensor of `act` (main, and skip when present).
+expected<ops::activation> cross_link(const ops::activation& act, const codecs::quant_params& params,
+                                     link_traffic* traffic = nullptr);
+
+// Runs layers 1..num_layers on images [B, C, H, W], crossing a link after
+// each cut; returns the logits. With no cuts: one plain forward.
+expected<ops::tensor> forward_with_cuts(ops::vit_model& model, const ops::tensor& images,
+                                        const cut_list& cuts, const codecs::quant_params& params,
+                                        link_traffic* traffic = nullptr);
+
+} // namespace edgepipe::cli

@@ -1,0 +1,193 @@
+#include "test_support.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "ops/safetensors.hpp"
+#include "ops/vit_weights.hpp"
+
+namespace edgepipe::test {
+
+namespace {
+
+void stop_process(pid_t pid) {
+  if (pid <= 0) return;
+  kill(pid, SIGTERM);
+  for (int i = 0; i < 250; ++i) {
+    int status;
+    if (waitpid(pid, &status, WNOHANG) == pid) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill(pid, SIGKILL);
+  int status;
+  waitpid(pid, &status, 0);
+}
+
+std::string read_all(int fd) {
+  std::string s;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) s.append(buf, n);
+  return s;
+}
+
+} // namespace
+
+node_process::node_process(const std::string& name, int threads) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  std::string t = std::to_string(threads);
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    execl(EDGEPIPE_BINARY, "edgepipe", "node", "--listen", "127.0.0.1:0", "--name", name.c_str(), "--threads",
+          t.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(fds[1]);
+  fd_ = fds[0];
+  std::string line;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd_, POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) continue;
+    char c;
+    if (read(fd_, &c, 1) != 1) break;
+    if (c != '\n') {
+      line += c;
+      continue;
+    }
+    auto colon = line.rfind(':');
+    if (line.find(" listening on ") != std::string::npos && colon != std::string::npos) {
+      port_ = static_cast<uint16_t>(std::atoi(line.c_str() + colon + 1));
+      return;
+    }
+    line.clear();
+  }
+  throw std::runtime_error("edgepipe node did not print its port");
+}
+
+node_process::~node_process() {
+  stop_process(pid_);
+  if (fd_ >= 0) close(fd_);
+}
+
+bool node_process::running() const {
+  int status;
+  return pid_ > 0 && waitpid(pid_, &status, WNOHANG) == 0;
+}
+
+void node_process::kill_now() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+temp_dir::temp_dir() {
+  char tmpl[] = "/tmp/edgepipe-test-XXXXXX";
+  if (!mkdtemp(tmpl)) throw std::runtime_error("mkdtemp failed");
+  path = tmpl;
+}
+
+temp_dir::~temp_dir() {
+  std::string cmd = "rm -rf '" + path + "'";
+  if (std::system(cmd.c_str()) != 0) std::fprintf(stderr, "cannot remove %s\n", path.c_str());
+}
+
+ops::vit_config tiny_config() {
+  ops::vit_config c;
+  c.image_size = 16;
+  c.patch_size = 4;
+  c.num_channels = 1;
+  c.hidden_size = 32;
+  c.num_attention_heads = 2;
+  c.num_hidden_layers = 2;
+  c.intermediate_size = 64;
+  c.layer_norm_eps = 1e-12f;
+  c.num_labels = 10;
+  return c;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+  std::ofstream f(path);
+  f << text;
+  if (!f) throw std::runtime_error("cannot write " + path);
+}
+
+void write_tiny_model(const std::string& dir, uint64_t seed) {
+  auto c = tiny_config();
+  nlohmann::json j = {{"image_size", c.image_size},
+                      {"patch_size", c.patch_size},
+                      {"num_channels", c.num_channels},
+                      {"hidden_size", c.hidden_size},
+                      {"num_attention_heads", c.num_attention_heads},
+                      {"num_hidden_layers", c.num_hidden_layers},
+                      {"intermediate_size", c.intermediate_size},
+                      {"layer_norm_eps", c.layer_norm_eps},
+                      {"hidden_act", "gelu"},
+                      {"num_labels", c.num_labels}};
+  write_file(dir + "/config.json", j.dump(2));
+  ops::weight_map weights;
+  for (const auto& spec : ops::range_weights(c, 1, c.planner_layers()))
+    weights[spec.name] = ops::synthetic_weight(spec, seed);
+  auto ok = ops::write_safetensors(dir + "/model.safetensors", weights);
+  if (!ok) throw std::runtime_error(ok.error().message);
+}
+
+run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s) {
+  int out_fds[2], err_fds[2];
+  if (pipe2(out_fds, O_CLOEXEC) != 0 || pipe2(err_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  std::vector<char*> argv;
+  std::string prog = "edgepipe";
+  argv.push_back(prog.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(out_fds[1], STDOUT_FILENO);
+    dup2(err_fds[1], STDERR_FILENO);
+    int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, STDIN_FILENO);
+    execv(EDGEPIPE_BINARY, argv.data());
+    _exit(127);
+  }
+  close(out_fds[1]);
+  close(err_fds[1]);
+  run_output r;
+  // Read both pipes (a thread for stderr, so neither fills up).
+  std::thread err_reader([&] { r.err = read_all(err_fds[0]); });
+  std::atomic<bool> done{false};
+  std::thread killer([pid, timeout_s, &done] {
+    for (int i = 0; i < timeout_s * 10 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!done) kill(pid, SIGKILL);
+  });
+  r.out = read_all(out_fds[0]);
+  err_reader.join();
+  int status = 0;
+  waitpid(pid, &status, 0);
+  done = true;
+  killer.join();
+  close(out_fds[0]);
+  close(err_fds[0]);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+} // namespace edgepipe::test

@@ -1,0 +1,58 @@
+// test_support: what the actors integration tests share: real `edgepipe node`
+// processes on free ports, a tiny ViT written to a temporary model directory,
+// and running the edgepipe program with its output captured.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+#include "ops/vit_config.hpp"
+
+namespace edgepipe::test {
+
+// An `edgepipe node --listen 127.0.0.1:0` child process; stopped (SIGTERM,
+// then SIGKILL) by the destructor.
+class node_process {
+public:
+  explicit node_process(const std::string& name, int threads = 1);
+  ~node_process();
+  node_process(const node_process&) = delete;
+  node_process& operator=(const node_process&) = delete;
+  uint16_t port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  bool running() const;
+  void kill_now(); // SIGKILL
+
+private:
+  pid_t pid_ = -1;
+  int fd_ = -1;
+  uint16_t port_ = 0;
+};
+
+// A fresh temporary directory, removed by the destructor.
+struct temp_dir {
+  temp_dir();
+  ~temp_dir();
+  std::string path;
+};
+
+// A tiny ViT (16x16 images, 1 channel, patch 4, hidden 32, 2 heads, 2 blocks,
+// 8 planner layers, 10 labels) with seeded random weights, written as
+// DIR/config.json + DIR/model.safetensors.
+ops::vit_config tiny_config();
+void write_tiny_model(const std::string& dir, uint64_t seed = 7);
+
+struct run_output {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// Runs EDGEPIPE_BINARY with `args` (stdin closed), waits at most timeout_s.
+run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s = 120);
+
+void write_file(const std::string& path, const std::string& text);
+
+} // namespace edgepipe::test

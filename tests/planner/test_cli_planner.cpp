@@ -1,0 +1,119 @@
+// `edgepipe plan`, `simulate` and `profile` as a user runs them.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <sys/wait.h>
+
+namespace {
+
+const std::string profiles = std::string(EDGEPIPE_SOURCE_DIR) + "/examples/profiles";
+
+struct run_result {
+  int code = -1;
+  std::string out, err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+run_result run(const std::string& args) {
+  std::string dir = ::testing::TempDir();
+  std::string out = dir + "/ep_cli_out.txt", err = dir + "/ep_cli_err.txt";
+  std::string cmd = std::string(EDGEPIPE_BINARY) + " " + args + " > " + out + " 2> " + err;
+  int status = std::system(cmd.c_str());
+  run_result r;
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = slurp(out);
+  r.err = slurp(err);
+  return r;
+}
+
+std::string files(const std::string& types = profiles + "/device_types.yml") {
+  return "--models " + profiles + "/models.yml --device-types " + types + " --devices " +
+         profiles + "/devices.yml";
+}
+
+void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+} // namespace
+
+TEST(CliPlan, PrintsThePlanAsJson) {
+  auto r = run("plan " + files() + " --model google/vit-large-patch16-224 --microbatch 8 --json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(j.contains("period_s"));
+  double period = j["period_s"];
+  EXPECT_GT(period, 0);
+  ASSERT_FALSE(j["stages"].empty());
+  int next = 1;
+  double worst = 0;
+  for (const auto& s : j["stages"]) {
+    EXPECT_EQ(s["first"].get<int>(), next); // layers numbered from 1, contiguous
+    next = s["last"].get<int>() + 1;
+    EXPECT_TRUE(s["host"].is_string());
+    EXPECT_GT(s["memory_mb"].get<double>(), 0);
+    worst = std::max({worst, s["compute_s"].get<double>(), s["send_s"].get<double>()});
+  }
+  EXPECT_EQ(next, 97);
+  EXPECT_EQ(worst, period);
+}
+
+TEST(CliPlan, NothingFitsNamesTheTightestDevice) {
+  std::string types = ::testing::TempDir() + "/ep_small_types.yml";
+  std::string text = slurp(profiles + "/device_types.yml");
+  const char* small[] = {"20", "40"}; // MinnowBoard, then RCC-VE (the roomiest)
+  size_t pos = 0;
+  for (const char* mb : small) {
+    pos = text.find("mem_MB: ", pos + 1);
+    ASSERT_NE(pos, std::string::npos);
+    text.replace(pos + 8, text.find('\n', pos) - pos - 8, mb);
+  }
+  write(types, text);
+  auto r = run("plan " + files(types) + " --model google/vit-large-patch16-224 --json");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("no plan fits"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("rcc-0"), std::string::npos) << r.err; // first of the roomiest type
+}
+
+TEST(CliPlan, MalformedFileGivesFileAndLine) {
+  std::string models = ::testing::TempDir() + "/ep_bad_models.yml";
+  write(models, "m:\n  layers: 2\n  mem_MB: [1, -2]\n  parameters_in: 3\n  parameters_out: [2]\n");
+  auto r = run("plan --models " + models + " --device-types " + profiles +
+               "/device_types.yml --devices " + profiles + "/devices.yml --model m");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find(models + ":3:"), std::string::npos) << r.err;
+}
+
+TEST(CliSimulate, WritesSummaryAndTimeline) {
+  std::string dir = ::testing::TempDir();
+  write(dir + "/ep_trace.csv", "time_s,from,to,mbps\n0,*,*,1000\n50,*,*,20\n");
+  auto r = run("simulate " + files() + " --model google/vit-base-patch16-224 --trace " + dir +
+               "/ep_trace.csv --microbatches 60 --credits 2 --csv " + dir + "/ep_tl.csv --json " +
+               dir + "/ep_tl.json");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("steady throughput"), std::string::npos) << r.out;
+  auto j = nlohmann::json::parse(slurp(dir + "/ep_tl.json"));
+  EXPECT_EQ(j["timeline"].size(), 60u);
+  EXPECT_NE(slurp(dir + "/ep_tl.csv").find("time_s,microbatch,latency_s"), std::string::npos);
+}
+
+TEST(CliProfile, WritesFilesThatPlan) {
+  std::string dir = ::testing::TempDir() + "/ep_profile";
+  auto r = run("profile --model vit-base --microbatch 1 --device-type here --memory-mb 2048 "
+               "--bandwidth-mbps 1000 --repeats 1 --layers-limit 1 --out-dir " + dir);
+  ASSERT_EQ(r.code, 0) << r.err;
+  write(dir + "/devices.yml", "here: [a, b]\n");
+  auto p = run("plan --models " + dir + "/models.yml --device-types " + dir +
+               "/device_types.yml --devices " + dir +
+               "/devices.yml --model google/vit-base-patch16-224 --microbatch 1 --json");
+  ASSERT_EQ(p.code, 0) << p.err;
+  auto j = nlohmann::json::parse(p.out);
+  EXPECT_GT(j["period_s"].get<double>(), 0);
+}

@@ -1,0 +1,115 @@
+// The discrete-event simulator against hand-computed pipelines and the cost model.
+#include <gtest/gtest.h>
+
+#include "config/profiles_io.hpp"
+#include "planner/partition.hpp"
+#include "planner/simulator.hpp"
+
+using namespace edgepipe::planner;
+
+namespace {
+
+// A link whose transfer of `bytes` takes `seconds` at the trace's first speed.
+sim_link link_taking(double seconds, double mbps = 8) {
+  sim_link l;
+  l.trace_mbps = {{0.0, mbps}};
+  l.bytes = seconds * mbps * 1024 * 1024 / 8;
+  return l;
+}
+
+} // namespace
+
+TEST(Simulator, OneStageRunsBackToBack) {
+  sim_config c;
+  c.compute_s = {0.25};
+  c.credits = 1;
+  c.microbatches = 8;
+  auto r = simulate(c);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_DOUBLE_EQ(r->finished_s[0], 0.25);
+  EXPECT_DOUBLE_EQ(r->makespan_s, 2.0);
+  EXPECT_DOUBLE_EQ(r->throughput, 4.0);
+}
+
+TEST(Simulator, TwoStagesByHand) {
+  // Stage 0: 1 s, link 0.5 s, stage 1: 2 s, one credit. mb0: computed 0-1,
+  // sent 1-1.5, stage 1 runs it 1.5-3.5; stage 1 is the bottleneck (2 s).
+  sim_config c;
+  c.compute_s = {1.0, 2.0};
+  c.links = {link_taking(0.5)};
+  c.credits = 1;
+  c.microbatches = 10;
+  auto r = simulate(c);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_DOUBLE_EQ(r->finished_s[0], 3.5);
+  EXPECT_DOUBLE_EQ(r->finished_s[1], 5.5);
+  EXPECT_NEAR(r->throughput, 0.5, 1e-12);
+}
+
+TEST(Simulator, OneCreditSerialisesComputeAndSend) {
+  // With K = 1 stage 0 cannot start the next microbatch until stage 1 has
+  // taken the last one: its cycle is compute + send = 2 s. With K = 3 the
+  // send overlaps and the 1 s stages set the pace.
+  sim_config c;
+  c.compute_s = {1.0, 1.0};
+  c.links = {link_taking(1.0)};
+  c.microbatches = 40;
+  c.credits = 1;
+  auto one = simulate(c);
+  c.credits = 3;
+  auto three = simulate(c);
+  ASSERT_TRUE(one.has_value() && three.has_value());
+  EXPECT_NEAR(one->throughput, 0.5, 1e-9);
+  EXPECT_NEAR(three->throughput, 1.0, 1e-9);
+}
+
+TEST(Simulator, FollowsABandwidthTrace) {
+  // The link takes 0.5 s until t = 30, then its speed drops to a quarter
+  // (2 s per transfer): throughput falls from 1/s to 0.5/s.
+  sim_config c;
+  c.compute_s = {1.0, 1.0};
+  sim_link l = link_taking(0.5);
+  l.trace_mbps.push_back({30.0, l.trace_mbps[0].second / 4});
+  c.links = {l};
+  c.credits = 4;
+  c.microbatches = 80;
+  auto r = simulate(c);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  auto tl = timeline(*r, 10);
+  double early = 0, late = 0;
+  for (const auto& s : tl) {
+    if (s.time_s > 15 && s.time_s < 28) early = s.throughput;
+    if (s.time_s > 100) late = s.throughput;
+  }
+  EXPECT_NEAR(early, 1.0, 1e-9);
+  EXPECT_NEAR(late, 0.5, 1e-9);
+  EXPECT_NEAR(r->throughput, 0.5, 1e-9);
+}
+
+TEST(Simulator, SteadyStateMatchesThePlannedPeriod) {
+  std::string dir = std::string(EDGEPIPE_SOURCE_DIR) + "/examples/profiles";
+  auto ps = edgepipe::config::read_profiles(dir + "/models.yml", dir + "/device_types.yml",
+                                            dir + "/devices.yml");
+  ASSERT_TRUE(ps.has_value()) << ps.error().message;
+  auto inst = make_instance(*ps, "google/vit-large-patch16-224", "torch.float32", {});
+  ASSERT_TRUE(inst.has_value());
+  auto best = optimal_partition(*inst);
+  ASSERT_TRUE(best.has_value());
+  auto r = simulate(sim_config_for(*inst, best->best, 4, 200));
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_NEAR(r->throughput * best->best.period_s, 1.0, 1e-6);
+  // Latency is at least the sum of compute and send times along the pipeline.
+  double path = 0;
+  for (const auto& s : best->best.stages) path += s.compute_s + s.send_s;
+  EXPECT_GE(r->mean_latency_s, path - 1e-9);
+}
+
+TEST(Simulator, RejectsBadConfigs) {
+  sim_config c;
+  EXPECT_FALSE(simulate(c).has_value());
+  c.compute_s = {1, 1};
+  EXPECT_FALSE(simulate(c).has_value()); // no link
+  c.links = {link_taking(1)};
+  c.credits = 0;
+  EXPECT_FALSE(simulate(c).has_value());
+}
