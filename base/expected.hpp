@@ -35,7 +35,7 @@ inline error make_error(errc code, std::string message) { return error{code, std
 template <class T> class expected {
 public:
   expected(T value) : v_(std::move(value)) {}
-  expected(error err) : v_(std::move(err)) {}
+  expected(edgepipe::error err) : v_(std::move(err)) {}
 
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
@@ -59,7 +59,7 @@ private:
 template <> class expected<void> {
 public:
   expected() = default;
-  expected(error err) : err_(std::move(err)), ok_(false) {}
+  expected(edgepipe::error err) : err_(std::move(err)), ok_(false) {}
 
   bool has_value() const { return ok_; }
   explicit operator bool() const { return ok_; }

@@ -12,7 +12,7 @@ bench/vit_vs_pytorch.sh, because OpenBLAS reads it when it is loaded.
                  i.e. PyTorch's own oneDNN path for fp32
 
 Prints one JSON object per line: {"batch", "threads", "dtype", "variant",
-"images_per_s", "seconds_per_batch": [...]}.
+"images_per_s", "images_per_cpu_s", "seconds_per_batch": [...]}.
 """
 
 import argparse
@@ -71,11 +71,12 @@ def main():
                 return model(images)
 
         run()  # warm-up: allocations, oneDNN primitive creation
-        times = []
+        times, cpu_times = [], []
         while len(times) < args.repeats or sum(times) < args.min_seconds:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.thread_time()
             run()
             times.append(time.perf_counter() - t0)
+            cpu_times.append(time.thread_time() - c0)
             if len(times) >= 50:
                 break
         best = min(times)
@@ -83,6 +84,9 @@ def main():
             "batch": batch, "threads": args.threads, "dtype": args.dtype, "variant": variant,
             "label": args.label, "coretype": os.environ.get("OPENBLAS_CORETYPE", ""),
             "images_per_s": batch / best, "seconds_per_batch": [round(t, 5) for t in times],
+            # CPU time of this thread: with one thread, the work without the
+            # time other processes took (a shared machine); meaningless above 1.
+            "images_per_cpu_s": batch / min(cpu_times),
         }), flush=True)
 
 

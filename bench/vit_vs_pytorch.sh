@@ -78,6 +78,8 @@ def ours(path):
             dt, b, t = int(m.group(1)), int(m.group(2)), int(m.group(3))
             key = ("bf16" if dt else "f32", b, t)
             vit[key] = max(vit.get(key, 0), b / secs)
+            cpu = b / (r["cpu_time"] / 1e3)
+            vit[key + ("cpu",)] = max(vit.get(key + ("cpu",), 0), cpu)
             gfl = r["GFLOPS"] * (b / secs) / r["images_per_s"]
             vit[key + ("gflops",)] = max(vit.get(key + ("gflops",), 0), gfl)
         m = re.match(r"BM_matmul_f32/(\d+)/(\d+)/(\d+)/(\d+)/", r["name"])
@@ -119,6 +121,20 @@ for b in (1, 8):
               f"{rng(ob):11s} | {pb:7.2f} | {rng([v / pb for v in ob]):12s} | "
               f"{rng([v / pf for v in ob]):11s} | {rng(gf)} of {pk:.0f} "
               f"({rng([100 * g / pk for g in gf])}%)")
+print()
+print("1 thread, images per CPU-second of the computing thread (what a quiet machine would")
+print("give; PyTorch set-ups with OPENBLAS_NUM_THREADS=1 only):")
+print("batch | ours f32    | pt best f32 (set-up)    | ratio     | ours bf16   | pt bf16 | "
+      "bf16/pt bf16 | bf16/pt f32")
+for b in (1, 8):
+    of = [p[0].get(("f32", b, 1, "cpu"), 0) for p in passes]
+    ob = [p[0].get(("bf16", b, 1, "cpu"), 0) for p in passes]
+    c = [r for r in torch if r["batch"] == b and r["threads"] == 1 and r["label"] != "default"]
+    pf = max((r for r in c if r["dtype"] == "f32"), key=lambda r: r["images_per_cpu_s"])
+    pb = max((r for r in c if r["dtype"] == "bf16"), key=lambda r: r["images_per_cpu_s"])
+    f, bb = pf["images_per_cpu_s"], pb["images_per_cpu_s"]
+    print(f"{b:5d} | {rng(of):11s} | {f:7.2f} ({pf['label']:>13s}) | {rng([v / f for v in of]):9s} | "
+          f"{rng(ob):11s} | {bb:7.2f} | {rng([v / bb for v in ob]):12s} | {rng([v / f for v in ob])}")
 print()
 print("f32 matmul peak (best of 2048^3 and 1576x768x3072, GFLOPS):",
       {t: round(max(p[1].get(t, 0) for p in passes), 1) for t in (1, 2)})

@@ -100,7 +100,7 @@ struct bandwidth_spec {
   double mbps = 0;               // fixed: > 0
   std::vector<rate_point> trace; // trace: time 0 first, times increasing, mbps >= 0,
                                  // piecewise constant; the last rate holds on
-  bool repeat = false;           // trace: start over after the last point's duration
+  bool repeat = false;           // trace: starts over every repeat_period_s
   double repeat_period_s = 0;    // trace with repeat: the trace's length (> last time_s)
   std::string trace_file;        // trace read from this CSV (resolved path), if any
   double burst_kb = 0;           // token bucket depth in KiB; 0 = a frame waits size/rate
@@ -177,7 +177,7 @@ expected<topology> parse_topology(const std::string& yaml_text,
 
 // Checks the explicit partition against a model of `model_layers` planner
 // layers (4 * num_hidden_layers): the last range must end exactly there.
-// Also checks a partition uses no more stages than the model has layers.
+// `even`: at most one node per layer (and, once resolved, the same checks).
 expected<void> validate(const topology& topo, int model_layers);
 
 // For `partition: even`, fills partition.stages: model_layers split over the
