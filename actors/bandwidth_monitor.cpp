@@ -33,31 +33,31 @@ struct monitor_state {
 caf::behavior monitor_actor(caf::stateful_actor<monitor_state>* self, caf::actor subscriber) {
   self->state.subscriber = subscriber;
   return {
-    [=](const link_sample& s) {
-      auto& st = self->state;
-      if (s.duration_ns <= 0 || s.link > 1024) return;
-      if (st.links.size() <= s.link) st.links.resize(s.link + 1);
-      auto& e = st.links[s.link];
-      double secs = s.duration_ns / 1e9;
-      if (e.samples == 0) {
-        e.bytes = static_cast<double>(s.bytes);
-        e.seconds = secs;
-      } else {
-        e.bytes += smoothing * (s.bytes - e.bytes);
-        e.seconds += smoothing * (secs - e.seconds);
-      }
-      ++e.samples;
-      auto now = std::chrono::steady_clock::now();
-      if (st.subscriber && now - e.last_published >= publish_interval) {
-        e.last_published = now;
-        self->send(st.subscriber, estimate_atom::value, s.link, e.mbps(), e.bytes);
-      }
-    },
-    [=](caf::get_atom) {
-      std::vector<double> out;
-      for (auto& e : self->state.links) out.push_back(e.mbps());
-      return out;
-    },
+      [=](const link_sample& s) {
+        auto& st = self->state;
+        if (s.duration_ns <= 0 || s.link > 1024) return;
+        if (st.links.size() <= s.link) st.links.resize(s.link + 1);
+        auto& e = st.links[s.link];
+        double secs = s.duration_ns / 1e9;
+        if (e.samples == 0) {
+          e.bytes = static_cast<double>(s.bytes);
+          e.seconds = secs;
+        } else {
+          e.bytes += smoothing * (s.bytes - e.bytes);
+          e.seconds += smoothing * (secs - e.seconds);
+        }
+        ++e.samples;
+        auto now = std::chrono::steady_clock::now();
+        if (st.subscriber && now - e.last_published >= publish_interval) {
+          e.last_published = now;
+          self->send(st.subscriber, estimate_atom::value, s.link, e.mbps(), e.bytes);
+        }
+      },
+      [=](caf::get_atom) {
+        std::vector<double> out;
+        for (auto& e : self->state.links) out.push_back(e.mbps());
+        return out;
+      },
   };
 }
 

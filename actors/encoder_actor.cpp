@@ -55,9 +55,9 @@ struct encoder_state {
   clock_type::time_point start = clock_type::now(); // time 0 of the shaper's trace
 
   std::deque<std::pair<activation_msg, caf::strong_actor_ptr>> backlog; // waiting for a credit
-  std::deque<held_frame> held;                     // encoded, held by the shaper
+  std::deque<held_frame> held;                       // encoded, held by the shaper
   std::unordered_map<uint64_t, sent_record> unacked; // sent, waiting for the ack
-  int in_flight = 0;                               // taken frames without a credit back
+  int in_flight = 0;                                 // taken frames without a credit back
   clock_type::time_point last_ack{};
   bool timer_pending = false;
 
@@ -128,15 +128,18 @@ void pump(encoder_actor_t* self) {
     // A frame queued behind others is ready when the previous one left.
     held_frame h{std::move(*frame), now, now};
     if (!st.shaper->unlimited()) {
-      double hold = st.shaper->hold_s(h.frame.main.size() + h.frame.skip.size(), seconds_since(st.start, now));
-      h.release = now + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(hold));
+      double hold = st.shaper->hold_s(h.frame.main.size() + h.frame.skip.size(),
+                                      seconds_since(st.start, now));
+      h.release = now + std::chrono::duration_cast<clock_type::duration>(
+                            std::chrono::duration<double>(hold));
     }
     st.held.push_back(std::move(h));
   }
   release_due(self);
 }
 
-caf::behavior encoder_actor(encoder_actor_t* self, link_spec spec, caf::actor next, caf::actor monitor) {
+caf::behavior encoder_actor(encoder_actor_t* self, link_spec spec, caf::actor next,
+                            caf::actor monitor) {
   auto& st = self->state;
   st.spec = spec;
   if (st.spec.window < 1) st.spec.window = 1;
@@ -147,40 +150,44 @@ caf::behavior encoder_actor(encoder_actor_t* self, link_spec spec, caf::actor ne
   st.params.gran = static_cast<codecs::granularity>(spec.gran);
   st.shaper = std::make_unique<link_shaper>(to_bandwidth_spec(spec.shaper));
   return {
-    [=](activation_msg& in) {
-      self->state.backlog.emplace_back(std::move(in), self->current_sender());
-      pump(self);
-    },
-    [=](release_atom) {
-      self->state.timer_pending = false;
-      release_due(self);
-    },
-    [=](ack_atom, uint32_t, uint64_t seq) {
-      auto& s = self->state;
-      auto it = s.unacked.find(seq);
-      if (it == s.unacked.end()) return;
-      auto now = clock_type::now();
-      // The link was busy with earlier frames until their ack: count this
-      // frame's time from then, so back-to-back frames measure the rate.
-      auto begin = std::max(it->second.ready, s.last_ack);
-      s.last_ack = now;
-      if (s.monitor)
-        self->send(s.monitor, link_sample{s.spec.link, it->second.bytes,
-                                          std::chrono::duration_cast<std::chrono::nanoseconds>(now - begin).count()});
-      s.unacked.erase(it);
-    },
-    [=](credit_atom, uint32_t, uint64_t) {
-      auto& s = self->state;
-      if (s.in_flight > 0) --s.in_flight;
-      pump(self);
-    },
-    [=](quant_atom, int32_t bits, uint8_t clip) {
-      self->state.params.bits = bits;
-      self->state.params.clip = static_cast<codecs::clip_method>(clip);
-    },
-    [=](stats_atom) {
-      return caf::make_message(self->state.frames, self->state.bytes, static_cast<int32_t>(self->state.params.bits));
-    },
+      [=](activation_msg& in) {
+        self->state.backlog.emplace_back(std::move(in), self->current_sender());
+        pump(self);
+      },
+      [=](release_atom) {
+        self->state.timer_pending = false;
+        release_due(self);
+      },
+      [=](ack_atom, uint32_t, uint64_t seq) {
+        auto& s = self->state;
+        auto it = s.unacked.find(seq);
+        if (it == s.unacked.end()) return;
+        auto now = clock_type::now();
+        // The link was busy with earlier frames until their ack: count this
+        // frame's time from then, so back-to-back frames measure the rate.
+        auto begin = std::max(it->second.ready, s.last_ack);
+        s.last_ack = now;
+        if (s.monitor)
+          self->send(
+              s.monitor,
+              link_sample{
+                  s.spec.link, it->second.bytes,
+                  std::chrono::duration_cast<std::chrono::nanoseconds>(now - begin).count()});
+        s.unacked.erase(it);
+      },
+      [=](credit_atom, uint32_t, uint64_t) {
+        auto& s = self->state;
+        if (s.in_flight > 0) --s.in_flight;
+        pump(self);
+      },
+      [=](quant_atom, int32_t bits, uint8_t clip) {
+        self->state.params.bits = bits;
+        self->state.params.clip = static_cast<codecs::clip_method>(clip);
+      },
+      [=](stats_atom) {
+        return caf::make_message(self->state.frames, self->state.bytes,
+                                 static_cast<int32_t>(self->state.params.bits));
+      },
   };
 }
 

@@ -21,13 +21,16 @@ caf::error make_caf_error(errc code, std::string message) {
   return caf::make_error(code, std::move(message));
 }
 
-caf::error to_caf_error(const edgepipe::error& err) { return make_caf_error(err.code, err.message); }
+caf::error to_caf_error(const edgepipe::error& err) {
+  return make_caf_error(err.code, err.message);
+}
 
 edgepipe::error from_caf_error(const caf::error& err) {
   if (!err) return make_error(errc::internal, "no error");
   if (err.category() == edgepipe_category)
     return make_error(static_cast<errc>(err.code()), context_text(err));
-  if (err == caf::sec::request_timeout) return make_error(errc::timeout, "a peer did not answer in time");
+  if (err == caf::sec::request_timeout)
+    return make_error(errc::timeout, "a peer did not answer in time");
   return make_error(errc::internal, describe(err));
 }
 

@@ -17,30 +17,30 @@
 namespace edgepipe::actors {
 
 // -- atoms (at most 10 characters) ---------------------------------------------
-using info_atom = caf::atom_constant<caf::atom("info")>;          // node -> node_info
-using deploy_atom = caf::atom_constant<caf::atom("deploy")>;      // node: spawn a stage
-using retire_atom = caf::atom_constant<caf::atom("retire")>;      // node: stop a stage
-using wire_atom = caf::atom_constant<caf::atom("wire")>;          // stage/source: set next hop
-using ack_atom = caf::atom_constant<caf::atom("ack")>;            // receiver got a frame
-using credit_atom = caf::atom_constant<caf::atom("credit")>;      // receiver took a frame
-using taken_atom = caf::atom_constant<caf::atom("taken")>;        // encoder took an activation
-using quant_atom = caf::atom_constant<caf::atom("quant")>;        // encoder: set bits/clip
-using sample_atom = caf::atom_constant<caf::atom("sample")>;      // encoder -> monitor
-using estimate_atom = caf::atom_constant<caf::atom("estimate")>;  // monitor -> planner
-using compute_atom = caf::atom_constant<caf::atom("compute")>;    // stage -> its worker
-using release_atom = caf::atom_constant<caf::atom("release")>;    // shaper timer
-using start_atom = caf::atom_constant<caf::atom("start")>;        // source: go
-using stats_atom = caf::atom_constant<caf::atom("stats")>;        // sink/stage/monitor report
-using plan_atom = caf::atom_constant<caf::atom("plan")>;          // planner
-using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>;  // node: exit the process
+using info_atom = caf::atom_constant<caf::atom("info")>;         // node -> node_info
+using deploy_atom = caf::atom_constant<caf::atom("deploy")>;     // node: spawn a stage
+using retire_atom = caf::atom_constant<caf::atom("retire")>;     // node: stop a stage
+using wire_atom = caf::atom_constant<caf::atom("wire")>;         // stage/source: set next hop
+using ack_atom = caf::atom_constant<caf::atom("ack")>;           // receiver got a frame
+using credit_atom = caf::atom_constant<caf::atom("credit")>;     // receiver took a frame
+using taken_atom = caf::atom_constant<caf::atom("taken")>;       // encoder took an activation
+using quant_atom = caf::atom_constant<caf::atom("quant")>;       // encoder: set bits/clip
+using sample_atom = caf::atom_constant<caf::atom("sample")>;     // encoder -> monitor
+using estimate_atom = caf::atom_constant<caf::atom("estimate")>; // monitor -> planner
+using compute_atom = caf::atom_constant<caf::atom("compute")>;   // stage -> its worker
+using release_atom = caf::atom_constant<caf::atom("release")>;   // shaper timer
+using start_atom = caf::atom_constant<caf::atom("start")>;       // source: go
+using stats_atom = caf::atom_constant<caf::atom("stats")>;       // sink/stage/monitor report
+using plan_atom = caf::atom_constant<caf::atom("plan")>;         // planner
+using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>; // node: exit the process
 
 // A microbatch on a link: self-describing codecs frames.
 struct frame_msg {
-  uint32_t link = 0;           // link id (link i feeds stage i, link N the sink)
-  uint64_t seq = 0;            // microbatch number, given by the source
-  int64_t origin_ns = 0;       // source hand-off time, the run process's steady clock
-  std::vector<uint8_t> main;   // codecs frame of the main tensor
-  std::vector<uint8_t> skip;   // codecs frame of the residual, empty if none
+  uint32_t link = 0;         // link id (link i feeds stage i, link N the sink)
+  uint64_t seq = 0;          // microbatch number, given by the source
+  int64_t origin_ns = 0;     // source hand-off time, the run process's steady clock
+  std::vector<uint8_t> main; // codecs frame of the main tensor
+  std::vector<uint8_t> skip; // codecs frame of the residual, empty if none
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, frame_msg& x) {

@@ -32,12 +32,12 @@ using node_actor_t = caf::stateful_actor<node_state>;
 // Loads a stage on its own thread and answers with the stage (or the error).
 caf::behavior loader_actor(caf::event_based_actor* self) {
   return {
-    [=](deploy_atom, const stage_spec& spec) -> caf::result<caf::actor> {
-      self->quit();
-      auto stage = spawn_stage(self->system(), spec);
-      if (!stage) return to_caf_error(stage.error());
-      return *stage;
-    },
+      [=](deploy_atom, const stage_spec& spec) -> caf::result<caf::actor> {
+        self->quit();
+        auto stage = spawn_stage(self->system(), spec);
+        if (!stage) return to_caf_error(stage.error());
+        return *stage;
+      },
   };
 }
 
@@ -67,45 +67,48 @@ caf::behavior node_actor(node_actor_t* self, node_info info) {
     st.owner_of.erase(dm.source);
   });
   self->attach_functor([=](const caf::error&) {
-    for (auto& [addr, stage] : self->state.stages) caf::anon_send_exit(stage, caf::exit_reason::user_shutdown);
+    for (auto& [addr, stage] : self->state.stages)
+      caf::anon_send_exit(stage, caf::exit_reason::user_shutdown);
   });
   return {
-    [=](info_atom) {
-      node_info out = self->state.info;
-      out.stages = static_cast<int32_t>(self->state.stages.size());
-      return out;
-    },
-    [=](deploy_atom, stage_spec& spec) -> caf::result<caf::actor> {
-      auto rp = self->make_response_promise<caf::actor>();
-      caf::actor_addr owner = caf::actor_cast<caf::actor_addr>(self->current_sender());
-      if (spec.threads < 1) spec.threads = self->state.info.threads;
-      auto loader = self->spawn<caf::detached>(loader_actor);
-      self->request(loader, load_timeout, deploy_atom::value, spec)
-        .then(
-          [=](caf::actor& stage) mutable {
-            auto& st = self->state;
-            self->monitor(stage);
-            st.stages.emplace(stage.address(), stage);
-            if (owner) {
-              st.owner_of.emplace(stage.address(), owner);
-              if (st.owners.insert(owner).second) self->monitor(owner);
-            }
-            rp.deliver(stage);
-          },
-          [=](caf::error& err) mutable { rp.deliver(err); });
-      return rp;
-    },
-    [=](retire_atom, caf::actor& stage) {
-      retire(self, stage.address());
-      return caf::ok_atom::value;
-    },
-    [=](caf::put_atom, std::string& name) { self->state.info.name = std::move(name); },
-    [=](shutdown_atom) { self->quit(); },
+      [=](info_atom) {
+        node_info out = self->state.info;
+        out.stages = static_cast<int32_t>(self->state.stages.size());
+        return out;
+      },
+      [=](deploy_atom, stage_spec& spec) -> caf::result<caf::actor> {
+        auto rp = self->make_response_promise<caf::actor>();
+        caf::actor_addr owner = caf::actor_cast<caf::actor_addr>(self->current_sender());
+        if (spec.threads < 1) spec.threads = self->state.info.threads;
+        auto loader = self->spawn<caf::detached>(loader_actor);
+        self->request(loader, load_timeout, deploy_atom::value, spec)
+            .then(
+                [=](caf::actor& stage) mutable {
+                  auto& st = self->state;
+                  self->monitor(stage);
+                  st.stages.emplace(stage.address(), stage);
+                  if (owner) {
+                    st.owner_of.emplace(stage.address(), owner);
+                    if (st.owners.insert(owner).second) self->monitor(owner);
+                  }
+                  rp.deliver(stage);
+                },
+                [=](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
+      [=](retire_atom, caf::actor& stage) {
+        retire(self, stage.address());
+        return caf::ok_atom::value;
+      },
+      [=](caf::put_atom, std::string& name) { self->state.info.name = std::move(name); },
+      [=](shutdown_atom) { self->quit(); },
   };
 }
 
 } // namespace
 
-caf::actor spawn_node(caf::actor_system& sys, const node_info& info) { return sys.spawn(node_actor, info); }
+caf::actor spawn_node(caf::actor_system& sys, const node_info& info) {
+  return sys.spawn(node_actor, info);
+}
 
 } // namespace edgepipe::actors

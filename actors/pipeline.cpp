@@ -22,7 +22,8 @@ using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 
 std::string node_label(const connected_node& n) {
-  return "node '" + n.address.name + "' (" + n.address.host + ":" + std::to_string(n.address.port) + ")";
+  return "node '" + n.address.name + "' (" + n.address.host + ":" + std::to_string(n.address.port) +
+         ")";
 }
 
 std::string stage_label(const stage_placement& p, size_t i) {
@@ -50,16 +51,17 @@ expected<std::vector<connected_node>> connect_nodes(caf::actor_system& sys,
       }
       last_error = describe(handle.error());
       if (clock_type::now() >= deadline)
-        return make_error(errc::timeout, "cannot reach node '" + addr.name + "' at " + addr.host + ":" +
-                                             std::to_string(addr.port) + ": " + last_error);
+        return make_error(errc::timeout, "cannot reach node '" + addr.name + "' at " + addr.host +
+                                             ":" + std::to_string(addr.port) + ": " + last_error);
       std::this_thread::sleep_for(100ms);
     }
     std::optional<edgepipe::error> failure;
     self->request(n.actor, timeout, info_atom::value)
-      .receive([&](node_info& info) { n.info = std::move(info); },
-               [&](caf::error& err) {
-                 failure = make_error(errc::io_error, node_label(n) + " did not report: " + describe(err));
-               });
+        .receive([&](node_info& info) { n.info = std::move(info); },
+                 [&](caf::error& err) {
+                   failure = make_error(errc::io_error,
+                                        node_label(n) + " did not report: " + describe(err));
+                 });
     if (failure) return *failure;
     out.push_back(std::move(n));
   }
@@ -89,7 +91,7 @@ struct deployment {
       if (node_down[stages[i].node]) continue;
       self->request(nodes[stages[i].node].actor, std::min(timeout, std::chrono::milliseconds(5000)),
                     retire_atom::value, stage_actors[i])
-        .receive([](caf::ok_atom) {}, [](caf::error&) {});
+          .receive([](caf::ok_atom) {}, [](caf::error&) {});
     }
   }
 };
@@ -99,11 +101,14 @@ struct deployment {
 expected<run_result> run_pipeline(caf::actor_system& sys, const std::vector<connected_node>& nodes,
                                   std::vector<stage_placement> stages, const workload& work,
                                   const run_options& opts) {
-  if (stages.empty()) return make_error(errc::invalid_argument, "a pipeline needs at least one stage");
+  if (stages.empty())
+    return make_error(errc::invalid_argument, "a pipeline needs at least one stage");
   for (auto& p : stages)
-    if (p.node >= nodes.size()) return make_error(errc::invalid_argument, "stage placed on an unknown node");
+    if (p.node >= nodes.size())
+      return make_error(errc::invalid_argument, "stage placed on an unknown node");
   caf::scoped_actor self{sys};
-  deployment dep{self, nodes, stages, std::vector<caf::actor>(stages.size()), {}, opts.request_timeout};
+  deployment dep{
+      self, nodes, stages, std::vector<caf::actor>(stages.size()), {}, opts.request_timeout};
   std::optional<edgepipe::error> failure;
 
   // 1. Every node loads its stage's layers from its own disk.
@@ -111,25 +116,28 @@ expected<run_result> run_pipeline(caf::actor_system& sys, const std::vector<conn
   for (size_t i = 0; i < stages.size() && !failure; ++i) {
     const auto& node = nodes[stages[i].node];
     self->request(node.actor, opts.deploy_timeout, deploy_atom::value, stages[i].spec)
-      .receive(
-        [&](caf::actor& stage) {
-          dep.stage_actors[i] = stage;
-          self->monitor(stage);
-        },
-        [&](caf::error& err) {
-          failure = make_error(from_caf_error(err).code,
-                               node_label(node) + " cannot deploy " + stage_label(stages[i], i) + ": " + describe(err));
-        });
+        .receive(
+            [&](caf::actor& stage) {
+              dep.stage_actors[i] = stage;
+              self->monitor(stage);
+            },
+            [&](caf::error& err) {
+              failure = make_error(from_caf_error(err).code, node_label(node) + " cannot deploy " +
+                                                                 stage_label(stages[i], i) + ": " +
+                                                                 describe(err));
+            });
   }
   if (failure) return *failure;
 
   // 2. The run process's actors: sink, bandwidth monitor, planner.
-  auto record = std::make_shared<run_record>(work.batches.size(), work.microbatch, work.labels, opts.keep_outputs);
+  auto record = std::make_shared<run_record>(work.batches.size(), work.microbatch, work.labels,
+                                             opts.keep_outputs);
   auto sink = spawn_sink(sys, record);
   std::vector<planned_link> links;
   for (size_t i = 0; i < stages.size(); ++i)
-    links.push_back(planned_link{static_cast<uint32_t>(i + 1), dep.stage_actors[i], stages[i].adaptive,
-                                 stages[i].min_bits, stages[i].max_bits, stages[i].out.bits, stages[i].out.clip});
+    links.push_back(planned_link{static_cast<uint32_t>(i + 1), dep.stage_actors[i],
+                                 stages[i].adaptive, stages[i].min_bits, stages[i].max_bits,
+                                 stages[i].out.bits, stages[i].out.clip});
   auto planner = spawn_planner(sys, links);
   auto monitor = spawn_bandwidth_monitor(sys, planner);
   dep.local = {sink, monitor, planner};
@@ -150,11 +158,13 @@ expected<run_result> run_pipeline(caf::actor_system& sys, const std::vector<conn
       }
     }
     self->request(dep.stage_actors[k], opts.request_timeout, wire_atom::value, out, next, monitor)
-      .receive([](caf::ok_atom) {},
-               [&](caf::error& err) {
-                 failure = make_error(errc::io_error, "cannot wire " + stage_label(stages[k], k) + " on " +
-                                                          node_label(nodes[stages[k].node]) + ": " + describe(err));
-               });
+        .receive([](caf::ok_atom) {},
+                 [&](caf::error& err) {
+                   failure =
+                       make_error(errc::io_error, "cannot wire " + stage_label(stages[k], k) +
+                                                      " on " + node_label(nodes[stages[k].node]) +
+                                                      ": " + describe(err));
+                 });
   }
   if (failure) return *failure;
 
@@ -176,23 +186,25 @@ expected<run_result> run_pipeline(caf::actor_system& sys, const std::vector<conn
   uint64_t last_answered = 0;
   for (;;) {
     self->receive(
-      [&](caf::down_msg& dm) {
-        for (size_t i = 0; i < stages.size(); ++i)
-          if (dep.stage_actors[i] && dm.source == dep.stage_actors[i].address()) {
-            failure = make_error(errc::io_error, stage_label(stages[i], i) + " on " + node_label(nodes[stages[i].node]) +
-                                                     " went down: " + describe(dm.reason));
-            dep.stage_actors[i] = caf::actor{};
-            // Its node may be gone too; if not, it retires the stages of a
-            // deployer that went away anyway.
-            dep.node_down[stages[i].node] = true;
-          }
-        for (size_t n = 0; n < nodes.size(); ++n)
-          if (dm.source == nodes[n].actor.address()) {
-            dep.node_down[n] = true;
-            failure = make_error(errc::io_error, node_label(nodes[n]) + " went down: " + describe(dm.reason));
-          }
-      },
-      caf::after(250ms) >> [] {});
+        [&](caf::down_msg& dm) {
+          for (size_t i = 0; i < stages.size(); ++i)
+            if (dep.stage_actors[i] && dm.source == dep.stage_actors[i].address()) {
+              failure = make_error(errc::io_error, stage_label(stages[i], i) + " on " +
+                                                       node_label(nodes[stages[i].node]) +
+                                                       " went down: " + describe(dm.reason));
+              dep.stage_actors[i] = caf::actor{};
+              // Its node may be gone too; if not, it retires the stages of a
+              // deployer that went away anyway.
+              dep.node_down[stages[i].node] = true;
+            }
+          for (size_t n = 0; n < nodes.size(); ++n)
+            if (dm.source == nodes[n].actor.address()) {
+              dep.node_down[n] = true;
+              failure = make_error(errc::io_error,
+                                   node_label(nodes[n]) + " went down: " + describe(dm.reason));
+            }
+        },
+        caf::after(250ms) >> [] {});
     if (failure) return *failure;
     auto s = record->summary();
     if (opts.progress) opts.progress(s);
@@ -212,14 +224,17 @@ expected<run_result> run_pipeline(caf::actor_system& sys, const std::vector<conn
   result.outputs = record->outputs();
   result.predictions = record->predictions();
   self->request(planner, opts.request_timeout, caf::get_atom::value)
-    .receive([&](std::vector<int32_t>& bits) { result.bits_out = std::move(bits); }, [](caf::error&) {});
+      .receive([&](std::vector<int32_t>& bits) { result.bits_out = std::move(bits); },
+               [](caf::error&) {});
   self->request(monitor, opts.request_timeout, caf::get_atom::value)
-    .receive([&](std::vector<double>& mbps) { result.link_mbps = std::move(mbps); }, [](caf::error&) {});
+      .receive([&](std::vector<double>& mbps) { result.link_mbps = std::move(mbps); },
+               [](caf::error&) {});
   for (size_t i = 0; i < stages.size(); ++i) {
     double ms = 0;
     self->request(dep.stage_actors[i], opts.request_timeout, stats_atom::value)
-      .receive([&](uint64_t frames, int64_t compute_ns) { ms = frames ? compute_ns / 1e6 / frames : 0; },
-               [](caf::error&) {});
+        .receive([&](uint64_t frames,
+                     int64_t compute_ns) { ms = frames ? compute_ns / 1e6 / frames : 0; },
+                 [](caf::error&) {});
     result.stage_compute_ms.push_back(ms);
   }
   for (const auto& n : nodes) self->demonitor(n.actor);

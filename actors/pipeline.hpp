@@ -60,10 +60,11 @@ struct workload {
 struct run_options {
   std::chrono::milliseconds request_timeout{30000};
   std::chrono::milliseconds deploy_timeout{600000};
-  std::chrono::milliseconds run_timeout{0};      // 0: no limit on the whole run
-  std::chrono::milliseconds stall_timeout{60000}; // no arrival for this long: stop, count the rest lost
-  int window = 2;                                 // credits per link (K)
-  int max_in_pipeline = 0;                        // >0: microbatches between source and sink (closed loop)
+  std::chrono::milliseconds run_timeout{0}; // 0: no limit on the whole run
+  std::chrono::milliseconds stall_timeout{
+      60000};              // no arrival for this long: stop, count the rest lost
+  int window = 2;          // credits per link (K)
+  int max_in_pipeline = 0; // >0: microbatches between source and sink (closed loop)
   bool keep_outputs = false;
   // Called about every 250 ms while the workload runs (the progress line).
   std::function<void(const run_summary&)> progress;
@@ -75,7 +76,8 @@ struct run_result {
   std::vector<int> predictions;     // by image
   std::vector<int32_t> bits_out;    // each stage's outgoing bits at the end
   std::vector<double> link_mbps;    // measured estimate per link (0 = no sample)
-  std::vector<double> stage_compute_ms; // per stage: mean worker time per microbatch (decode + layers)
+  std::vector<double>
+      stage_compute_ms; // per stage: mean worker time per microbatch (decode + layers)
 };
 
 // Deploys `stages` on `nodes`, runs `work` and retires the stages (also on

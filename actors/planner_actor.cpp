@@ -28,35 +28,36 @@ struct planner_state {
   static inline const char* name = "edgepipe.planner";
 };
 
-caf::behavior planner_actor(caf::stateful_actor<planner_state>* self, std::vector<planned_link> links) {
+caf::behavior planner_actor(caf::stateful_actor<planner_state>* self,
+                            std::vector<planned_link> links) {
   self->state.links = std::move(links);
   return {
-    [=](estimate_atom, uint32_t link, double mbps, double frame_bytes) {
-      auto& st = self->state;
-      size_t i = 0;
-      while (i < st.links.size() && st.links[i].link != link) ++i;
-      if (i == st.links.size() || !st.links[i].adaptive || !st.links[i].stage) return;
-      // Values per frame, from the frames' measured size at the current bits.
-      int cur = st.links[i].bits;
-      double elements = frame_bytes * 8.0 / (cur == 0 ? 32 : cur);
-      self->request(st.links[i].stage, stats_timeout, stats_atom::value)
-        .then(
-          [=](uint64_t frames, int64_t compute_ns) {
-            if (frames == 0) return;
-            double budget = compute_ns / 1e9 / frames;
-            auto& l = self->state.links[i];
-            int bits = choose_bits(elements, mbps, budget, l.min_bits, l.max_bits);
-            if (bits == l.bits) return;
-            l.bits = bits;
-            self->send(l.stage, quant_atom::value, static_cast<int32_t>(bits), l.clip);
-          },
-          [](caf::error&) {}); // a stage that does not answer keeps its bits
-    },
-    [=](caf::get_atom) {
-      std::vector<int32_t> bits;
-      for (auto& l : self->state.links) bits.push_back(l.bits);
-      return bits;
-    },
+      [=](estimate_atom, uint32_t link, double mbps, double frame_bytes) {
+        auto& st = self->state;
+        size_t i = 0;
+        while (i < st.links.size() && st.links[i].link != link) ++i;
+        if (i == st.links.size() || !st.links[i].adaptive || !st.links[i].stage) return;
+        // Values per frame, from the frames' measured size at the current bits.
+        int cur = st.links[i].bits;
+        double elements = frame_bytes * 8.0 / (cur == 0 ? 32 : cur);
+        self->request(st.links[i].stage, stats_timeout, stats_atom::value)
+            .then(
+                [=](uint64_t frames, int64_t compute_ns) {
+                  if (frames == 0) return;
+                  double budget = compute_ns / 1e9 / frames;
+                  auto& l = self->state.links[i];
+                  int bits = choose_bits(elements, mbps, budget, l.min_bits, l.max_bits);
+                  if (bits == l.bits) return;
+                  l.bits = bits;
+                  self->send(l.stage, quant_atom::value, static_cast<int32_t>(bits), l.clip);
+                },
+                [](caf::error&) {}); // a stage that does not answer keeps its bits
+      },
+      [=](caf::get_atom) {
+        std::vector<int32_t> bits;
+        for (auto& l : self->state.links) bits.push_back(l.bits);
+        return bits;
+      },
   };
 }
 

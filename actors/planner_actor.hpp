@@ -23,11 +23,11 @@
 namespace edgepipe::actors {
 
 struct planned_link {
-  uint32_t link = 0;    // the link leaving `stage`
-  caf::actor stage;     // gets (quant_atom, bits, clip) and forwards it to its encoder
+  uint32_t link = 0; // the link leaving `stage`
+  caf::actor stage;  // gets (quant_atom, bits, clip) and forwards it to its encoder
   bool adaptive = false;
   int min_bits = 2, max_bits = 16;
-  int bits = 0;         // current
+  int bits = 0; // current
   uint8_t clip = 0;
 };
 

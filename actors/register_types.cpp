@@ -20,12 +20,14 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<frame_msg>("edgepipe::frame_msg");
   cfg.add_message_type<activation_msg>("edgepipe::activation_msg");
   cfg.add_message_type<link_sample>("edgepipe::link_sample");
-  cfg.add_error_category(caf::atom("edgepipe"), [](uint8_t code, caf::atom_value, const caf::message& ctx) {
-    std::string text = "edgepipe: ";
-    text += to_string(static_cast<errc>(code));
-    if (ctx.size() == 1 && ctx.match_element<std::string>(0)) text += ": " + ctx.get_as<std::string>(0);
-    return text;
-  });
+  cfg.add_error_category(caf::atom("edgepipe"),
+                         [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+                           std::string text = "edgepipe: ";
+                           text += to_string(static_cast<errc>(code));
+                           if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+                             text += ": " + ctx.get_as<std::string>(0);
+                           return text;
+                         });
 }
 
 void configure_system(caf::actor_system_config& cfg) {

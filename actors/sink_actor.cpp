@@ -12,9 +12,10 @@
 
 namespace edgepipe::actors {
 
-run_record::run_record(uint64_t requests, int microbatch, std::vector<int> labels, bool keep_outputs)
-  : requests_(requests), microbatch_(microbatch < 1 ? 1 : microbatch), labels_(std::move(labels)),
-    keep_outputs_(keep_outputs), seen_(requests, 0) {
+run_record::run_record(uint64_t requests, int microbatch, std::vector<int> labels,
+                       bool keep_outputs)
+    : requests_(requests), microbatch_(microbatch < 1 ? 1 : microbatch), labels_(std::move(labels)),
+      keep_outputs_(keep_outputs), seen_(requests, 0) {
   s_.requests = requests;
   if (keep_outputs_) outputs_.resize(requests);
   predictions_.assign(requests * microbatch_, -1);
@@ -27,7 +28,8 @@ void run_record::started(int64_t now_ns) {
 
 void run_record::book_failure(uint64_t seq) {
   std::lock_guard<std::mutex> lock(mutex_);
-  fprintf(stderr, "edgepipe sink: microbatch %llu arrived malformed\n", static_cast<unsigned long long>(seq));
+  fprintf(stderr, "edgepipe sink: microbatch %llu arrived malformed\n",
+          static_cast<unsigned long long>(seq));
 }
 
 void run_record::book(uint64_t seq, const ops::tensor& logits, int64_t origin_ns, int64_t now_ns) {
@@ -103,8 +105,9 @@ std::vector<int> run_record::predictions() const {
 namespace {
 
 int64_t steady_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-    .count();
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 struct sink_state {
@@ -112,27 +115,29 @@ struct sink_state {
   static inline const char* name = "edgepipe.sink";
 };
 
-caf::behavior sink_actor(caf::stateful_actor<sink_state>* self, std::shared_ptr<run_record> record) {
+caf::behavior sink_actor(caf::stateful_actor<sink_state>* self,
+                         std::shared_ptr<run_record> record) {
   return {
-    [=](caf::put_atom, caf::actor& notify) { self->state.notify = std::move(notify); },
-    [=](frame_msg& in) {
-      int64_t now = steady_now_ns();
-      if (auto& from = self->current_sender()) {
-        auto sender = caf::actor_cast<caf::actor>(from);
-        self->send(sender, ack_atom::value, in.link, in.seq);
-        self->send(sender, credit_atom::value, in.link, in.seq);
-      }
-      auto frame = codecs::decode(in.main.data(), in.main.size());
-      if (!frame) {
-        record->book_failure(in.seq);
-        return;
-      }
-      ops::tensor logits;
-      logits.shape = std::move(frame->shape);
-      logits.data = std::move(frame->data);
-      record->book(in.seq, logits, in.origin_ns, now);
-      if (self->state.notify) self->send(self->state.notify, credit_atom::value, uint32_t(-1), in.seq);
-    },
+      [=](caf::put_atom, caf::actor& notify) { self->state.notify = std::move(notify); },
+      [=](frame_msg& in) {
+        int64_t now = steady_now_ns();
+        if (auto& from = self->current_sender()) {
+          auto sender = caf::actor_cast<caf::actor>(from);
+          self->send(sender, ack_atom::value, in.link, in.seq);
+          self->send(sender, credit_atom::value, in.link, in.seq);
+        }
+        auto frame = codecs::decode(in.main.data(), in.main.size());
+        if (!frame) {
+          record->book_failure(in.seq);
+          return;
+        }
+        ops::tensor logits;
+        logits.shape = std::move(frame->shape);
+        logits.data = std::move(frame->data);
+        record->book(in.seq, logits, in.origin_ns, now);
+        if (self->state.notify)
+          self->send(self->state.notify, credit_atom::value, uint32_t(-1), in.seq);
+      },
   };
 }
 

@@ -26,8 +26,8 @@ struct run_summary {
   uint64_t images = 0;       // images answered
   uint64_t correct = 0;      // of those with a label, argmax == label
   uint64_t labeled = 0;
-  double accuracy = -1;      // correct / labeled; -1 without labels
-  double elapsed_s = 0;      // first hand-off to last arrival
+  double accuracy = -1; // correct / labeled; -1 without labels
+  double elapsed_s = 0; // first hand-off to last arrival
   double images_per_s = 0;
   double steady_images_per_s = 0; // after the first arrival (no pipeline fill)
   double latency_p50_ms = 0, latency_p99_ms = 0;

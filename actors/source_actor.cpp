@@ -36,8 +36,8 @@ void feed(source_actor_t* self) {
     activation_msg msg;
     msg.seq = st.next;
     msg.origin_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch())
-                      .count();
+                        std::chrono::steady_clock::now().time_since_epoch())
+                        .count();
     msg.value.main = (*st.batches)[st.next];
     ++st.next;
     ++st.handed;
@@ -54,22 +54,22 @@ caf::behavior source_actor(source_actor_t* self, caf::actor encoder,
   self->state.batches = std::move(batches);
   self->state.record = std::move(record);
   return {
-    [=](start_atom) {
-      auto& st = self->state;
-      st.running = true;
-      st.record->started(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                           std::chrono::steady_clock::now().time_since_epoch())
-                           .count());
-      feed(self);
-    },
-    [=](taken_atom) {
-      --self->state.handed;
-      feed(self);
-    },
-    [=](credit_atom, uint32_t, uint64_t) {
-      --self->state.in_pipeline;
-      feed(self);
-    },
+      [=](start_atom) {
+        auto& st = self->state;
+        st.running = true;
+        st.record->started(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count());
+        feed(self);
+      },
+      [=](taken_atom) {
+        --self->state.handed;
+        feed(self);
+      },
+      [=](credit_atom, uint32_t, uint64_t) {
+        --self->state.in_pipeline;
+        feed(self);
+      },
   };
 }
 

@@ -21,13 +21,13 @@ struct vit_dims {
 // Which model a stage runs and which of its planner layers. Every node loads
 // the weights from its own disk (model_dir); they never cross the network.
 struct stage_spec {
-  std::string model_dir;  // a directory with config.json + model.safetensors
-  std::string synthetic;  // or "vit-base" | "vit-large" | "vit-huge"
-  vit_dims dims;          // or these sizes (synthetic, seeded)
-  uint64_t seed = 0;      // synthetic weights' seed: equal on every node
-  int32_t first = 1;      // planner layers first..last (1-based, inclusive)
+  std::string model_dir; // a directory with config.json + model.safetensors
+  std::string synthetic; // or "vit-base" | "vit-large" | "vit-huge"
+  vit_dims dims;         // or these sizes (synthetic, seeded)
+  uint64_t seed = 0;     // synthetic weights' seed: equal on every node
+  int32_t first = 1;     // planner layers first..last (1-based, inclusive)
   int32_t last = 0;
-  int32_t threads = 1;    // compute threads of this stage
+  int32_t threads = 1; // compute threads of this stage
   std::string dtype = "f32";
 };
 
@@ -36,22 +36,22 @@ struct stage_spec {
 struct shaper_spec {
   enum mode_t : uint8_t { unlimited = 0, fixed = 1, trace = 2 };
   uint8_t mode = unlimited;
-  double mbps = 0;                 // fixed: rate in Mbit/s
-  std::vector<double> trace_s;     // trace: time points (s since start), ascending
-  std::vector<double> trace_mbps;  // trace: rate from that time on
-  bool repeat = false;             // trace: start over after repeat_period_s
+  double mbps = 0;                // fixed: rate in Mbit/s
+  std::vector<double> trace_s;    // trace: time points (s since start), ascending
+  std::vector<double> trace_mbps; // trace: rate from that time on
+  bool repeat = false;            // trace: start over after repeat_period_s
   double repeat_period_s = 0;
-  double burst_kb = 0;             // token bucket depth (KiB)
-  double latency_ms = 0;           // extra one-way delay per frame
+  double burst_kb = 0;   // token bucket depth (KiB)
+  double latency_ms = 0; // extra one-way delay per frame
 };
 
 // How an encoder sends on one link.
 struct link_spec {
-  uint32_t link = 0;   // link i feeds stage i; link N feeds the sink
-  int32_t bits = 0;    // 0 = raw float32
-  uint8_t clip = 0;    // codecs::clip_method
-  uint8_t gran = 0;    // codecs::granularity
-  int32_t window = 4;  // credits: at most this many microbatches in flight
+  uint32_t link = 0;  // link i feeds stage i; link N feeds the sink
+  int32_t bits = 0;   // 0 = raw float32
+  uint8_t clip = 0;   // codecs::clip_method
+  uint8_t gran = 0;   // codecs::granularity
+  int32_t window = 4; // credits: at most this many microbatches in flight
   shaper_spec shaper;
   // Where the receiver's node listens, so the sender connects to it directly
   // (CAF relays through a third node otherwise). Empty host: same process.

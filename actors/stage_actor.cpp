@@ -52,7 +52,8 @@ expected<ops::vit_model> load_model(const stage_spec& spec) {
     cfg.intermediate_size = d.intermediate_size;
     cfg.num_labels = d.num_labels;
   } else {
-    return make_error(errc::invalid_argument, "stage_spec names no model (model_dir, synthetic or dims)");
+    return make_error(errc::invalid_argument,
+                      "stage_spec names no model (model_dir, synthetic or dims)");
   }
   return ops::vit_model::synthetic(cfg, spec.seed, opts);
 }
@@ -67,7 +68,8 @@ struct worker_state {
 
 expected<ops::tensor> decode_tensor(const std::vector<uint8_t>& bytes, const char* what) {
   auto frame = codecs::decode(bytes.data(), bytes.size());
-  if (!frame) return make_error(frame.error().code, std::string(what) + " frame: " + frame.error().message);
+  if (!frame)
+    return make_error(frame.error().code, std::string(what) + " frame: " + frame.error().message);
   ops::tensor t;
   t.shape = std::move(frame->shape);
   t.data = std::move(frame->data);
@@ -80,24 +82,24 @@ caf::behavior worker_actor(caf::stateful_actor<worker_state>* self,
   self->state.first = first;
   self->state.last = last;
   return {
-    [=](compute_atom, frame_msg& in) -> caf::result<activation_msg> {
-      ops::activation src;
-      auto main = decode_tensor(in.main, "main");
-      if (!main) return to_caf_error(main.error());
-      src.main = std::move(*main);
-      if (!in.skip.empty()) {
-        auto skip = decode_tensor(in.skip, "skip");
-        if (!skip) return to_caf_error(skip.error());
-        src.skip = std::move(*skip);
-      }
-      auto dst = self->state.model->forward(self->state.first, self->state.last, src);
-      if (!dst) return to_caf_error(dst.error());
-      activation_msg out;
-      out.seq = in.seq;
-      out.origin_ns = in.origin_ns;
-      out.value = std::move(*dst);
-      return out;
-    },
+      [=](compute_atom, frame_msg& in) -> caf::result<activation_msg> {
+        ops::activation src;
+        auto main = decode_tensor(in.main, "main");
+        if (!main) return to_caf_error(main.error());
+        src.main = std::move(*main);
+        if (!in.skip.empty()) {
+          auto skip = decode_tensor(in.skip, "skip");
+          if (!skip) return to_caf_error(skip.error());
+          src.skip = std::move(*skip);
+        }
+        auto dst = self->state.model->forward(self->state.first, self->state.last, src);
+        if (!dst) return to_caf_error(dst.error());
+        activation_msg out;
+        out.seq = in.seq;
+        out.origin_ns = in.origin_ns;
+        out.value = std::move(*dst);
+        return out;
+      },
   };
 }
 
@@ -147,77 +149,81 @@ void pump(stage_actor_t* self) {
   auto started = clock_type::now();
   uint64_t seq = next.frame.seq;
   self->request(st.worker, compute_timeout, compute_atom::value, std::move(next.frame))
-    .then(
-      [=](activation_msg& out) {
-        auto& s = self->state;
-        s.computing = false;
-        ++s.frames;
-        s.compute_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - started).count();
-        hand_to_encoder(self, std::move(out));
-        pump(self);
-      },
-      [=](caf::error& err) {
-        // A bad frame loses this microbatch (the sink counts it), not the stage.
-        self->state.computing = false;
-        fprintf(stderr, "edgepipe stage: microbatch %llu failed: %s\n",
-                static_cast<unsigned long long>(seq), describe(err).c_str());
-        pump(self);
-      });
+      .then(
+          [=](activation_msg& out) {
+            auto& s = self->state;
+            s.computing = false;
+            ++s.frames;
+            s.compute_ns +=
+                std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - started)
+                    .count();
+            hand_to_encoder(self, std::move(out));
+            pump(self);
+          },
+          [=](caf::error& err) {
+            // A bad frame loses this microbatch (the sink counts it), not the stage.
+            self->state.computing = false;
+            fprintf(stderr, "edgepipe stage: microbatch %llu failed: %s\n",
+                    static_cast<unsigned long long>(seq), describe(err).c_str());
+            pump(self);
+          });
 }
 
 caf::behavior stage_actor(stage_actor_t* self, caf::actor worker) {
   self->state.worker = worker;
   self->link_to(worker); // the worker ends with its stage
   return {
-    [=](frame_msg& in) {
-      // Acknowledge at arrival: the sender measures its link by this.
-      auto& from = self->current_sender();
-      if (from) self->send(caf::actor_cast<caf::actor>(from), ack_atom::value, in.link, in.seq);
-      self->state.queue.push_back(queued_frame{std::move(in), from});
-      pump(self);
-    },
-    [=](taken_atom) {
-      --self->state.handed;
-      pump(self);
-    },
-    [=](wire_atom, link_spec& spec, caf::actor& next, caf::actor& monitor) -> caf::result<caf::ok_atom> {
-      if (!next) return make_caf_error(errc::invalid_argument, "wire: no next actor");
-      auto rp = self->make_response_promise<caf::ok_atom>();
-      auto finish = [=](const link_spec& s) mutable {
-        auto& st = self->state;
-        if (st.encoder) self->send_exit(st.encoder, caf::exit_reason::user_shutdown);
-        st.encoder = spawn_encoder(self->system(), s, next, monitor);
-        self->link_to(st.encoder);
-        while (!st.unwired.empty()) {
-          ++st.handed;
-          self->send(st.encoder, std::move(st.unwired.front()));
-          st.unwired.pop_front();
-        }
-        rp.deliver(caf::ok_atom::value);
+      [=](frame_msg& in) {
+        // Acknowledge at arrival: the sender measures its link by this.
+        auto& from = self->current_sender();
+        if (from) self->send(caf::actor_cast<caf::actor>(from), ack_atom::value, in.link, in.seq);
+        self->state.queue.push_back(queued_frame{std::move(in), from});
         pump(self);
-      };
-      if (spec.next_host.empty()) {
-        finish(spec);
-      } else {
-        // Adjacent stages talk over their own connection, never through the
-        // run process (CAF's automatic connections are off).
-        auto mm = self->system().middleman().actor_handle();
-        self->request(mm, connect_timeout, caf::connect_atom::value, spec.next_host, spec.next_port)
-          .then(
-            [=](const caf::node_id&, caf::strong_actor_ptr&, const std::set<std::string>&) mutable {
-              finish(spec);
-            },
-            [=](caf::error& err) mutable {
-              rp.deliver(make_caf_error(errc::io_error, "stage cannot connect to " + spec.next_host + ":" +
-                                                         std::to_string(spec.next_port) + ": " + describe(err)));
-            });
-      }
-      return rp;
-    },
-    [=](quant_atom q, int32_t bits, uint8_t clip) {
-      if (self->state.encoder) self->send(self->state.encoder, q, bits, clip);
-    },
-    [=](stats_atom) { return caf::make_message(self->state.frames, self->state.compute_ns); },
+      },
+      [=](taken_atom) {
+        --self->state.handed;
+        pump(self);
+      },
+      [=](wire_atom, link_spec& spec, caf::actor& next,
+          caf::actor& monitor) -> caf::result<caf::ok_atom> {
+        if (!next) return make_caf_error(errc::invalid_argument, "wire: no next actor");
+        auto rp = self->make_response_promise<caf::ok_atom>();
+        auto finish = [=](const link_spec& s) mutable {
+          auto& st = self->state;
+          if (st.encoder) self->send_exit(st.encoder, caf::exit_reason::user_shutdown);
+          st.encoder = spawn_encoder(self->system(), s, next, monitor);
+          self->link_to(st.encoder);
+          while (!st.unwired.empty()) {
+            ++st.handed;
+            self->send(st.encoder, std::move(st.unwired.front()));
+            st.unwired.pop_front();
+          }
+          rp.deliver(caf::ok_atom::value);
+          pump(self);
+        };
+        if (spec.next_host.empty()) {
+          finish(spec);
+        } else {
+          // Adjacent stages talk over their own connection, never through the
+          // run process (CAF's automatic connections are off).
+          auto mm = self->system().middleman().actor_handle();
+          self->request(mm, connect_timeout, caf::connect_atom::value, spec.next_host,
+                        spec.next_port)
+              .then([=](const caf::node_id&, caf::strong_actor_ptr&,
+                        const std::set<std::string>&) mutable { finish(spec); },
+                    [=](caf::error& err) mutable {
+                      rp.deliver(make_caf_error(errc::io_error, "stage cannot connect to " +
+                                                                    spec.next_host + ":" +
+                                                                    std::to_string(spec.next_port) +
+                                                                    ": " + describe(err)));
+                    });
+        }
+        return rp;
+      },
+      [=](quant_atom q, int32_t bits, uint8_t clip) {
+        if (self->state.encoder) self->send(self->state.encoder, q, bits, clip);
+      },
+      [=](stats_atom) { return caf::make_message(self->state.frames, self->state.compute_ns); },
   };
 }
 
@@ -228,9 +234,9 @@ expected<caf::actor> spawn_stage(caf::actor_system& sys, const stage_spec& spec)
   if (!model) return model.error();
   int last = spec.last == 0 ? model->num_layers() : spec.last;
   if (spec.first < 1 || spec.first > last || last > model->num_layers())
-    return make_error(errc::invalid_argument, "stage layers " + std::to_string(spec.first) + ".." +
-                                                  std::to_string(last) + " outside the model's 1.." +
-                                                  std::to_string(model->num_layers()));
+    return make_error(errc::invalid_argument,
+                      "stage layers " + std::to_string(spec.first) + ".." + std::to_string(last) +
+                          " outside the model's 1.." + std::to_string(model->num_layers()));
   auto shared = std::make_shared<ops::vit_model>(std::move(*model));
   auto worker = sys.spawn<caf::detached>(worker_actor, shared, spec.first, last);
   return sys.spawn(stage_actor, worker);

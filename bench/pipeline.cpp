@@ -50,8 +50,8 @@ node_child start_node(const std::string& name) {
   n.pid = fork();
   if (n.pid == 0) {
     dup2(fds[1], STDOUT_FILENO);
-    execl(EDGEPIPE_BINARY, "edgepipe", "node", "--listen", "127.0.0.1:0", "--name", name.c_str(), "--threads", "1",
-          static_cast<char*>(nullptr));
+    execl(EDGEPIPE_BINARY, "edgepipe", "node", "--listen", "127.0.0.1:0", "--name", name.c_str(),
+          "--threads", "1", static_cast<char*>(nullptr));
     _exit(127);
   }
   close(fds[1]);
@@ -71,8 +71,12 @@ void stop_node(node_child& n) {
   waitpid(n.pid, &status, 0);
 }
 
-double stat_min(const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); }
-double stat_max(const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); }
+double stat_min(const std::vector<double>& v) {
+  return *std::min_element(v.begin(), v.end());
+}
+double stat_max(const std::vector<double>& v) {
+  return *std::max_element(v.begin(), v.end());
+}
 double stat_median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -85,11 +89,16 @@ int main(int argc, char** argv) {
   int images = 24, microbatch = 2, rounds = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
-    if (k == "--model") model_dir = v, synthetic.clear();
-    else if (k == "--synthetic") synthetic = v;
-    else if (k == "--images") images = std::atoi(v.c_str());
-    else if (k == "--microbatch") microbatch = std::atoi(v.c_str());
-    else if (k == "--rounds") rounds = std::atoi(v.c_str());
+    if (k == "--model")
+      model_dir = v, synthetic.clear();
+    else if (k == "--synthetic")
+      synthetic = v;
+    else if (k == "--images")
+      images = std::atoi(v.c_str());
+    else if (k == "--microbatch")
+      microbatch = std::atoi(v.c_str());
+    else if (k == "--rounds")
+      rounds = std::atoi(v.c_str());
     else {
       std::fprintf(stderr, "unknown option %s\n", k.c_str());
       return 2;
@@ -99,16 +108,19 @@ int main(int argc, char** argv) {
   // The model and the inputs, shared by both contenders.
   ops::model_options whole;
   whole.threads = 2;
-  auto cfg = model_dir.empty() ? ops::named_vit_config(synthetic) : ops::read_vit_config(model_dir + "/config.json");
+  auto cfg = model_dir.empty() ? ops::named_vit_config(synthetic)
+                               : ops::read_vit_config(model_dir + "/config.json");
   if (!cfg) return std::fprintf(stderr, "%s\n", cfg.error().message.c_str()), 1;
-  auto model = model_dir.empty() ? ops::vit_model::synthetic(*cfg, 1, whole) : ops::vit_model::load(model_dir, whole);
+  auto model = model_dir.empty() ? ops::vit_model::synthetic(*cfg, 1, whole)
+                                 : ops::vit_model::load(model_dir, whole);
   if (!model) return std::fprintf(stderr, "%s\n", model.error().message.c_str()), 1;
   actors::workload work;
   work.microbatch = microbatch;
   std::mt19937_64 rng(5);
   std::normal_distribution<float> normal(0, 1);
   for (int i = 0; i < images; i += microbatch) {
-    auto t = ops::tensor::zeros({std::min(microbatch, images - i), cfg->num_channels, cfg->image_size, cfg->image_size});
+    auto t = ops::tensor::zeros(
+        {std::min(microbatch, images - i), cfg->num_channels, cfg->image_size, cfg->image_size});
     for (float& x : t.data) x = normal(rng);
     work.batches.push_back(std::move(t));
   }
@@ -130,8 +142,9 @@ int main(int argc, char** argv) {
   int rc = 0;
   {
     caf::actor_system sys{sys_cfg};
-    auto connected = actors::connect_nodes(sys, {{"bench-0", "127.0.0.1", nodes[0].port}, {"bench-1", "127.0.0.1", nodes[1].port}},
-                                           std::chrono::seconds(10));
+    auto connected = actors::connect_nodes(
+        sys, {{"bench-0", "127.0.0.1", nodes[0].port}, {"bench-1", "127.0.0.1", nodes[1].port}},
+        std::chrono::seconds(10));
     if (!connected) {
       std::fprintf(stderr, "%s\n", connected.error().message.c_str());
       rc = 1;
@@ -170,7 +183,8 @@ int main(int argc, char** argv) {
         frame_ms.push_back(per_frame);
         compute_ms.push_back(compute);
         overhead_ms.push_back(per_frame - compute);
-        std::printf("round %d: single(2 threads) %.2f img/s  pipeline(2x1 thread) %.2f img/s (steady %.2f)  ratio %.3f  "
+        std::printf("round %d: single(2 threads) %.2f img/s  pipeline(2x1 thread) %.2f img/s "
+                    "(steady %.2f)  ratio %.3f  "
                     "frame %.2f ms = compute %.2f + actor path %.2f\n",
                     r, single_ips, res->summary.images_per_s, res->summary.steady_images_per_s,
                     ratio.back(), per_frame, compute, per_frame - compute);
@@ -178,14 +192,18 @@ int main(int argc, char** argv) {
       }
       if (rc == 0) {
         std::printf("\nmodel %s, %d images, microbatch %d, %d rounds (median [min, max])\n",
-                    model_dir.empty() ? synthetic.c_str() : model_dir.c_str(), images, microbatch, rounds);
-        std::printf("single process, 2 threads : %.2f img/s [%.2f, %.2f]\n", stat_median(single), stat_min(single), stat_max(single));
-        std::printf("2-stage pipeline, loopback: %.2f img/s [%.2f, %.2f] (steady state %.2f)\n", stat_median(pipe),
-                    stat_min(pipe), stat_max(pipe), stat_median(pipe_steady));
-        std::printf("ratio pipeline/single     : %.3f [%.3f, %.3f]   (target >= 0.9)\n", stat_median(ratio), stat_min(ratio),
-                    stat_max(ratio));
-        std::printf("actor path per frame      : %.3f ms [%.3f, %.3f] vs compute %.2f ms per frame (%.2f%%)\n",
-                    stat_median(overhead_ms), stat_min(overhead_ms), stat_max(overhead_ms), stat_median(compute_ms),
+                    model_dir.empty() ? synthetic.c_str() : model_dir.c_str(), images, microbatch,
+                    rounds);
+        std::printf("single process, 2 threads : %.2f img/s [%.2f, %.2f]\n", stat_median(single),
+                    stat_min(single), stat_max(single));
+        std::printf("2-stage pipeline, loopback: %.2f img/s [%.2f, %.2f] (steady state %.2f)\n",
+                    stat_median(pipe), stat_min(pipe), stat_max(pipe), stat_median(pipe_steady));
+        std::printf("ratio pipeline/single     : %.3f [%.3f, %.3f]   (target >= 0.9)\n",
+                    stat_median(ratio), stat_min(ratio), stat_max(ratio));
+        std::printf("actor path per frame      : %.3f ms [%.3f, %.3f] vs compute %.2f ms per frame "
+                    "(%.2f%%)\n",
+                    stat_median(overhead_ms), stat_min(overhead_ms), stat_max(overhead_ms),
+                    stat_median(compute_ms),
                     100 * stat_median(overhead_ms) / stat_median(compute_ms));
       }
     }

@@ -6,14 +6,16 @@
 //   bench_vit_forward [--model vit-base|vit-large|vit-huge] [google benchmark flags]
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <map>
 #include <memory>
-#include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <string>
 
 #include "ops/vit_model.hpp"
@@ -50,6 +52,22 @@ vit_model& model_for(dtype dt, int threads) {
   return *(models[key] = std::make_unique<vit_model>(std::move(*m)));
 }
 
+// The best (shortest) wall and thread-CPU time over a benchmark's iterations:
+// on a shared machine the mean measures the neighbours, the minimum the code.
+struct best_times {
+  double wall = 1e30, cpu = 1e30;
+  template <class F> void measure(F&& body) {
+    timespec c0, c1;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
+    auto w0 = std::chrono::steady_clock::now();
+    body();
+    auto w1 = std::chrono::steady_clock::now();
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
+    wall = std::min(wall, std::chrono::duration<double>(w1 - w0).count());
+    cpu = std::min(cpu, double(c1.tv_sec - c0.tv_sec) + 1e-9 * double(c1.tv_nsec - c0.tv_nsec));
+  }
+};
+
 tensor images(const vit_config& c, int64_t batch) {
   tensor t = tensor::zeros({batch, c.num_channels, c.image_size, c.image_size});
   for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = std::sin(0.001f * float(i));
@@ -68,17 +86,27 @@ void BM_vit_forward(benchmark::State& state) {
     state.SkipWithError(warm.error().message.c_str());
     return;
   }
+  best_times best;
   for (auto _ : state) {
-    auto y = m.classify(x);
-    benchmark::DoNotOptimize(y);
+    best.measure([&] {
+      auto y = m.classify(x);
+      benchmark::DoNotOptimize(y);
+    });
   }
   const double flops = forward_flops(m.config());
+  state.counters["best_images_per_s"] = double(batch) / best.wall;
+  state.counters["best_GFLOPS"] = flops * double(batch) / best.wall / 1e9;
+  // With one thread all the work is on this thread: images per CPU-second of it.
+  if (threads == 1) {
+    state.counters["best_images_per_cpu_s"] = double(batch) / best.cpu;
+    state.counters["best_cpu_GFLOPS"] = flops * double(batch) / best.cpu / 1e9;
+  }
   state.counters["images_per_s"] =
       benchmark::Counter(double(batch), benchmark::Counter::kIsIterationInvariantRate);
   state.counters["GFLOPS"] =
       benchmark::Counter(flops * batch / 1e9, benchmark::Counter::kIsIterationInvariantRate);
-  state.SetLabel(std::string(model_name) + " " + to_string(dt) + " batch " +
-                 std::to_string(batch) + " threads " + std::to_string(threads));
+  state.SetLabel(std::string(model_name) + " " + to_string(dt) + " batch " + std::to_string(batch) +
+                 " threads " + std::to_string(threads));
 }
 
 // Args: M, K, N, threads. f32, weights in the layout oneDNN prefers, as in the model.
@@ -101,9 +129,12 @@ void BM_matmul_f32(benchmark::State& state) {
     strm.wait();
   };
   run();
-  for (auto _ : state) run();
+  best_times best;
+  for (auto _ : state) best.measure(run);
   state.counters["GFLOPS"] =
       benchmark::Counter(2.0 * m * k * n / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["best_GFLOPS"] = 2.0 * m * k * n / best.wall / 1e9;
+  if (state.range(3) == 1) state.counters["best_cpu_GFLOPS"] = 2.0 * m * k * n / best.cpu / 1e9;
   state.SetLabel(std::string("f32 matmul ") + pd.impl_info_str());
 }
 
@@ -120,8 +151,16 @@ void matmul_args(benchmark::internal::Benchmark* b) {
   }
 }
 
-BENCHMARK(BM_matmul_f32)->Apply(matmul_args)->UseRealTime()->MinTime(1.0)->Unit(benchmark::kMillisecond);
-BENCHMARK(BM_vit_forward)->Apply(forward_args)->UseRealTime()->MinTime(2.0)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_matmul_f32)
+    ->Apply(matmul_args)
+    ->UseRealTime()
+    ->MinTime(1.0)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_vit_forward)
+    ->Apply(forward_args)
+    ->UseRealTime()
+    ->MinTime(2.0)
+    ->Unit(benchmark::kMillisecond);
 
 } // namespace
 
@@ -136,7 +175,8 @@ int main(int argc, char** argv) {
     }
   }
   if (!named_vit_config(model_name)) {
-    std::fprintf(stderr, "unknown --model %s (vit-base, vit-large, vit-huge)\n", model_name.c_str());
+    std::fprintf(stderr, "unknown --model %s (vit-base, vit-large, vit-huge)\n",
+                 model_name.c_str());
     return 2;
   }
   benchmark::Initialize(&argc, argv);

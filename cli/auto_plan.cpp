@@ -48,10 +48,14 @@ int64_t layer_output_elements(const ops::vit_config& c, int layer) {
   int64_t T = c.tokens(), D = c.hidden_size, I = c.intermediate_size;
   if (layer == c.planner_layers()) return c.num_labels;
   switch ((layer - 1) % 4) {
-    case 0: return 2 * T * D;     // attention context + residual
-    case 1: return T * D;
-    case 2: return T * I + T * D; // fc1 output + residual
-    default: return T * D;
+  case 0:
+    return 2 * T * D; // attention context + residual
+  case 1:
+    return T * D;
+  case 2:
+    return T * I + T * D; // fc1 output + residual
+  default:
+    return T * D;
   }
 }
 
@@ -61,12 +65,21 @@ namespace {
 double layer_weights_mb(const ops::vit_config& c, int layer) {
   double D = c.hidden_size, I = c.intermediate_size, params = 0;
   switch ((layer - 1) % 4) {
-    case 0: params = 2 * D + 3 * D * D + 3 * D; break;
-    case 1: params = D * D + D; break;
-    case 2: params = 2 * D + D * I + I; break;
-    default: params = I * D + D; break;
+  case 0:
+    params = 2 * D + 3 * D * D + 3 * D;
+    break;
+  case 1:
+    params = D * D + D;
+    break;
+  case 2:
+    params = 2 * D + D * I + I;
+    break;
+  default:
+    params = I * D + D;
+    break;
   }
-  if (layer == 1) params += c.num_channels * c.patch_size * c.patch_size * D + D + (c.tokens() + 1.0) * D;
+  if (layer == 1)
+    params += c.num_channels * c.patch_size * c.patch_size * D + D + (c.tokens() + 1.0) * D;
   if (layer == c.planner_layers()) params += 2 * D + D * c.num_labels + c.num_labels;
   return params * 4 / (1024.0 * 1024.0);
 }
@@ -74,7 +87,8 @@ double layer_weights_mb(const ops::vit_config& c, int layer) {
 } // namespace
 
 expected<auto_plan_result> auto_partition(const config::topology& topo, const ops::vit_config& cfg,
-                                          const std::vector<actors::connected_node>& nodes, int microbatch) {
+                                          const std::vector<actors::connected_node>& nodes,
+                                          int microbatch) {
   planner::instance inst;
   inst.layers = cfg.planner_layers();
   inst.parameters_in = int64_t(cfg.num_channels) * cfg.image_size * cfg.image_size;
@@ -105,7 +119,8 @@ expected<auto_plan_result> auto_partition(const config::topology& topo, const op
       if (a == b) continue;
       auto link = config::settings_for_link(topo, -2, topo.nodes[a].name, topo.nodes[b].name);
       inst.link_mbps[a * n + b] = link_rate_mbps(link.bandwidth);
-      inst.link_bits[a * n + b] = link.quant.mode == config::quant_mode::adaptive ? link.quant.max_bits : link.quant.bits;
+      inst.link_bits[a * n + b] =
+          link.quant.mode == config::quant_mode::adaptive ? link.quant.max_bits : link.quant.bits;
     }
 
   auto_plan_result out;
@@ -118,7 +133,8 @@ expected<auto_plan_result> auto_partition(const config::topology& topo, const op
   for (const auto& s : best->best.stages)
     out.stages.push_back(planned_stage{static_cast<size_t>(s.device), s.first, s.last});
   char buf[160];
-  std::snprintf(buf, sizeof buf, "auto (%s, est. period %.2f ms)", best->method.c_str(), best->best.period_s * 1e3);
+  std::snprintf(buf, sizeof buf, "auto (%s, est. period %.2f ms)", best->method.c_str(),
+                best->best.period_s * 1e3);
   out.method = buf;
   return out;
 }

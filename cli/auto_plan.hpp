@@ -28,6 +28,7 @@ double layer_flops(const ops::vit_config& cfg, int layer);
 int64_t layer_output_elements(const ops::vit_config& cfg, int layer);
 
 expected<auto_plan_result> auto_partition(const config::topology& topo, const ops::vit_config& cfg,
-                                          const std::vector<actors::connected_node>& nodes, int microbatch);
+                                          const std::vector<actors::connected_node>& nodes,
+                                          int microbatch);
 
 } // namespace edgepipe::cli

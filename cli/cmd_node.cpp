@@ -30,18 +30,21 @@ int run_node(int argc, char** argv) {
   a.option("listen", "HOST:PORT", "address to listen on (port 0: pick a free port, printed)", true);
   a.option("name", "NAME", "the node's name (default: HOST:PORT)");
   a.option("threads", "N", "compute threads per stage", false, "1");
-  a.option("memory-mb", "M", "memory this node offers, MB (reported to the planner; 0 = unlimited)", false, "0");
+  a.option("memory-mb", "M", "memory this node offers, MB (reported to the planner; 0 = unlimited)",
+           false, "0");
   if (int rc = a.parse(argc, argv); rc >= 0) return rc;
   std::string listen = a.get("listen");
   auto colon = listen.rfind(':');
-  if (colon == std::string::npos) return a.usage_error("--listen wants HOST:PORT, got '" + listen + "'");
+  if (colon == std::string::npos)
+    return a.usage_error("--listen wants HOST:PORT, got '" + listen + "'");
   std::string host = listen.substr(0, colon);
   char* end = nullptr;
   long port = std::strtol(listen.c_str() + colon + 1, &end, 10);
   if (colon + 1 == listen.size() || *end != '\0' || port < 0 || port > 65535)
     return a.usage_error("--listen: bad port in '" + listen + "'");
   int64_t threads = 1, memory_mb = 0;
-  if (!a.get_int("threads", threads, 1, 1024) || !a.get_int("memory-mb", memory_mb, 0, int64_t(1) << 40))
+  if (!a.get_int("threads", threads, 1, 1024) ||
+      !a.get_int("memory-mb", memory_mb, 0, int64_t(1) << 40))
     return exit_usage;
 
   // SIGINT/SIGTERM go to one waiting thread (blocked everywhere else, also in
@@ -63,29 +66,35 @@ int run_node(int argc, char** argv) {
   info.memory_mb = memory_mb;
   info.pid = static_cast<int32_t>(getpid());
   auto node = actors::spawn_node(sys, info); // name filled in below, once the port is known
-  auto bound = sys.middleman().publish(node, static_cast<uint16_t>(port),
-                                       host.empty() || host == "0.0.0.0" ? nullptr : host.c_str(), true);
+  auto bound =
+      sys.middleman().publish(node, static_cast<uint16_t>(port),
+                              host.empty() || host == "0.0.0.0" ? nullptr : host.c_str(), true);
   if (!bound) {
     std::fprintf(stderr, "edgepipe node: cannot listen on %s: %s\n", listen.c_str(),
                  actors::describe(bound.error()).c_str());
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
     return exit_failure;
   }
-  std::string name = a.has("name") && !a.get("name").empty() ? a.get("name") : host + ":" + std::to_string(*bound);
+  std::string name =
+      a.has("name") && !a.get("name").empty() ? a.get("name") : host + ":" + std::to_string(*bound);
   caf::anon_send(node, caf::put_atom::value, name);
-  std::printf("edgepipe node %s listening on %s:%u\n", name.c_str(), host.c_str(), unsigned(*bound));
+  std::printf("edgepipe node %s listening on %s:%u\n", name.c_str(), host.c_str(),
+              unsigned(*bound));
   std::fflush(stdout);
 
-  std::thread([stop_signals, node]() mutable {
+  // Unpublish first, so nobody connecting meanwhile gets a dead handle.
+  uint16_t bound_port = *bound;
+  std::thread([stop_signals, node, bound_port, &sys]() mutable {
     int sig = 0;
     sigwait(&stop_signals, &sig);
+    sys.middleman().unpublish(node, bound_port);
     caf::anon_send(node, actors::shutdown_atom::value);
   }).detach();
 
   caf::scoped_actor self{sys};
   self->monitor(node);
   self->receive([](caf::down_msg&) {});
-  sys.middleman().unpublish(node, *bound);
+  sys.middleman().unpublish(node, *bound); // when asked by message: no-op after a signal
   std::fprintf(stderr, "edgepipe node %s: stopped\n", name.c_str());
   return exit_ok;
 }

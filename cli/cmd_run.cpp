@@ -6,6 +6,7 @@
 //      adjacent stages directly, run with a progress line on stderr;
 //   4. print throughput, latency percentiles and accuracy (--json: one JSON
 //      object on the last line), stop the local nodes.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
@@ -35,8 +36,8 @@ std::chrono::milliseconds seconds_to_ms(double s) {
 
 int fail(const std::string& what, const edgepipe::error& err) {
   std::fprintf(stderr, "edgepipe run: %s%s\n", what.c_str(), err.message.c_str());
-  bool usage = err.code == errc::invalid_input || err.code == errc::invalid_argument || err.code == errc::not_found ||
-               err.code == errc::infeasible;
+  bool usage = err.code == errc::invalid_input || err.code == errc::invalid_argument ||
+               err.code == errc::not_found || err.code == errc::infeasible;
   return usage ? exit_usage : exit_failure;
 }
 
@@ -48,11 +49,11 @@ void print_progress(const actors::run_summary& s, bool final_line) {
   auto now = std::chrono::steady_clock::now();
   if (!tty && !final_line && now - last < std::chrono::seconds(5)) return;
   last = now;
-  std::fprintf(stderr, "%s[edgepipe run] %llu/%llu microbatches  %.1f images/s  p50 %.1f ms  pending %llu%s",
-               tty ? "\r" : "",
-               static_cast<unsigned long long>(s.answered), static_cast<unsigned long long>(s.requests),
-               s.images_per_s, s.latency_p50_ms, static_cast<unsigned long long>(s.requests - s.answered),
-               final_line || !tty ? "\n" : "   ");
+  std::fprintf(
+      stderr, "%s[edgepipe run] %llu/%llu microbatches  %.1f images/s  p50 %.1f ms  pending %llu%s",
+      tty ? "\r" : "", static_cast<unsigned long long>(s.answered),
+      static_cast<unsigned long long>(s.requests), s.images_per_s, s.latency_p50_ms,
+      static_cast<unsigned long long>(s.requests - s.answered), final_line || !tty ? "\n" : "   ");
   std::fflush(stderr);
 }
 
@@ -116,10 +117,14 @@ int run_run(int argc, char** argv) {
   opts.request_timeout = seconds_to_ms(rt.request_timeout_s);
   opts.run_timeout = seconds_to_ms(rt.run_timeout_s);
   opts.window = topo->workload.window;
+  // No arrival for this long ends the run and counts the rest as lost (a
+  // microbatch a stage could not compute never arrives).
+  opts.stall_timeout = std::max(std::chrono::milliseconds(120000), 4 * opts.request_timeout);
   bool progress = !a.flag_set("quiet");
   if (progress) opts.progress = [](const actors::run_summary& s) { print_progress(s, false); };
-  std::fprintf(stderr, "[edgepipe run] %s: %zu stages (%s partition), %zu microbatches of %d\n", topo->name.c_str(),
-               placements->size(), plan_method.c_str(), work->batches.size(), work->microbatch);
+  std::fprintf(stderr, "[edgepipe run] %s: %zu stages (%s partition), %zu microbatches of %d\n",
+               topo->name.c_str(), placements->size(), plan_method.c_str(), work->batches.size(),
+               work->microbatch);
   auto result = actors::run_pipeline(sys, *nodes, *placements, *work, opts);
   if (progress && result) print_progress(result->summary, true);
   if (!result) return fail("", result.error());
@@ -130,17 +135,22 @@ int run_run(int argc, char** argv) {
   for (size_t i = 0; i < placements->size(); ++i) {
     const auto& p = (*placements)[i];
     int bits = i < result->bits_out.size() ? result->bits_out[i] : p.out.bits;
-    std::printf("  stage %zu  %-12s layers %3d..%-3d  out %s\n", i, topo->nodes[p.node].name.c_str(), p.spec.first,
-                p.spec.last, bits == 0 ? "fp32" : (std::to_string(bits) + "-bit").c_str());
+    std::printf("  stage %zu  %-12s layers %3d..%-3d  out %s\n", i,
+                topo->nodes[p.node].name.c_str(), p.spec.first, p.spec.last,
+                bits == 0 ? "fp32" : (std::to_string(bits) + "-bit").c_str());
   }
-  std::printf("requests  %llu microbatches (%llu images answered), answered %llu, lost %llu, duplicates %llu\n",
-              static_cast<unsigned long long>(s.requests), static_cast<unsigned long long>(s.images),
+  std::printf("requests  %llu microbatches (%llu images answered), answered %llu, lost %llu, "
+              "duplicates %llu\n",
+              static_cast<unsigned long long>(s.requests),
+              static_cast<unsigned long long>(s.images),
               static_cast<unsigned long long>(s.answered), static_cast<unsigned long long>(s.lost),
               static_cast<unsigned long long>(s.duplicates));
   std::printf("throughput %.1f images/s over %.2f s\n", s.images_per_s, s.elapsed_s);
-  std::printf("latency   p50 %.2f ms, p99 %.2f ms (per microbatch)\n", s.latency_p50_ms, s.latency_p99_ms);
+  std::printf("latency   p50 %.2f ms, p99 %.2f ms (per microbatch)\n", s.latency_p50_ms,
+              s.latency_p99_ms);
   if (s.accuracy >= 0)
-    std::printf("accuracy  %.4f (%llu/%llu)\n", s.accuracy, static_cast<unsigned long long>(s.correct),
+    std::printf("accuracy  %.4f (%llu/%llu)\n", s.accuracy,
+                static_cast<unsigned long long>(s.correct),
                 static_cast<unsigned long long>(s.labeled));
   else
     std::printf("accuracy  n/a (no labels)\n");
@@ -161,7 +171,9 @@ int run_run(int argc, char** argv) {
     for (size_t i = 0; i < placements->size(); ++i) {
       const auto& p = (*placements)[i];
       int bits = i < result->bits_out.size() ? result->bits_out[i] : p.out.bits;
-      plan_json.push_back({{"node", topo->nodes[p.node].name}, {"first", p.spec.first}, {"last", p.spec.last},
+      plan_json.push_back({{"node", topo->nodes[p.node].name},
+                           {"first", p.spec.first},
+                           {"last", p.spec.last},
                            {"bits_out", bits}});
     }
     j["plan"] = plan_json;

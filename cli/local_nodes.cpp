@@ -22,12 +22,19 @@ uint16_t parse_listening_line(const std::string& line) {
   return port > 0 && port < 65536 ? static_cast<uint16_t>(port) : 0;
 }
 
-expected<local_node> local_node_group::start(const local_node_request& req, std::chrono::milliseconds timeout) {
+expected<local_node> local_node_group::start(const local_node_request& req,
+                                             std::chrono::milliseconds timeout) {
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) != 0) return make_error(errc::io_error, std::string("pipe: ") + std::strerror(errno));
+  if (pipe2(fds, O_CLOEXEC) != 0)
+    return make_error(errc::io_error, std::string("pipe: ") + std::strerror(errno));
   std::string listen = req.host + ":" + std::to_string(req.port);
   std::string threads = std::to_string(req.threads);
   std::string memory = std::to_string(req.memory_mb);
+  // The real path of this program (exec'ing /proc/self/exe directly would
+  // name the children "exe" in ps).
+  char self_path[4096];
+  ssize_t len = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
+  std::string program = len > 0 ? std::string(self_path, static_cast<size_t>(len)) : "/proc/self/exe";
   pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {
@@ -40,9 +47,10 @@ expected<local_node> local_node_group::start(const local_node_request& req, std:
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(1);
     dup2(fds[1], STDOUT_FILENO);
-    const char* argv[] = {"edgepipe", "node", "--listen", listen.c_str(), "--name", req.name.c_str(),
-                          "--threads", threads.c_str(), "--memory-mb", memory.c_str(), nullptr};
-    execv("/proc/self/exe", const_cast<char* const*>(argv));
+    const char* argv[] = {"edgepipe",    "node",           "--listen",  listen.c_str(),
+                          "--name",      req.name.c_str(), "--threads", threads.c_str(),
+                          "--memory-mb", memory.c_str(),   nullptr};
+    execv(program.c_str(), const_cast<char* const*>(argv));
     _exit(127);
   }
   close(fds[1]);
@@ -56,9 +64,11 @@ expected<local_node> local_node_group::start(const local_node_request& req, std:
   std::string line;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0)
-      return make_error(errc::timeout, "local node '" + req.name + "' did not report a port in time");
+      return make_error(errc::timeout,
+                        "local node '" + req.name + "' did not report a port in time");
     pollfd p{fds[0], POLLIN, 0};
     int r = poll(&p, 1, static_cast<int>(left.count()));
     if (r < 0 && errno == EINTR) continue;
@@ -66,7 +76,8 @@ expected<local_node> local_node_group::start(const local_node_request& req, std:
     char c;
     ssize_t n = read(fds[0], &c, 1);
     if (n <= 0)
-      return make_error(errc::io_error, "local node '" + req.name + "' exited before listening (see its messages above)");
+      return make_error(errc::io_error, "local node '" + req.name +
+                                            "' exited before listening (see its messages above)");
     if (c != '\n') {
       line += c;
       continue;
@@ -102,6 +113,8 @@ void local_node_group::stop_all(std::chrono::milliseconds grace) {
   }
 }
 
-local_node_group::~local_node_group() { stop_all(); }
+local_node_group::~local_node_group() {
+  stop_all();
+}
 
 } // namespace edgepipe::cli

@@ -18,7 +18,8 @@ expected<actors::workload> load_workload(const config::topology& topo, const ops
   ops::tensor images;
   std::vector<int> labels;
   if (w.synthetic) {
-    if (w.count <= 0) return make_error(errc::invalid_input, "workload: synthetic inputs need a count > 0");
+    if (w.count <= 0)
+      return make_error(errc::invalid_input, "workload: synthetic inputs need a count > 0");
     images = ops::tensor::zeros({w.count, cfg.num_channels, cfg.image_size, cfg.image_size});
     std::mt19937_64 rng(w.seed);
     std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -38,9 +39,10 @@ expected<actors::workload> load_workload(const config::topology& topo, const ops
   }
   const auto& s = images.shape;
   if (s.size() != 4 || s[1] != cfg.num_channels || s[2] != cfg.image_size || s[3] != cfg.image_size)
-    return make_error(errc::invalid_input, "workload images are " + ops::shape_string(s) + " but the model takes [N, " +
-                                               std::to_string(cfg.num_channels) + ", " + std::to_string(cfg.image_size) +
-                                               ", " + std::to_string(cfg.image_size) + "]");
+    return make_error(errc::invalid_input,
+                      "workload images are " + ops::shape_string(s) + " but the model takes [N, " +
+                          std::to_string(cfg.num_channels) + ", " + std::to_string(cfg.image_size) +
+                          ", " + std::to_string(cfg.image_size) + "]");
   actors::workload work;
   work.microbatch = w.microbatch < 1 ? 1 : w.microbatch;
   work.labels = std::move(labels);
@@ -60,7 +62,8 @@ std::vector<planned_stage> even_split(int layers, size_t nodes) {
   std::vector<planned_stage> out;
   int first = 1;
   for (size_t i = 0; i < nodes; ++i) {
-    int n = layers / static_cast<int>(nodes) + (static_cast<int>(i) < layers % static_cast<int>(nodes) ? 1 : 0);
+    int n = layers / static_cast<int>(nodes) +
+            (static_cast<int>(i) < layers % static_cast<int>(nodes) ? 1 : 0);
     if (n == 0) continue;
     out.push_back(planned_stage{i, first, first + n - 1});
     first += n;
@@ -101,8 +104,8 @@ actors::shaper_spec to_shaper(const config::bandwidth_spec& b) {
 
 } // namespace
 
-expected<std::vector<actors::stage_placement>> make_placements(const config::topology& topo,
-                                                               const std::vector<planned_stage>& plan) {
+expected<std::vector<actors::stage_placement>>
+make_placements(const config::topology& topo, const std::vector<planned_stage>& plan) {
   std::vector<actors::stage_placement> out;
   for (size_t i = 0; i < plan.size(); ++i) {
     const auto& node = topo.nodes[plan[i].node];
@@ -116,11 +119,14 @@ expected<std::vector<actors::stage_placement>> make_placements(const config::top
     p.spec.last = plan[i].last;
     p.spec.threads = node.threads;
     if (i + 1 < plan.size()) {
-      auto link = config::settings_for_link(topo, static_cast<int>(i), node.name, topo.nodes[plan[i + 1].node].name);
+      auto link = config::settings_for_link(topo, static_cast<int>(i), node.name,
+                                            topo.nodes[plan[i + 1].node].name);
       auto clip = codecs::parse_clip_method(link.quant.clip);
-      if (!clip) return make_error(errc::invalid_input, link.quant.pos.str() + ": " + clip.error().message);
+      if (!clip)
+        return make_error(errc::invalid_input, link.quant.pos.str() + ": " + clip.error().message);
       auto gran = codecs::parse_granularity(link.quant.granularity);
-      if (!gran) return make_error(errc::invalid_input, link.quant.pos.str() + ": " + gran.error().message);
+      if (!gran)
+        return make_error(errc::invalid_input, link.quant.pos.str() + ": " + gran.error().message);
       p.out.clip = static_cast<uint8_t>(*clip);
       p.out.gran = static_cast<uint8_t>(*gran);
       p.adaptive = link.quant.mode == config::quant_mode::adaptive;

@@ -37,7 +37,7 @@ expected<std::vector<planned_stage>> explicit_partition(const config::topology& 
 // Placements for actors::run_pipeline: spec (model, layers, threads, dtype)
 // and the outgoing link's bits/clip/shaper from settings_for_link (links
 // between stages only; the last stage sends raw float32 logits unshaped).
-expected<std::vector<actors::stage_placement>> make_placements(const config::topology& topo,
-                                                               const std::vector<planned_stage>& plan);
+expected<std::vector<actors::stage_placement>>
+make_placements(const config::topology& topo, const std::vector<planned_stage>& plan);
 
 } // namespace edgepipe::cli

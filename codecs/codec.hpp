@@ -39,7 +39,8 @@ struct decoded_frame {
 };
 
 // Encodes src (row-major, shape's product elements). Errors: bits outside
-// 0..16, NaN/Inf in src when quantizing, shape/size mismatch.
+// 0..16, NaN/Inf in src when quantizing (bits 0 passes them through), bad
+// shape. Layout and methods: codecs/README.md.
 expected<std::vector<uint8_t>> encode(const float* src, const std::vector<int64_t>& shape,
                                       const quant_params& params);
 // The same, checking that src holds exactly shape's product of elements.
@@ -51,7 +52,8 @@ expected<std::vector<uint8_t>> encode(const std::vector<float>& src,
 // bounds. The error message names the bad field.
 expected<decoded_frame> decode(const uint8_t* bytes, size_t size);
 
-// Exact size in bytes of the frame encode() produces (header + scales + payload).
+// Exact size in bytes of the frame encode() produces (header + scales + payload);
+// 0 for a shape encode() would refuse (negative dimension, too many elements).
 size_t frame_size(const std::vector<int64_t>& shape, const quant_params& params);
 
 } // namespace edgepipe::codecs

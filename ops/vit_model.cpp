@@ -5,6 +5,7 @@
 #include "ops/vit_model.hpp"
 
 #include <cstring>
+#include <set>
 
 #include <omp.h>
 
@@ -186,8 +187,8 @@ expected<vit_model> vit_model::load(const std::string& dir, const model_options&
   if (!cfg) return cfg.error();
   auto range = resolve(*cfg, opts);
   if (!range) return range.error();
-  std::map<std::string, bool> needed;
-  for (const auto& spec : range_weights(*cfg, range->first, range->last)) needed[spec.name] = true;
+  std::set<std::string> needed;
+  for (const auto& spec : range_weights(*cfg, range->first, range->last)) needed.insert(spec.name);
   const std::string file = dir + "/model.safetensors";
   auto weights = read_safetensors(file, [&](const std::string& n) { return needed.count(n) > 0; });
   if (!weights) return weights.error();
@@ -209,11 +210,17 @@ expected<vit_model> vit_model::load(const std::string& dir, const model_options&
 
 expected<vit_model> vit_model::build(const vit_config& cfg, const model_options& options,
                                      const weight_source& source) {
-  auto opts = resolve(cfg, options);
-  if (!opts) return opts.error();
+  // create() and synthetic() take a config that did not come through read_vit_config.
+  if (cfg.image_size <= 0 || cfg.patch_size <= 0 || cfg.patch_size > cfg.image_size ||
+      cfg.num_channels <= 0 || cfg.hidden_size <= 0 || cfg.num_attention_heads <= 0 ||
+      cfg.num_hidden_layers <= 0 || cfg.intermediate_size <= 0 || cfg.num_labels <= 0)
+    return make_error(errc::invalid_argument, "vit_config has a size that is not positive "
+                                              "(or patch_size > image_size)");
   if (cfg.hidden_size % cfg.num_attention_heads != 0)
     return make_error(errc::invalid_argument,
                       "hidden_size must be a multiple of num_attention_heads");
+  auto opts = resolve(cfg, options);
+  if (!opts) return opts.error();
   auto p = std::make_unique<impl>();
   p->cfg = cfg;
   p->opts = *opts;

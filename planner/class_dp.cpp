@@ -8,7 +8,12 @@
 //   h(S + e_u, j, v) <- max(h(S, i, u), compute(u, i+1, j), send(j, u, v))
 // and j = L closes the pipeline with max(h, compute) (the last stage sends nothing).
 // Every transition increases S, so S is processed in increasing order and only
-// a window of max_stride + 1 values of S is alive at once.
+// a window of 2 * max_stride + 1 values of S is alive at once.
+//
+// Dominance: devices may stay unused, so whatever can follow (S, i, u) can
+// also follow (S - e_c, i, u). When h(S - e_c, i, u) <= h(S, i, u) for some
+// class c, the state adds nothing and is not expanded; its slot then keeps
+// min over subsets, so the test looks one step down only.
 #include <algorithm>
 #include <limits>
 
@@ -95,7 +100,8 @@ expected<class_solution> solve_classes(const stage_table& t, double upper_bound,
                           std::to_string(max_states));
   int64_t max_stride = 0;
   for (int c = 0; c < C; ++c) max_stride = std::max(max_stride, dg.stride[c]);
-  const int64_t window = std::min(dg.states, max_stride + 1);
+  // Alive: S - max_stride (dominance) .. S + max_stride (targets).
+  const int64_t window = std::min(dg.states, 2 * max_stride + 1);
   const size_t slot_size = static_cast<size_t>(L + 1) * C;
   std::vector<double> h(static_cast<size_t>(window) * slot_size, unreached);
   auto at = [&](int64_t S, int i, int u) -> double& {
@@ -111,9 +117,10 @@ expected<class_solution> solve_classes(const stage_table& t, double upper_bound,
   std::vector<char> next_ok(C);
 
   for (int64_t S = 0; S < dg.states; ++S) {
-    if (S > 0 && window < dg.states) { // S - 1 is done; its slot becomes S + max_stride
-      std::fill_n(h.begin() + static_cast<size_t>((S - 1) % window) * slot_size, slot_size,
-                  unreached);
+    if (S > max_stride && window < dg.states) { // S - max_stride - 1 is no longer needed;
+      // its slot becomes S + max_stride, the farthest target of S
+      std::fill_n(h.begin() + static_cast<size_t>((S + max_stride) % window) * slot_size,
+                  slot_size, unreached);
     }
     for (int c = 0; c < C; ++c) used[c] = static_cast<int>(S / dg.stride[c] % dg.radix[c]);
     for (int u = 0; u < C; ++u) {
@@ -122,7 +129,15 @@ expected<class_solution> solve_classes(const stage_table& t, double upper_bound,
       for (int v = 0; v < C; ++v) next_ok[v] = used[v] + (v == u) < t.count(v);
       const double mem_limit = t.mem_limit_bytes(u);
       for (int i = 0; i < L; ++i) {
-        const double hv = at(S, i, u);
+        double& slot = at(S, i, u);
+        double sub = unreached; // the best over S's subsets one device smaller
+        for (int c = 0; c < C; ++c)
+          if (used[c] > 0) sub = std::min(sub, at(S - dg.stride[c], i, u));
+        if (sub <= slot) { // dominated: a subset already expanded this
+          slot = sub;
+          continue;
+        }
+        const double hv = slot;
         if (hv > bound) continue; // also skips unreached states
         for (int j = i + 1; j <= L; ++j) {
           // Weights only grow with j and buffers are >= 0: nothing longer fits.

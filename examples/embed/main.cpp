@@ -36,13 +36,18 @@ int main(int argc, char** argv) {
   std::string model_dir, data_dir = "/usr/share/datasets/fashion-mnist";
   int images = 8, bits = 8;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--model")) model_dir = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--images")) images = std::atoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--data")) data_dir = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--bits")) bits = std::atoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--model"))
+      model_dir = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--images"))
+      images = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--data"))
+      data_dir = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--bits"))
+      bits = std::atoi(argv[i + 1]);
   }
   if (model_dir.empty()) {
-    std::fprintf(stderr, "usage: embed_pipeline --model DIR [--images N] [--data DIR] [--bits B]\n");
+    std::fprintf(stderr,
+                 "usage: embed_pipeline --model DIR [--images N] [--data DIR] [--bits B]\n");
     return 2;
   }
   auto cfg = ops::read_vit_config(model_dir + "/config.json");
@@ -83,7 +88,8 @@ int main(int argc, char** argv) {
   for (int64_t i = 0; i < s[0]; ++i) {
     ops::tensor t;
     t.shape = {1, s[1], s[2], s[3]};
-    t.data.assign(data->images.data.begin() + i * per_image, data->images.data.begin() + (i + 1) * per_image);
+    t.data.assign(data->images.data.begin() + i * per_image,
+                  data->images.data.begin() + (i + 1) * per_image);
     batches.push_back(std::move(t));
   }
   auto record = std::make_shared<actors::run_record>(batches.size(), 1, data->labels, false);
@@ -93,12 +99,13 @@ int main(int argc, char** argv) {
   caf::scoped_actor self{sys};
   bool wired = true;
   auto wire = [&](const caf::actor& stage, const actors::link_spec& link, const caf::actor& next) {
-    self->request(stage, std::chrono::seconds(10), actors::wire_atom::value, link, next, caf::actor{})
-      .receive([](caf::ok_atom) {},
-               [&](caf::error& err) {
-                 std::fprintf(stderr, "wire: %s\n", actors::describe(err).c_str());
-                 wired = false;
-               });
+    self->request(stage, std::chrono::seconds(10), actors::wire_atom::value, link, next,
+                  caf::actor{})
+        .receive([](caf::ok_atom) {},
+                 [&](caf::error& err) {
+                   std::fprintf(stderr, "wire: %s\n", actors::describe(err).c_str());
+                   wired = false;
+                 });
   };
   actors::link_spec to_sink, between;
   to_sink.link = 2;
@@ -110,7 +117,8 @@ int main(int argc, char** argv) {
   actors::link_spec first;
   first.link = 0;
   auto encoder = actors::spawn_encoder(sys, first, *stage0, caf::actor{});
-  auto source = actors::spawn_source(sys, encoder, std::make_shared<const std::vector<ops::tensor>>(batches), record);
+  auto source = actors::spawn_source(
+      sys, encoder, std::make_shared<const std::vector<ops::tensor>>(batches), record);
   self->send(source, actors::start_atom::value);
 
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -121,13 +129,16 @@ int main(int argc, char** argv) {
   auto predicted = record->predictions();
   for (size_t i = 0; i < predicted.size(); ++i) {
     auto name = [&](int c) {
-      return c >= 0 && static_cast<size_t>(c) < cfg->labels.size() ? cfg->labels[c] : std::to_string(c);
+      return c >= 0 && static_cast<size_t>(c) < cfg->labels.size() ? cfg->labels[c]
+                                                                   : std::to_string(c);
     };
-    std::printf("image %zu: class %s (label %s)\n", i, name(predicted[i]).c_str(), name(data->labels[i]).c_str());
+    std::printf("image %zu: class %s (label %s)\n", i, name(predicted[i]).c_str(),
+                name(data->labels[i]).c_str());
   }
   std::printf("answered %llu of %llu, accuracy %.3f, %d-bit link between the stages\n",
-              static_cast<unsigned long long>(summary.answered), static_cast<unsigned long long>(summary.requests),
-              summary.accuracy, bits);
-  for (const auto& a : {source, encoder, sink, *stage0, *stage1}) self->send_exit(a, caf::exit_reason::user_shutdown);
+              static_cast<unsigned long long>(summary.answered),
+              static_cast<unsigned long long>(summary.requests), summary.accuracy, bits);
+  for (const auto& a : {source, encoder, sink, *stage0, *stage1})
+    self->send_exit(a, caf::exit_reason::user_shutdown);
   return summary.complete() ? 0 : 1;
 }

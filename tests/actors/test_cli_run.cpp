@@ -23,13 +23,15 @@ std::string last_line(const std::string& s) {
   auto end = s.find_last_not_of('\n');
   if (end == std::string::npos) return "";
   auto start = s.rfind('\n', end);
-  return s.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+  return s.substr(start == std::string::npos ? 0 : start + 1,
+                  end - (start == std::string::npos ? 0 : start + 1) + 1);
 }
 
 std::string local_nodes_yaml(std::initializer_list<const char*> names) {
   std::string y = "nodes:\n";
   for (const char* n : names)
-    y += std::string("  - name: ") + n + "\n    address: 127.0.0.1:0\n    start_locally: true\n    threads: 1\n";
+    y += std::string("  - name: ") + n +
+         "\n    address: 127.0.0.1:0\n    start_locally: true\n    threads: 1\n";
   return y;
 }
 
@@ -47,7 +49,8 @@ protected:
 TEST_F(CliRunTest, RunsAThreeStagePipelineAndPrintsJson) {
   std::string yaml = "name: tiny-3\n" + local_nodes_yaml({"p", "q", "r"}) +
                      "model:\n  dir: .\n"
-                     "partition:\n  - {node: p, layers: [1, 3]}\n  - {node: q, layers: [4, 6]}\n  - {node: r, layers: [7, 8]}\n"
+                     "partition:\n  - {node: p, layers: [1, 3]}\n  - {node: q, layers: [4, 6]}\n  "
+                     "- {node: r, layers: [7, 8]}\n"
                      "quantization:\n  bits: 8\n"
                      "workload:\n  synthetic: true\n  count: 24\n  microbatch: 4\n  window: 2\n";
   auto r = test::run_edgepipe({"run", write_topology(yaml), "--json"});
@@ -69,7 +72,8 @@ TEST_F(CliRunTest, RunsAThreeStagePipelineAndPrintsJson) {
   EXPECT_EQ(j["plan"][2]["bits_out"], 0);
   // The local nodes were stopped at the end.
   for (const char* n : {"p", "q", "r"})
-    EXPECT_NE(r.err.find(std::string("edgepipe node ") + n + ": stopped"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(std::string("edgepipe node ") + n + ": stopped"), std::string::npos)
+        << r.err;
 }
 
 // A TCP listener standing in for a remote node: it must never be contacted.
@@ -101,24 +105,31 @@ private:
 
 struct config_error_case {
   const char* what;
-  std::string body;            // after the nodes
-  std::string expected;        // in the message
-  std::string extra_nodes;     // more node entries
+  std::string body;        // after the nodes
+  std::string expected;    // in the message
+  std::string extra_nodes; // more node entries
 };
 
 class ConfigErrorTest : public CliRunTest {
 protected:
   void expect_rejected(const config_error_case& c) {
     fake_remote_node remote;
-    std::string nodes = local_nodes_yaml({"loc-a", "loc-b"}) + "  - name: remote\n    address: 127.0.0.1:" +
-                        std::to_string(remote.port()) + "\n" + c.extra_nodes;
+    std::string nodes =
+        local_nodes_yaml({"loc-a", "loc-b"}) +
+        "  - name: remote\n    address: 127.0.0.1:" + std::to_string(remote.port()) + "\n" +
+        c.extra_nodes;
     std::string path = write_topology(nodes + c.body);
     auto r = test::run_edgepipe({"run", path, "--json"}, 60);
     EXPECT_EQ(r.exit_code, 2) << c.what << "\n" << r.err;
-    EXPECT_NE(r.err.find(path + ":"), std::string::npos) << c.what << ": no file:line in\n" << r.err;
-    EXPECT_NE(r.err.find(c.expected), std::string::npos) << c.what << ": expected '" << c.expected << "' in\n" << r.err;
+    EXPECT_NE(r.err.find(path + ":"), std::string::npos) << c.what << ": no file:line in\n"
+                                                         << r.err;
+    EXPECT_NE(r.err.find(c.expected), std::string::npos)
+        << c.what << ": expected '" << c.expected << "' in\n"
+        << r.err;
     EXPECT_EQ(r.err.find("listening"), std::string::npos) << c.what;
-    EXPECT_EQ(r.err.find(": stopped"), std::string::npos) << c.what << ": a local node was started\n" << r.err;
+    EXPECT_EQ(r.err.find(": stopped"), std::string::npos)
+        << c.what << ": a local node was started\n"
+        << r.err;
     EXPECT_FALSE(remote.contacted()) << c.what << ": the remote node was contacted";
     EXPECT_TRUE(r.out.empty()) << c.what << ": printed results\n" << r.out;
   }
@@ -128,35 +139,45 @@ const std::string good_model = "model:\n  dir: .\n";
 const std::string good_workload = "workload:\n  synthetic: true\n  count: 4\n";
 
 TEST_F(ConfigErrorTest, UnknownKey) {
-  expect_rejected({"unknown key", good_model + good_workload + "partition: even\nbogus_key: 1\n", "bogus_key", ""});
+  expect_rejected({"unknown key", good_model + good_workload + "partition: even\nbogus_key: 1\n",
+                   "bogus_key", ""});
 }
 
 TEST_F(ConfigErrorTest, WrongType) {
-  expect_rejected({"wrong type", good_model + "workload:\n  synthetic: true\n  count: many\n", "count", ""});
+  expect_rejected(
+      {"wrong type", good_model + "workload:\n  synthetic: true\n  count: many\n", "count", ""});
 }
 
 TEST_F(ConfigErrorTest, OverlappingRanges) {
-  expect_rejected({"overlap", good_model + good_workload +
-                                  "partition:\n  - {node: loc-a, layers: [1, 5]}\n  - {node: loc-b, layers: [4, 8]}\n",
-                   "overlap", ""});
+  expect_rejected(
+      {"overlap",
+       good_model + good_workload +
+           "partition:\n  - {node: loc-a, layers: [1, 5]}\n  - {node: loc-b, layers: [4, 8]}\n",
+       "overlap", ""});
 }
 
 TEST_F(ConfigErrorTest, GapBetweenRanges) {
-  expect_rejected({"gap", good_model + good_workload +
-                              "partition:\n  - {node: loc-a, layers: [1, 3]}\n  - {node: loc-b, layers: [5, 8]}\n",
-                   "gap", ""});
+  expect_rejected(
+      {"gap",
+       good_model + good_workload +
+           "partition:\n  - {node: loc-a, layers: [1, 3]}\n  - {node: loc-b, layers: [5, 8]}\n",
+       "gap", ""});
 }
 
 TEST_F(ConfigErrorTest, RangeExceedsTheModel) {
-  expect_rejected({"exceeds model", good_model + good_workload +
-                                        "partition:\n  - {node: loc-a, layers: [1, 4]}\n  - {node: loc-b, layers: [5, 12]}\n",
-                   "8", ""});
+  expect_rejected(
+      {"exceeds model",
+       good_model + good_workload +
+           "partition:\n  - {node: loc-a, layers: [1, 4]}\n  - {node: loc-b, layers: [5, 12]}\n",
+       "8", ""});
 }
 
 TEST_F(ConfigErrorTest, UnknownNode) {
-  expect_rejected({"unknown node", good_model + good_workload +
-                                       "partition:\n  - {node: loc-a, layers: [1, 4]}\n  - {node: nowhere, layers: [5, 8]}\n",
-                   "nowhere", ""});
+  expect_rejected(
+      {"unknown node",
+       good_model + good_workload +
+           "partition:\n  - {node: loc-a, layers: [1, 4]}\n  - {node: nowhere, layers: [5, 8]}\n",
+       "nowhere", ""});
 }
 
 TEST_F(ConfigErrorTest, NodeListedTwice) {

@@ -47,7 +47,8 @@ TEST(EncoderFlowControl, AtMostWindowFramesUnconfirmed) {
   auto drain = [&](std::chrono::milliseconds wait) {
     bool more = true;
     while (more)
-      receiver->receive([&](actors::frame_msg& f) { got.push_back(f.seq); }, caf::after(wait) >> [&] { more = false; });
+      receiver->receive([&](actors::frame_msg& f) { got.push_back(f.seq); },
+                        caf::after(wait) >> [&] { more = false; });
   };
   drain(300ms);
   ASSERT_EQ(got, (std::vector<uint64_t>{0, 1})) << "more than K = 2 frames sent without credits";
@@ -56,14 +57,17 @@ TEST(EncoderFlowControl, AtMostWindowFramesUnconfirmed) {
   drain(300ms);
   ASSERT_EQ(got, (std::vector<uint64_t>{0, 1, 2}));
   // Credits for the rest: everything arrives, in order.
-  for (uint64_t i = 1; i < 6; ++i) receiver->send(encoder, actors::credit_atom::value, uint32_t{1}, i);
+  for (uint64_t i = 1; i < 6; ++i)
+    receiver->send(encoder, actors::credit_atom::value, uint32_t{1}, i);
   drain(300ms);
   EXPECT_EQ(got, (std::vector<uint64_t>{0, 1, 2, 3, 4, 5}));
 
   // The producer heard (taken) once per activation the encoder took.
   int taken = 0;
   bool more = true;
-  while (more) producer->receive([&](actors::taken_atom) { ++taken; }, caf::after(100ms) >> [&] { more = false; });
+  while (more)
+    producer->receive([&](actors::taken_atom) { ++taken; },
+                      caf::after(100ms) >> [&] { more = false; });
   EXPECT_EQ(taken, 6);
   caf::anon_send_exit(encoder, caf::exit_reason::user_shutdown);
 }
@@ -77,13 +81,18 @@ TEST(EncoderFlowControl, QuantizesWithTheBitsItIsSent) {
   auto encoder = actors::spawn_encoder(sys, spec, receiver, caf::actor{});
   receiver->send(encoder, make_activation(0));
   size_t fp32_size = 0, four_bit_size = 0;
-  receiver->receive([&](actors::frame_msg& f) { fp32_size = f.main.size(); }, caf::after(2s) >> [] {});
+  receiver->receive([&](actors::frame_msg& f) { fp32_size = f.main.size(); },
+                    caf::after(2s) >> [] {});
   receiver->send(encoder, actors::quant_atom::value, int32_t{4}, uint8_t{0});
   receiver->send(encoder, make_activation(1));
   bool more = true;
   while (more)
-    receiver->receive([&](actors::frame_msg& f) { four_bit_size = f.main.size(); more = false; },
-                      caf::after(2s) >> [&] { more = false; });
+    receiver->receive(
+        [&](actors::frame_msg& f) {
+          four_bit_size = f.main.size();
+          more = false;
+        },
+        caf::after(2s) >> [&] { more = false; });
   EXPECT_GT(fp32_size, 0u);
   EXPECT_GT(four_bit_size, 0u);
   EXPECT_LT(four_bit_size, fp32_size);
@@ -94,9 +103,9 @@ TEST(PlannerRule, LargestBitsThatFitTheComputeTime) {
   // 1e6 values over 100 Mbit/s: 8 bits take 80 ms, 4 bits 40 ms.
   EXPECT_EQ(actors::choose_bits(1e6, 100, 0.080, 2, 16), 8);
   EXPECT_EQ(actors::choose_bits(1e6, 100, 0.079, 2, 16), 7);
-  EXPECT_EQ(actors::choose_bits(1e6, 100, 10.0, 2, 8), 8);   // capped by max_bits
-  EXPECT_EQ(actors::choose_bits(1e6, 100, 0.001, 2, 8), 2);  // nothing fits: min_bits
-  EXPECT_EQ(actors::choose_bits(1e6, 0, 1.0, 3, 8), 3);      // no estimate yet
+  EXPECT_EQ(actors::choose_bits(1e6, 100, 10.0, 2, 8), 8);  // capped by max_bits
+  EXPECT_EQ(actors::choose_bits(1e6, 100, 0.001, 2, 8), 2); // nothing fits: min_bits
+  EXPECT_EQ(actors::choose_bits(1e6, 0, 1.0, 3, 8), 3);     // no estimate yet
 }
 
 } // namespace

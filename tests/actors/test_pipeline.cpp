@@ -174,7 +174,8 @@ TEST_F(PipelineTest, FourBitLinksMatchCodecsInProcess) {
 TEST_F(PipelineTest, BadLayerRangeIsAnErrorFromTheNode) {
   auto stages = three_stages(0);
   stages[2].spec.last = 12; // the tiny model has 8 planner layers
-  auto result = actors::run_pipeline(*setup->sys, setup->connected, stages, make_workload(1, 1, 1), {});
+  auto result =
+      actors::run_pipeline(*setup->sys, setup->connected, stages, make_workload(1, 1, 1), {});
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find("n2"), std::string::npos) << result.error().message;
   EXPECT_NE(result.error().message.find("12"), std::string::npos) << result.error().message;
@@ -183,9 +184,31 @@ TEST_F(PipelineTest, BadLayerRangeIsAnErrorFromTheNode) {
 TEST_F(PipelineTest, MissingModelDirIsAnErrorFromTheNode) {
   auto stages = three_stages(0);
   stages[1].spec.model_dir = setup->dir.path + "/nope";
-  auto result = actors::run_pipeline(*setup->sys, setup->connected, stages, make_workload(1, 1, 1), {});
+  auto result =
+      actors::run_pipeline(*setup->sys, setup->connected, stages, make_workload(1, 1, 1), {});
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find("nope"), std::string::npos) << result.error().message;
+}
+
+TEST_F(PipelineTest, ShapedLinkIsMeasuredNearItsRate) {
+  // Link 1 (n0 -> n1) emulates 8 Mbit/s; the others run at loopback speed.
+  // The monitor only sees bytes and ack times, yet must find about 8 Mbit/s.
+  auto stages = three_stages(0);
+  stages[0].out.shaper.mode = actors::shaper_spec::fixed;
+  stages[0].out.shaper.mbps = 8;
+  auto work = make_workload(30, 4, 14);
+  actors::run_options opts;
+  opts.window = 2;
+  auto result = actors::run_pipeline(*setup->sys, setup->connected, stages, work, opts);
+  ASSERT_TRUE(result) << result.error().message;
+  EXPECT_EQ(result->summary.lost, 0u);
+  ASSERT_GE(result->link_mbps.size(), 3u);
+  EXPECT_GT(result->link_mbps[1], 8 * 0.6);
+  EXPECT_LT(result->link_mbps[1], 8 * 1.4);
+  // The unshaped link is measured much faster.
+  EXPECT_GT(result->link_mbps[2], 3 * 8.0);
+  std::printf("measured: shaped link %.2f Mbit/s, loopback link %.1f Mbit/s\n",
+              result->link_mbps[1], result->link_mbps[2]);
 }
 
 // Runs last: kills a node during a run; the run must end with an error that

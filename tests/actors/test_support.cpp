@@ -54,8 +54,8 @@ node_process::node_process(const std::string& name, int threads) {
   pid_ = fork();
   if (pid_ == 0) {
     dup2(fds[1], STDOUT_FILENO);
-    execl(EDGEPIPE_BINARY, "edgepipe", "node", "--listen", "127.0.0.1:0", "--name", name.c_str(), "--threads",
-          t.c_str(), static_cast<char*>(nullptr));
+    execl(EDGEPIPE_BINARY, "edgepipe", "node", "--listen", "127.0.0.1:0", "--name", name.c_str(),
+          "--threads", t.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   close(fds[1]);
@@ -152,7 +152,8 @@ void write_tiny_model(const std::string& dir, uint64_t seed) {
 
 run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s) {
   int out_fds[2], err_fds[2];
-  if (pipe2(out_fds, O_CLOEXEC) != 0 || pipe2(err_fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  if (pipe2(out_fds, O_CLOEXEC) != 0 || pipe2(err_fds, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe failed");
   std::vector<char*> argv;
   std::string prog = "edgepipe";
   argv.push_back(prog.data());
@@ -175,7 +176,8 @@ run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s) {
   std::thread err_reader([&] { r.err = read_all(err_fds[0]); });
   std::atomic<bool> done{false};
   std::thread killer([pid, timeout_s, &done] {
-    for (int i = 0; i < timeout_s * 10 && !done; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (int i = 0; i < timeout_s * 10 && !done; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     if (!done) kill(pid, SIGKILL);
   });
   r.out = read_all(out_fds[0]);
