@@ -125,7 +125,7 @@ void pump(encoder_actor_t* self) {
     }
     ++st.in_flight;
     auto now = clock_type::now();
-    // A frame queued behind others is ready when the previous one left.
+    // Ready now; the shaper decides when it may go (after the frames before it).
     held_frame h{std::move(*frame), now, now};
     if (!st.shaper->unlimited()) {
       double hold = st.shaper->hold_s(h.frame.main.size() + h.frame.skip.size(),

@@ -33,6 +33,7 @@ using start_atom = caf::atom_constant<caf::atom("start")>;       // source: go
 using stats_atom = caf::atom_constant<caf::atom("stats")>;       // sink/stage/monitor report
 using plan_atom = caf::atom_constant<caf::atom("plan")>;         // planner
 using shutdown_atom = caf::atom_constant<caf::atom("shutdown")>; // node: exit the process
+using profile_atom = caf::atom_constant<caf::atom("profile")>;   // node: time each layer
 
 // A microbatch on a link: self-describing codecs frames.
 struct frame_msg {

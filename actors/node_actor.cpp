@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <map>
+#include <random>
 #include <set>
 
 #include <caf/actor_system.hpp>
@@ -11,6 +12,7 @@
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
 #include "actors/stage_actor.hpp"
+#include "ops/vit_model.hpp"
 
 namespace edgepipe::actors {
 
@@ -37,6 +39,19 @@ caf::behavior loader_actor(caf::event_based_actor* self) {
         auto stage = spawn_stage(self->system(), spec);
         if (!stage) return to_caf_error(stage.error());
         return *stage;
+      },
+  };
+}
+
+// Profiles on its own thread (a forward pass of the whole model).
+caf::behavior profiler_actor(caf::event_based_actor* self) {
+  return {
+      [=](profile_atom, const stage_spec& spec,
+          int32_t microbatch) -> caf::result<std::vector<double>> {
+        self->quit();
+        auto times = profile_layers(spec, microbatch);
+        if (!times) return to_caf_error(times.error());
+        return *times;
       },
   };
 }
@@ -96,6 +111,15 @@ caf::behavior node_actor(node_actor_t* self, node_info info) {
                 [=](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
+      [=](profile_atom, stage_spec& spec, int32_t microbatch) -> caf::result<std::vector<double>> {
+        auto rp = self->make_response_promise<std::vector<double>>();
+        if (spec.threads < 1) spec.threads = self->state.info.threads;
+        auto profiler = self->spawn<caf::detached>(profiler_actor);
+        self->request(profiler, load_timeout, profile_atom::value, spec, microbatch)
+            .then([=](std::vector<double>& times) mutable { rp.deliver(std::move(times)); },
+                  [=](caf::error& err) mutable { rp.deliver(err); });
+        return rp;
+      },
       [=](retire_atom, caf::actor& stage) {
         retire(self, stage.address());
         return caf::ok_atom::value;
@@ -109,6 +133,36 @@ caf::behavior node_actor(node_actor_t* self, node_info info) {
 
 caf::actor spawn_node(caf::actor_system& sys, const node_info& info) {
   return sys.spawn(node_actor, info);
+}
+
+expected<std::vector<double>> profile_layers(const stage_spec& spec, int microbatch) {
+  stage_spec whole = spec;
+  whole.first = 1;
+  whole.last = 0;
+  auto model = load_stage_model(whole);
+  if (!model) return model.error();
+  const auto& c = model->config();
+  ops::activation act;
+  act.main = ops::tensor::zeros(
+      {microbatch < 1 ? 1 : microbatch, c.num_channels, c.image_size, c.image_size});
+  std::mt19937_64 rng(1);
+  std::normal_distribution<float> normal(0, 1);
+  for (float& x : act.main.data) x = normal(rng);
+  // Each layer on the previous one's real output; the better of two rounds
+  // (the first also pays for oneDNN's primitive creation).
+  std::vector<double> best(model->num_layers(), 1e30);
+  for (int round = 0; round < 2; ++round) {
+    ops::activation a = act;
+    for (int l = 1; l <= model->num_layers(); ++l) {
+      auto t0 = std::chrono::steady_clock::now();
+      auto out = model->forward(l, l, a);
+      if (!out) return out.error();
+      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      best[l - 1] = std::min(best[l - 1], s);
+      a = std::move(*out);
+    }
+  }
+  return best;
 }
 
 } // namespace edgepipe::actors

@@ -8,16 +8,25 @@
 //   (info_atom) -> node_info
 //   (deploy_atom, stage_spec) -> actor | error      the new stage
 //   (retire_atom, actor stage) -> ok_atom
+//   (profile_atom, stage_spec, int32 microbatch) -> std::vector<double>
+//       seconds per planner layer on this node (the whole model of spec is
+//       loaded, each layer timed on the previous one's output; best of 2)
 //   (put_atom, string name)    sets the reported name
 //   (shutdown_atom)            the node actor quits (the process exits)
 #pragma once
 
 #include <caf/fwd.hpp>
 
+#include <vector>
+
 #include "actors/specs.hpp"
+#include "base/expected.hpp"
 
 namespace edgepipe::actors {
 
 caf::actor spawn_node(caf::actor_system& sys, const node_info& info);
+
+// The measurement behind profile_atom, blocking the caller.
+expected<std::vector<double>> profile_layers(const stage_spec& spec, int microbatch);
 
 } // namespace edgepipe::actors

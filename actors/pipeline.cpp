@@ -68,6 +68,27 @@ expected<std::vector<connected_node>> connect_nodes(caf::actor_system& sys,
   return out;
 }
 
+expected<std::vector<std::vector<double>>> profile_nodes(caf::actor_system& sys,
+                                                         const std::vector<connected_node>& nodes,
+                                                         const stage_spec& model, int microbatch,
+                                                         std::chrono::milliseconds timeout) {
+  std::vector<std::vector<double>> out;
+  caf::scoped_actor self{sys};
+  for (const auto& n : nodes) {
+    stage_spec spec = model;
+    spec.threads = 0; // the node's own thread count
+    std::optional<edgepipe::error> failure;
+    self->request(n.actor, timeout, profile_atom::value, spec, static_cast<int32_t>(microbatch))
+        .receive([&](std::vector<double>& times) { out.push_back(std::move(times)); },
+                 [&](caf::error& err) {
+                   failure = make_error(from_caf_error(err).code,
+                                        node_label(n) + " cannot profile: " + describe(err));
+                 });
+    if (failure) return *failure;
+  }
+  return out;
+}
+
 namespace {
 
 // Everything run_pipeline started, torn down on every exit path.

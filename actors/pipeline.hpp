@@ -41,6 +41,14 @@ expected<std::vector<connected_node>> connect_nodes(caf::actor_system& sys,
                                                     const std::vector<node_address>& nodes,
                                                     std::chrono::milliseconds timeout);
 
+// Asks every node to time each planner layer of `model` on a microbatch
+// (node_actor's profile_atom), one node after the other so they do not
+// disturb each other's measurement. Result: seconds per layer, by node.
+expected<std::vector<std::vector<double>>> profile_nodes(caf::actor_system& sys,
+                                                         const std::vector<connected_node>& nodes,
+                                                         const stage_spec& model, int microbatch,
+                                                         std::chrono::milliseconds timeout);
+
 // One stage of the pipeline: which node runs it, what it runs, how its
 // outgoing link sends (link id, next host/port are filled in by run_pipeline).
 struct stage_placement {

@@ -20,6 +20,9 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<frame_msg>("edgepipe::frame_msg");
   cfg.add_message_type<activation_msg>("edgepipe::activation_msg");
   cfg.add_message_type<link_sample>("edgepipe::link_sample");
+  // Replies: per-layer times (node profile), per-link estimates and bits.
+  cfg.add_message_type<std::vector<double>>("std::vector<double>");
+  cfg.add_message_type<std::vector<int32_t>>("std::vector<int32_t>");
   cfg.add_error_category(caf::atom("edgepipe"),
                          [](uint8_t code, caf::atom_value, const caf::message& ctx) {
                            std::string text = "edgepipe: ";

@@ -27,7 +27,9 @@ constexpr int max_handed = 2;
 constexpr auto compute_timeout = std::chrono::minutes(10);
 constexpr auto connect_timeout = std::chrono::seconds(30);
 
-expected<ops::vit_model> load_model(const stage_spec& spec) {
+} // namespace
+
+expected<ops::vit_model> load_stage_model(const stage_spec& spec) {
   ops::model_options opts;
   opts.threads = spec.threads < 1 ? 1 : spec.threads;
   opts.first = spec.first;
@@ -57,6 +59,8 @@ expected<ops::vit_model> load_model(const stage_spec& spec) {
   }
   return ops::vit_model::synthetic(cfg, spec.seed, opts);
 }
+
+namespace {
 
 // -- the compute worker: decode, forward, on its own thread --------------------
 
@@ -230,7 +234,7 @@ caf::behavior stage_actor(stage_actor_t* self, caf::actor worker) {
 } // namespace
 
 expected<caf::actor> spawn_stage(caf::actor_system& sys, const stage_spec& spec) {
-  auto model = load_model(spec);
+  auto model = load_stage_model(spec);
   if (!model) return model.error();
   int last = spec.last == 0 ? model->num_layers() : spec.last;
   if (spec.first < 1 || spec.first > last || last > model->num_layers())

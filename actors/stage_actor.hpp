@@ -33,3 +33,14 @@ namespace edgepipe::actors {
 expected<caf::actor> spawn_stage(caf::actor_system& sys, const stage_spec& spec);
 
 } // namespace edgepipe::actors
+
+namespace edgepipe::ops {
+class vit_model;
+}
+
+namespace edgepipe::actors {
+
+// The model (or the layers of it) a stage_spec names, with its options.
+expected<ops::vit_model> load_stage_model(const stage_spec& spec);
+
+} // namespace edgepipe::actors

@@ -113,7 +113,8 @@ public:
 void print_summary(const summary_reporter& rep) {
   std::printf("\nsummary (kernels: %s, 1 thread, CPU time; wall time in the table above)\n",
               codecs::to_string(codecs::kernels().isa));
-  for (auto m : {codecs::clip_method::none, codecs::clip_method::aciq}) {
+  for (auto m : methods) {
+    bool targeted = m == codecs::clip_method::none || m == codecs::clip_method::aciq;
     for (int bits : {2, 4, 8}) {
       std::string e = std::string("encode/") + codecs::to_string(m) + "/" + std::to_string(bits);
       std::string d = std::string("decode/") + codecs::to_string(m) + "/" + std::to_string(bits);
@@ -121,10 +122,11 @@ void print_summary(const summary_reporter& rep) {
       double ge = rep.gbps.at(e), gd = rep.gbps.at(d);
       double we = double(numel) * 4 / rep.wall_seconds.at(e) / 1e9;
       double wd = double(numel) * 4 / rep.wall_seconds.at(d) / 1e9;
+      const char* enc_ok = !targeted ? "no target" : ge >= 2 ? "ok" : "MISSED";
+      const char* dec_ok = !targeted ? "no target" : gd >= 4 ? "ok" : "MISSED";
       std::printf("  %-7s %2d bits: encode %6.2f GB/s (>= 2: %s; wall %.2f)  decode %6.2f GB/s "
                   "(>= 4: %s; wall %.2f)\n",
-                  codecs::to_string(m), bits, ge, ge >= 2 ? "ok" : "MISSED", we, gd,
-                  gd >= 4 ? "ok" : "MISSED", wd);
+                  codecs::to_string(m), bits, ge, enc_ok, we, gd, dec_ok, wd);
     }
   }
   auto block = rep.seconds.find("vit_base_block_forward");

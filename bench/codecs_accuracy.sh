@@ -7,9 +7,11 @@
 #   bench/codecs_accuracy.sh [EDGEPIPE] [MODEL_DIR] [DATA_DIR]
 #
 # Environment: THREADS (default 1), LIMIT (default 0 = all 10k images),
-# METHODS (default "none aciq ds-aciq mse"), BITS (default "2 3 4 6 8 16"),
-# RESULTS (default bench/codecs_accuracy.jsonl): one JSON line per run;
-# runs already in it are not repeated, so an interrupted run resumes.
+# METHODS (default "none aciq ds-aciq mse"), BITS (default "2 8 4 3 6 16": the
+# run order, targets first; the table is sorted), SETTINGS (default
+# "every-block middle"), RESULTS (default bench/codecs_accuracy.jsonl): one
+# JSON line per run; runs already in it are not repeated, so an interrupted
+# run resumes, and two instances with different SETTINGS may share the file.
 # Prints the markdown table (and writes it to RESULTS with .md).
 set -euo pipefail
 
@@ -20,7 +22,8 @@ data=${3:-/usr/share/datasets/fashion-mnist}
 threads=${THREADS:-1}
 limit=${LIMIT:-0}
 methods=${METHODS:-"none aciq ds-aciq mse"}
-bits_list=${BITS:-"2 3 4 6 8 16"}
+bits_list=${BITS:-"2 8 4 3 6 16"}
+settings=${SETTINGS:-"every-block middle"}
 results=${RESULTS:-$here/bench/codecs_accuracy.jsonl}
 
 [ -x "$edgepipe" ] || { echo "codecs_accuracy: no edgepipe program at $edgepipe" >&2; exit 2; }
@@ -34,17 +37,28 @@ run() {
   shift
   if grep -q "\"key\": \"$key\"" "$results"; then return; fi
   echo "codecs_accuracy: $key" >&2
+  local out err
+  err=$(mktemp)
+  if ! out=$("$edgepipe" eval --model "$model" --data "$data" --limit "$limit" --microbatch 8 \
+               --threads "$threads" --json "$@" 2>"$err"); then
+    echo "codecs_accuracy: $key FAILED: $(tail -c 300 "$err")" >&2
+    rm -f "$err"
+    return
+  fi
+  rm -f "$err"
   local line
-  line=$("$edgepipe" eval --model "$model" --data "$data" --limit "$limit" --microbatch 8 \
-           --threads "$threads" --json "$@" 2>/dev/null | tail -n 1)
+  line=$(printf '%s\n' "$out" | tail -n 1)
   /usr/bin/python3 -c "import json,sys; d=json.loads(sys.argv[1]); d['key']=sys.argv[2]; print(json.dumps(d))" \
     "$line" "$key" >> "$results"
 }
 
 run "fp32/unsplit"
-for setting in "middle:2" "every-block:$blocks"; do
-  name=${setting%%:*}
-  stages=${setting##*:}
+for name in $settings; do
+  case $name in
+    middle) stages=2 ;;
+    every-block) stages=$blocks ;;
+    *) echo "codecs_accuracy: unknown setting $name (middle|every-block)" >&2; exit 2 ;;
+  esac
   run "$name/fp32" --split "$stages" --bits 0
   for bits in $bits_list; do
     for m in $methods; do
@@ -55,7 +69,8 @@ done
 
 /usr/bin/python3 - "$results" "$methods" "$bits_list" "$blocks" <<'PY' | tee "${results%.jsonl}.md"
 import json, sys
-results, methods, bits_list, blocks = sys.argv[1], sys.argv[2].split(), sys.argv[3].split(), sys.argv[4]
+results, methods, blocks = sys.argv[1], sys.argv[2].split(), sys.argv[4]
+bits_list = sorted(sys.argv[3].split(), key=int)
 runs = {}
 for line in open(results):
     line = line.strip()

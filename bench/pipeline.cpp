@@ -114,6 +114,12 @@ int main(int argc, char** argv) {
   auto model = model_dir.empty() ? ops::vit_model::synthetic(*cfg, 1, whole)
                                  : ops::vit_model::load(model_dir, whole);
   if (!model) return std::fprintf(stderr, "%s\n", model.error().message.c_str()), 1;
+  // For context: the same process with one thread (how well 2 threads scale here).
+  ops::model_options one = whole;
+  one.threads = 1;
+  auto model1 = model_dir.empty() ? ops::vit_model::synthetic(*cfg, 1, one)
+                                  : ops::vit_model::load(model_dir, one);
+  if (!model1) return std::fprintf(stderr, "%s\n", model1.error().message.c_str()), 1;
   actors::workload work;
   work.microbatch = microbatch;
   std::mt19937_64 rng(5);
@@ -151,12 +157,17 @@ int main(int argc, char** argv) {
     } else {
       // Warm up both (first oneDNN primitive creation, page faults).
       (void)model->classify(work.batches[0]);
-      std::vector<double> single, pipe, pipe_steady, ratio, overhead_ms, compute_ms, frame_ms;
+      (void)model1->classify(work.batches[0]);
+      std::vector<double> single1, single, pipe, pipe_steady, ratio, overhead_ms, compute_ms,
+          frame_ms;
       for (int r = 0; r < rounds && rc == 0; ++r) {
         auto t0 = clock_type::now();
         for (const auto& b : work.batches) (void)model->classify(b);
         double single_ips = images / std::chrono::duration<double>(clock_type::now() - t0).count();
         single.push_back(single_ips);
+        auto t1 = clock_type::now();
+        for (const auto& b : work.batches) (void)model1->classify(b);
+        single1.push_back(images / std::chrono::duration<double>(clock_type::now() - t1).count());
 
         actors::run_options opts;
         opts.window = 2;
@@ -196,6 +207,8 @@ int main(int argc, char** argv) {
                     rounds);
         std::printf("single process, 2 threads : %.2f img/s [%.2f, %.2f]\n", stat_median(single),
                     stat_min(single), stat_max(single));
+        std::printf("single process, 1 thread  : %.2f img/s [%.2f, %.2f] (context)\n",
+                    stat_median(single1), stat_min(single1), stat_max(single1));
         std::printf("2-stage pipeline, loopback: %.2f img/s [%.2f, %.2f] (steady state %.2f)\n",
                     stat_median(pipe), stat_min(pipe), stat_max(pipe), stat_median(pipe_steady));
         std::printf("ratio pipeline/single     : %.3f [%.3f, %.3f]   (target >= 0.9)\n",

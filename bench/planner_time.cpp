@@ -54,14 +54,13 @@ instance make(const profile_set& ps, int layers, int per_type) {
       t.push_back(times[src] * p.time_scale);
     }
     for (int k = 0; k < per_type; ++k)
-      in.devices.push_back({std::string(p.name) + "-" + std::to_string(k), p.name, p.mem_mb,
-                            p.bw_mbps, t});
+      in.devices.push_back(
+          {std::string(p.name) + "-" + std::to_string(k), p.name, p.mem_mb, p.bw_mbps, t});
   }
   return in;
 }
 
-double seconds_of(const instance& in, const partition_options& o, double* period,
-                  int repeats) {
+double seconds_of(const instance& in, const partition_options& o, double* period, int repeats) {
   double best = 1e30;
   for (int r = 0; r < repeats; ++r) {
     auto t0 = std::chrono::steady_clock::now();
@@ -78,14 +77,15 @@ double seconds_of(const instance& in, const partition_options& o, double* period
 int main(int argc, char** argv) {
   bool quick = argc > 1 && !std::strcmp(argv[1], "--quick");
   std::string dir = std::string(EDGEPIPE_SOURCE_DIR) + "/examples/profiles";
-  auto ps = config::read_profiles(dir + "/models.yml", dir + "/device_types.yml",
-                                  dir + "/devices.yml");
+  auto ps =
+      config::read_profiles(dir + "/models.yml", dir + "/device_types.yml", dir + "/devices.yml");
   if (!ps) {
     std::fprintf(stderr, "%s\n", ps.error().message.c_str());
     return 1;
   }
   std::printf("### Exact count DP: seconds to plan (4 device types, equal counts)\n\n");
-  std::printf("| layers \\ devices | 8 | 16 | 32 | 48 | 64 |\n| ---: | ---: | ---: | ---: | ---: | ---: |\n");
+  std::printf("| layers \\ devices | 8 | 16 | 32 | 48 | 64 |\n| ---: | ---: | ---: | ---: | ---: | "
+              "---: |\n");
   const int layer_counts[] = {32, 64, 128, 256};
   const int device_counts[] = {8, 16, 32, 48, 64};
   for (int layers : layer_counts) {
@@ -135,8 +135,8 @@ int main(int argc, char** argv) {
         heur_o.exact_links_limit = 0;
         auto t0 = std::chrono::steady_clock::now();
         auto h = optimal_partition(in, heur_o);
-        t_heur = std::max(t_heur, std::chrono::duration<double>(
-                                      std::chrono::steady_clock::now() - t0).count());
+        t_heur = std::max(
+            t_heur, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
         if (!h) continue;
         double reference = h->lower_bound_s;
         if (exact_runs) {

@@ -88,7 +88,8 @@ double layer_weights_mb(const ops::vit_config& c, int layer) {
 
 expected<auto_plan_result> auto_partition(const config::topology& topo, const ops::vit_config& cfg,
                                           const std::vector<actors::connected_node>& nodes,
-                                          int microbatch) {
+                                          int microbatch,
+                                          const std::vector<std::vector<double>>& layer_times) {
   planner::instance inst;
   inst.layers = cfg.planner_layers();
   inst.parameters_in = int64_t(cfg.num_channels) * cfg.image_size * cfg.image_size;
@@ -108,8 +109,11 @@ expected<auto_plan_result> auto_partition(const config::topology& topo, const op
     d.mem_mb = mem > 0 ? static_cast<double>(mem) : 1e9;
     d.bw_mbps = unlimited_mbps;
     int threads = nodes[i].info.threads > 0 ? nodes[i].info.threads : spec.threads;
-    for (int l = 1; l <= inst.layers; ++l)
-      d.time_s.push_back(layer_flops(cfg, l) * microbatch / (flops_per_thread * threads));
+    if (i < layer_times.size() && layer_times[i].size() == static_cast<size_t>(inst.layers))
+      d.time_s = layer_times[i];
+    else
+      for (int l = 1; l <= inst.layers; ++l)
+        d.time_s.push_back(layer_flops(cfg, l) * microbatch / (flops_per_thread * threads));
     inst.devices.push_back(std::move(d));
   }
   inst.link_mbps.assign(n * n, unlimited_mbps);
@@ -133,7 +137,8 @@ expected<auto_plan_result> auto_partition(const config::topology& topo, const op
   for (const auto& s : best->best.stages)
     out.stages.push_back(planned_stage{static_cast<size_t>(s.device), s.first, s.last});
   char buf[160];
-  std::snprintf(buf, sizeof buf, "auto (%s, est. period %.2f ms)", best->method.c_str(),
+  std::snprintf(buf, sizeof buf, "auto (%s, %s layer times, est. period %.3f ms)",
+                best->method.c_str(), layer_times.empty() ? "estimated" : "measured",
                 best->best.period_s * 1e3);
   out.method = buf;
   return out;

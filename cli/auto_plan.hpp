@@ -1,6 +1,6 @@
 // auto_plan: `partition: auto`. Builds a planner instance from what the
-// nodes report (threads, memory) and the topology (link rates, bits), with
-// per-layer compute times estimated from the model's FLOPs, and asks the
+// nodes report (threads, memory, measured per-layer times) and the topology
+// (link rates, bits), and asks the
 // planner library for the optimal partition. Falls back to an even split
 // (and says so) when the planner finds no plan.
 #pragma once
@@ -27,8 +27,11 @@ double layer_flops(const ops::vit_config& cfg, int layer);
 // Float values per image leaving planner layer `layer` (main + skip).
 int64_t layer_output_elements(const ops::vit_config& cfg, int layer);
 
+// `layer_times[n]`: measured seconds per planner layer on node n for one
+// microbatch (actors::profile_nodes); empty: estimated from FLOPs and threads.
 expected<auto_plan_result> auto_partition(const config::topology& topo, const ops::vit_config& cfg,
                                           const std::vector<actors::connected_node>& nodes,
-                                          int microbatch);
+                                          int microbatch,
+                                          const std::vector<std::vector<double>>& layer_times = {});
 
 } // namespace edgepipe::cli

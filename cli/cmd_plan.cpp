@@ -49,9 +49,8 @@ int run_plan(int argc, char** argv) {
   if (!a.get_int("exact-links-limit", v, 0, 20)) return exit_usage;
   popts.exact_links_limit = static_cast<int>(v);
 
-  auto profiles =
-      config::read_profiles(a.get("models"), a.get("device-types"), a.get("devices"),
-                            a.has("links") ? a.get("links") : std::string());
+  auto profiles = config::read_profiles(a.get("models"), a.get("device-types"), a.get("devices"),
+                                        a.has("links") ? a.get("links") : std::string());
   if (!profiles) return a.usage_error(profiles.error().message);
   std::vector<std::string> warnings;
   auto inst = planner::make_instance(*profiles, a.get("model"), a.get("dtype"), opts, &warnings);
@@ -84,12 +83,12 @@ int run_plan(int argc, char** argv) {
   std::printf("period %.6f s (%.4f microbatches/s), %zu stages, %s%s\n", p.period_s,
               planner::throughput(p), p.stages.size(), result->method.c_str(),
               result->exact ? "" : " (heuristic)");
-  std::printf("%-16s %-20s %7s %7s %10s %10s %10s\n", "host", "type", "first", "last",
-              "compute_s", "send_s", "memory_MB");
+  std::printf("%-16s %-20s %7s %7s %10s %10s %10s\n", "host", "type", "first", "last", "compute_s",
+              "send_s", "memory_MB");
   for (const auto& s : p.stages)
-    std::printf("%-16s %-20s %7d %7d %10.6f %10.6f %10.1f\n",
-                inst->devices[s.device].host.c_str(), inst->devices[s.device].type.c_str(),
-                s.first, s.last, s.compute_s, s.send_s, s.memory_mb);
+    std::printf("%-16s %-20s %7d %7d %10.6f %10.6f %10.1f\n", inst->devices[s.device].host.c_str(),
+                inst->devices[s.device].type.c_str(), s.first, s.last, s.compute_s, s.send_s,
+                s.memory_mb);
   return exit_ok;
 }
 

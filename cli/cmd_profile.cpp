@@ -28,18 +28,20 @@ int64_t layer_parameters(const ops::vit_config& c, int layer) {
   const int64_t D = c.hidden_size, I = c.intermediate_size, P = c.patch_size;
   const int block = (layer - 1) / 4, part = (layer - 1) % 4;
   switch (part) {
-    case 0: {
-      int64_t n = 2 * D + 3 * (D * D + D);
-      if (block == 0) n += c.num_channels * P * P * D + D + D + int64_t(c.tokens()) * D;
-      return n;
-    }
-    case 1: return D * D + D;
-    case 2: return 2 * D + D * I + I;
-    default: {
-      int64_t n = I * D + D;
-      if (block == c.num_hidden_layers - 1) n += 2 * D + D * c.num_labels + c.num_labels;
-      return n;
-    }
+  case 0: {
+    int64_t n = 2 * D + 3 * (D * D + D);
+    if (block == 0) n += c.num_channels * P * P * D + D + D + int64_t(c.tokens()) * D;
+    return n;
+  }
+  case 1:
+    return D * D + D;
+  case 2:
+    return 2 * D + D * I + I;
+  default: {
+    int64_t n = I * D + D;
+    if (block == c.num_hidden_layers - 1) n += 2 * D + D * c.num_labels + c.num_labels;
+    return n;
+  }
   }
 }
 
@@ -88,8 +90,8 @@ int run_profile(int argc, char** argv) {
   a.option("bandwidth-mbps", "W", "this device's network bandwidth, Mbit/s", true);
   a.option("out-dir", "DIR", "where models.yml and device_types.yml go", false, ".");
   a.option("repeats", "N", "timed runs per layer (median kept)", false, "3");
-  a.option("layers-limit", "N", "measure blocks 1..N and the last block; replicate block N",
-           false, "0");
+  a.option("layers-limit", "N", "measure blocks 1..N and the last block; replicate block N", false,
+           "0");
   if (int rc = a.parse(argc, argv); rc >= 0) return rc;
 
   int64_t batch = 0, threads = 0, repeats = 0, limit = 0;
@@ -202,8 +204,8 @@ int run_profile(int argc, char** argv) {
   double total = 0;
   for (double t : time_s) total += t;
   std::printf("%s on %s: %d layers, %.4f s per microbatch of %lld (%s, %lld threads)%s\n",
-              name.c_str(), a.get("device-type").c_str(), L, total,
-              static_cast<long long>(batch), dtype_name.c_str(), static_cast<long long>(threads),
+              name.c_str(), a.get("device-type").c_str(), L, total, static_cast<long long>(batch),
+              dtype_name.c_str(), static_cast<long long>(threads),
               measured < blocks ? " (blocks replicated, see --help)" : "");
   std::printf("wrote %s and %s\n", models_path.c_str(), types_path.c_str());
   return exit_ok;

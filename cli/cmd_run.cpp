@@ -105,7 +105,18 @@ int run_run(int argc, char** argv) {
   if (!nodes) return fail("", nodes.error());
   std::string plan_method = topo->partition.even ? "even" : "explicit";
   if (topo->partition.automatic) {
-    auto p = auto_partition(*topo, *mcfg, *nodes, static_cast<int>(work->microbatch));
+    // Each node times the model's layers on its own hardware first.
+    actors::stage_spec model;
+    model.model_dir = topo->model.is_synthetic() ? "" : topo->model.dir;
+    model.synthetic = topo->model.synthetic;
+    model.seed = topo->model.seed;
+    model.dtype = topo->model.dtype;
+    std::fprintf(stderr, "[edgepipe run] profiling %zu nodes for the planner\n", nodes->size());
+    auto times = actors::profile_nodes(
+        sys, *nodes, model, work->microbatch,
+        std::max(std::chrono::milliseconds(600000), seconds_to_ms(rt.request_timeout_s)));
+    if (!times) return fail("", times.error());
+    auto p = auto_partition(*topo, *mcfg, *nodes, static_cast<int>(work->microbatch), *times);
     if (!p) return fail("planner: ", p.error());
     plan = p->stages;
     plan_method = p->method;
@@ -135,9 +146,14 @@ int run_run(int argc, char** argv) {
   for (size_t i = 0; i < placements->size(); ++i) {
     const auto& p = (*placements)[i];
     int bits = i < result->bits_out.size() ? result->bits_out[i] : p.out.bits;
-    std::printf("  stage %zu  %-12s layers %3d..%-3d  out %s\n", i,
-                topo->nodes[p.node].name.c_str(), p.spec.first, p.spec.last,
-                bits == 0 ? "fp32" : (std::to_string(bits) + "-bit").c_str());
+    double compute = i < result->stage_compute_ms.size() ? result->stage_compute_ms[i] : 0;
+    // Link i + 1 leaves stage i; the monitor's estimate of it.
+    double mbps = i + 1 < result->link_mbps.size() ? result->link_mbps[i + 1] : 0;
+    std::printf("  stage %zu  %-12s layers %3d..%-3d  compute %8.2f ms/microbatch  out %-6s  link "
+                "%8.1f Mbit/s "
+                "measured\n",
+                i, topo->nodes[p.node].name.c_str(), p.spec.first, p.spec.last, compute,
+                bits == 0 ? "fp32" : (std::to_string(bits) + "-bit").c_str(), mbps);
   }
   std::printf("requests  %llu microbatches (%llu images answered), answered %llu, lost %llu, "
               "duplicates %llu\n",
@@ -161,7 +177,10 @@ int run_run(int argc, char** argv) {
     j["lost"] = s.lost;
     j["duplicates"] = s.duplicates;
     j["out_of_order"] = s.out_of_order;
-    j["images"] = s.images;
+    j["images"] = s.images; // answered
+    int64_t images_requested = 0;
+    for (const auto& b : work->batches) images_requested += b.shape[0];
+    j["images_requested"] = images_requested;
     j["microbatch"] = work->microbatch;
     j["accuracy"] = s.accuracy >= 0 ? nlohmann::json(s.accuracy) : nlohmann::json(nullptr);
     j["images_per_s"] = s.images_per_s;
@@ -180,6 +199,7 @@ int run_run(int argc, char** argv) {
     nlohmann::json mbps = nlohmann::json::array();
     for (double m : result->link_mbps) mbps.push_back(m);
     j["link_mbps_measured"] = mbps;
+    j["stage_compute_ms"] = result->stage_compute_ms;
     std::printf("%s\n", j.dump().c_str());
   }
   std::fflush(stdout);

@@ -66,8 +66,8 @@ expected<std::vector<planner::stage>> parse_stages(const planner::instance& inst
     for (int d = 0; d < inst.num_devices(); ++d)
       if (inst.devices[d].host == item.substr(0, colon)) s.device = d;
     if (s.device < 0)
-      return make_error(errc::invalid_argument, "--stages: unknown host '" +
-                                                    item.substr(0, colon) + "'");
+      return make_error(errc::invalid_argument,
+                        "--stages: unknown host '" + item.substr(0, colon) + "'");
     s.first = std::atoi(item.substr(colon + 1, dash - colon - 1).c_str());
     s.last = std::atoi(item.substr(dash + 1).c_str());
     stages.push_back(s);
@@ -129,8 +129,8 @@ int run_simulate(int argc, char** argv) {
     if (!best) return a.usage_error(best.error().message);
     p = best->best;
   }
-  planner::sim_config cfg = planner::sim_config_for(*inst, p, static_cast<int>(credits),
-                                                    static_cast<int>(microbatches));
+  planner::sim_config cfg =
+      planner::sim_config_for(*inst, p, static_cast<int>(credits), static_cast<int>(microbatches));
   if (a.has("trace")) {
     auto rows = read_trace(a.get("trace"));
     if (!rows) return a.usage_error(rows.error().message);

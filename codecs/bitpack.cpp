@@ -1,10 +1,12 @@
-// Bit packing in groups of 8 codes: 8 codes of B bits are exactly B bytes, so
+// Bit packing, portable build, in groups of 8 codes: 8 codes of B bits are exactly B bytes, so
 // every group starts on a byte boundary and the loop needs no carried state.
 // B is a template parameter so the shifts and the B-byte store are constants
 // the compiler turns into a few wide operations (byte stores of one shifted
 // word merge into one store on little-endian hosts; the code itself is
 // endian-independent).
 #include "codecs/bitpack.hpp"
+
+#include "codecs/kernels.hpp"
 
 #include <array>
 #include <type_traits>
@@ -64,14 +66,24 @@ constexpr auto unpack_table = make_unpack_table(std::make_integer_sequence<int, 
 
 } // namespace
 
-void pack_bits(const uint16_t* codes, size_t n, int bits, uint8_t* dst) {
+void pack_bits_portable(const uint16_t* codes, size_t n, int bits, uint8_t* dst) {
   if (bits < 1 || bits > 16) return;
   pack_table[size_t(bits - 1)](codes, n, dst);
 }
 
-void unpack_bits(const uint8_t* src, size_t n, int bits, uint16_t* codes) {
+void unpack_bits_portable(const uint8_t* src, size_t n, int bits, uint16_t* codes) {
   if (bits < 1 || bits > 16) return;
   unpack_table[size_t(bits - 1)](src, n, codes);
+}
+
+void pack_bits(const uint16_t* codes, size_t n, int bits, uint8_t* dst) {
+  if (bits < 1 || bits > 16) return;
+  kernels().pack(codes, n, bits, dst);
+}
+
+void unpack_bits(const uint8_t* src, size_t n, int bits, uint16_t* codes) {
+  if (bits < 1 || bits > 16) return;
+  kernels().unpack(src, n, bits, codes);
 }
 
 } // namespace edgepipe::codecs

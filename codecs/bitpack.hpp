@@ -21,4 +21,14 @@ void pack_bits(const uint16_t* codes, size_t n, int bits, uint8_t* dst);
 // Reads exactly packed_bytes(n, bits) bytes from src.
 void unpack_bits(const uint8_t* src, size_t n, int bits, uint16_t* codes);
 
+// The portable build of both (kernels_portable.cpp; the SIMD builds finish
+// their tails with it). pack_bits/unpack_bits use the best build (kernels.hpp).
+void pack_bits_portable(const uint16_t* codes, size_t n, int bits, uint8_t* dst);
+void unpack_bits_portable(const uint8_t* src, size_t n, int bits, uint16_t* codes);
+// The SIMD builds (bitpack_simd.cpp), for the kernel tables only: they need the CPU feature.
+void pack_bits_avx2(const uint16_t* codes, size_t n, int bits, uint8_t* dst);
+void unpack_bits_avx2(const uint8_t* src, size_t n, int bits, uint16_t* codes);
+void pack_bits_avx512(const uint16_t* codes, size_t n, int bits, uint8_t* dst);
+void unpack_bits_avx512(const uint8_t* src, size_t n, int bits, uint16_t* codes);
+
 } // namespace edgepipe::codecs

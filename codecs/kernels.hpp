@@ -1,5 +1,5 @@
 // kernels: the per-element loops of the codec (range scan, moments,
-// quantize, dequantize, quantization error), in three builds of the same
+// quantize, dequantize, quantization error, bit packing), in three builds of the same
 // arithmetic: portable C++, AVX2+FMA and AVX-512. The build needs no -march
 // flag: the SIMD versions carry __attribute__((target)) and one is chosen at
 // run time from what the CPU reports. Tests force each ISA in turn.
@@ -34,6 +34,9 @@ struct kernel_table {
   // quantization error the mse clipping minimises.
   double (*quant_sq_error)(const float* x, size_t n, float lo, float hi, float scale,
                            float inv_scale, uint32_t max_code);
+  // bitpack.hpp's layout: n codes of `bits` (1..16) into ceil(n*bits/8) bytes, and back.
+  void (*pack)(const uint16_t* codes, size_t n, int bits, uint8_t* dst);
+  void (*unpack)(const uint8_t* src, size_t n, int bits, uint16_t* codes);
 };
 
 // The best table this CPU supports (or the one forced below).

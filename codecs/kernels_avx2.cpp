@@ -2,6 +2,7 @@
 // build stays at the default ISA; chosen at run time (kernels.cpp).
 #include <cmath>
 
+#include "codecs/bitpack.hpp"
 #include "codecs/kernels.hpp"
 #include "codecs/kernels_scalar.hpp"
 
@@ -149,8 +150,9 @@ EDGEPIPE_AVX2 double quant_sq_error(const float* x, size_t n, float lo, float hi
 } // namespace
 
 const kernel_table& avx2_kernels() {
-  static const kernel_table table{kernel_isa::avx2, scan,       deviations,
-                                  quantize,         dequantize, quant_sq_error};
+  static const kernel_table table{
+      kernel_isa::avx2, scan,           deviations,     quantize,
+      dequantize,       quant_sq_error, pack_bits_avx2, unpack_bits_avx2};
   return table;
 }
 

@@ -2,6 +2,7 @@
 // scalar loops. Chosen at run time (kernels.cpp); same rounding as the others.
 #include <cmath>
 
+#include "codecs/bitpack.hpp"
 #include "codecs/kernels.hpp"
 #include "codecs/kernels_scalar.hpp"
 
@@ -127,8 +128,9 @@ EDGEPIPE_AVX512 double quant_sq_error(const float* x, size_t n, float lo, float 
 } // namespace
 
 const kernel_table& avx512_kernels() {
-  static const kernel_table table{kernel_isa::avx512, scan,       deviations,
-                                  quantize,           dequantize, quant_sq_error};
+  static const kernel_table table{
+      kernel_isa::avx512, scan,           deviations,       quantize,
+      dequantize,         quant_sq_error, pack_bits_avx512, unpack_bits_avx512};
   return table;
 }
 

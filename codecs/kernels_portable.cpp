@@ -4,6 +4,7 @@
 // codes and the decoded floats are bit-identical whichever build runs.
 #include <cmath>
 
+#include "codecs/bitpack.hpp"
 #include "codecs/kernels.hpp"
 #include "codecs/kernels_scalar.hpp"
 
@@ -65,8 +66,9 @@ double quant_sq_error(const float* x, size_t n, float lo, float hi, float scale,
 } // namespace
 
 const kernel_table& portable_kernels() {
-  static const kernel_table table{kernel_isa::portable, scan,          deviations, quantize,
-                                  dequantize,           quant_sq_error};
+  static const kernel_table table{
+      kernel_isa::portable, scan,           deviations,         quantize,
+      dequantize,           quant_sq_error, pack_bits_portable, unpack_bits_portable};
   return table;
 }
 

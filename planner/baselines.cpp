@@ -25,8 +25,7 @@ expected<plan> even_split(const instance& inst, const std::vector<int>& hosts) {
   return evaluate(inst, stages);
 }
 
-expected<plan> pipedream_split(const instance& inst, const std::vector<int>& hosts,
-                               int reference) {
+expected<plan> pipedream_split(const instance& inst, const std::vector<int>& hosts, int reference) {
   const int L = inst.layers;
   const int n = std::min<int>(static_cast<int>(hosts.size()), L);
   if (n == 0) return make_error(errc::invalid_argument, "PipeDream split needs a host");

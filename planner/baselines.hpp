@@ -20,7 +20,6 @@ namespace edgepipe::planner {
 expected<plan> even_split(const instance& inst, const std::vector<int>& hosts);
 
 // `reference`: index of the device whose speed PipeDream assumes for all.
-expected<plan> pipedream_split(const instance& inst, const std::vector<int>& hosts,
-                               int reference);
+expected<plan> pipedream_split(const instance& inst, const std::vector<int>& hosts, int reference);
 
 } // namespace edgepipe::planner

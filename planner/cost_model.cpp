@@ -14,8 +14,7 @@ double compute_time(const instance& inst, int d, int first, int last) {
 }
 
 int64_t elements_in(const instance& inst, int layer) {
-  return layer == 1 ? inst.parameters_in * inst.options.batch_size
-                    : elements_out(inst, layer - 1);
+  return layer == 1 ? inst.parameters_in * inst.options.batch_size : elements_out(inst, layer - 1);
 }
 
 int64_t elements_out(const instance& inst, int layer) {

@@ -99,7 +99,8 @@ expected<partition_result> optimal_partition(const instance& inst,
     return sol.error();
   }
   auto p = evaluate(inst, to_hosts(table, *sol));
-  if (!p) return make_error(errc::internal, "the DP's plan does not evaluate: " + p.error().message);
+  if (!p)
+    return make_error(errc::internal, "the DP's plan does not evaluate: " + p.error().message);
   if (p->period_s != sol->period_s)
     return make_error(errc::internal, "the DP's period differs from the plan's evaluation");
   result.best = std::move(*p);

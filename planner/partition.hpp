@@ -34,7 +34,7 @@ struct partition_options {
 
 struct partition_result {
   plan best;
-  bool exact = true;  // false: the links heuristic, an upper bound on the optimum
+  bool exact = true; // false: the links heuristic, an upper bound on the optimum
   // A proven lower bound on the optimal period (= best.period_s when exact);
   // best.period_s / lower_bound_s - 1 bounds the heuristic's gap.
   double lower_bound_s = 0;

@@ -38,9 +38,9 @@ expected<plan> evaluate(const instance& inst, const std::vector<stage>& stages) 
     p.stages.push_back(s);
   }
   if (next != inst.layers + 1)
-    return make_error(errc::invalid_argument,
-                      "the plan stops at layer " + std::to_string(next - 1) + " of " +
-                          std::to_string(inst.layers));
+    return make_error(errc::invalid_argument, "the plan stops at layer " +
+                                                  std::to_string(next - 1) + " of " +
+                                                  std::to_string(inst.layers));
   return p;
 }
 

@@ -30,7 +30,9 @@ struct plan {
 expected<plan> evaluate(const instance& inst, const std::vector<stage>& stages);
 
 // Throughput in microbatches per second (1 / period).
-inline double throughput(const plan& p) { return p.period_s > 0 ? 1.0 / p.period_s : 0.0; }
+inline double throughput(const plan& p) {
+  return p.period_s > 0 ? 1.0 / p.period_s : 0.0;
+}
 
 // "rcc-0[1-24] mb-0[25-48]": for logs and errors.
 std::string describe(const instance& inst, const plan& p);

@@ -17,7 +17,9 @@ const char* to_string(cost_model m) {
 
 namespace {
 
-bool bad_number(double v) { return !std::isfinite(v) || v < 0; }
+bool bad_number(double v) {
+  return !std::isfinite(v) || v < 0;
+}
 
 } // namespace
 
@@ -70,8 +72,9 @@ expected<instance> make_instance(const profile_set& profiles, const std::string&
                         "device type '" + type_name + "': mem_MB and bw_Mbps must be >= 0");
     auto pit = type.model_profiles.find(model);
     if (pit == type.model_profiles.end()) {
-      if (warnings) warnings->push_back("device type " + type_name + " has no profile for " +
-                                        model + ": type skipped");
+      if (warnings)
+        warnings->push_back("device type " + type_name + " has no profile for " + model +
+                            ": type skipped");
       continue;
     }
     const model_profile_entry* match = nullptr;
@@ -84,10 +87,10 @@ expected<instance> make_instance(const profile_set& profiles, const std::string&
       continue;
     }
     if (match->time_s.size() != static_cast<size_t>(m.layers))
-      return make_error(errc::invalid_input,
-                        "device type '" + type_name + "': time_s has " +
-                            std::to_string(match->time_s.size()) + " entries but model '" + model +
-                            "' has " + std::to_string(m.layers) + " layers");
+      return make_error(errc::invalid_input, "device type '" + type_name + "': time_s has " +
+                                                 std::to_string(match->time_s.size()) +
+                                                 " entries but model '" + model + "' has " +
+                                                 std::to_string(m.layers) + " layers");
     for (size_t i = 0; i < match->time_s.size(); ++i)
       if (bad_number(match->time_s[i]))
         return make_error(errc::invalid_input, "device type '" + type_name + "': time_s[" +
@@ -119,8 +122,8 @@ expected<instance> make_instance(const profile_set& profiles, const std::string&
         auto t = index.find(to);
         if (t == index.end()) continue;
         if (bad_number(link.bw_mbps) || link.bits < 0 || link.bits > 16)
-          return make_error(errc::invalid_input, "link " + from + " -> " + to +
-                                                     ": bw_Mbps must be >= 0 and bits 0..16");
+          return make_error(errc::invalid_input,
+                            "link " + from + " -> " + to + ": bw_Mbps must be >= 0 and bits 0..16");
         inst.link_mbps[f->second * n + t->second] = link.bw_mbps;
         inst.link_bits[f->second * n + t->second] = link.bits;
       }

@@ -47,7 +47,7 @@ struct link_spec {
 struct profile_set {
   std::map<std::string, model_spec> models;
   std::map<std::string, device_type_spec> device_types;
-  std::map<std::string, std::vector<std::string>> devices; // type -> hosts, in file order
+  std::map<std::string, std::vector<std::string>> devices;       // type -> hosts, in file order
   std::map<std::string, std::map<std::string, link_spec>> links; // from -> to -> link
 };
 

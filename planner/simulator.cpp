@@ -39,9 +39,7 @@ struct event {
   int where;
   int mb;
   long seq; // FIFO among equal times
-  bool operator>(const event& o) const {
-    return time != o.time ? time > o.time : seq > o.seq;
-  }
+  bool operator>(const event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
 };
 
 } // namespace

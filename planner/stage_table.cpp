@@ -81,10 +81,10 @@ stage_table stage_table::build(const instance& inst, std::vector<std::vector<int
             ++pairs;
           }
         if (pairs == 0) continue;
-        double value = links == link_summary::slowest ? worst
+        double value = links == link_summary::slowest   ? worst
                        : links == link_summary::fastest ? best
-                       : pairs == 1                    ? worst
-                                                       : sum / pairs;
+                       : pairs == 1                     ? worst
+                                                        : sum / pairs;
         t.send_[(static_cast<size_t>(layer - 1) * C + u) * C + v] = value;
       }
   return t;

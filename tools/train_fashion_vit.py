@@ -109,6 +109,10 @@ def main():
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--init", default="",
+                   help="start from this model directory's weights (a second training "
+                        "stage) instead of a fresh initialization")
+    p.add_argument("--warmup-epochs", type=float, default=1.0)
     p.add_argument("--bench", type=int, default=0,
                    help="time this many training steps and exit")
     p.add_argument("--model-dir", default=os.path.join(ROOT, "examples/models/fashion-vit"))
@@ -132,6 +136,14 @@ def main():
                              intermediate_size=args.intermediate, layer_norm_eps=1e-12,
                              num_labels=len(CLASSES), labels=CLASSES)
     model = hf_vit.ViTForImageClassification(cfg)
+    if args.init:
+        start_model, start_cfg = hf_vit.load_model_dir(args.init)
+        if any(start_cfg[k] != cfg[k] for k in ("patch_size", "hidden_size", "num_hidden_layers",
+                                                  "num_attention_heads", "intermediate_size")):
+            sys.exit("--init %s: a different architecture" % args.init)
+        model.load_state_dict(start_model.state_dict())
+        print("init: weights from %s (test accuracy %.4f)" % (
+            args.init, evaluate(model, test_x, test_y)), flush=True)
     params = sum(t.numel() for t in model.parameters())
     print("model: %d parameters, %s" % (params, {k: cfg[k] for k in (
         "patch_size", "hidden_size", "num_hidden_layers", "num_attention_heads",
@@ -147,10 +159,10 @@ def main():
                              {"params": no_decay, "weight_decay": 0.0}], lr=args.lr)
     steps_per_epoch = math.ceil(train_x.shape[0] / args.batch)
     total = args.epochs * steps_per_epoch
-    warmup = steps_per_epoch
+    warmup = int(args.warmup_epochs * steps_per_epoch)
 
     def lr_at(step):
-        if step < warmup:
+        if step < warmup:  # warmup may be 0
             return args.lr * (step + 1) / warmup
         return args.lr * 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
 
@@ -210,11 +222,19 @@ def main():
     reloaded_acc = evaluate(reloaded, test_x, test_y)
     print("wrote %s and %s; reloaded model accuracy %.4f" % (
         args.model_dir, args.ref_dir, reloaded_acc), flush=True)
+    # The recipe, stage by stage (a run with --init continues its stages).
+    stages = []
+    if args.init and os.path.exists(os.path.join(args.init, "training_log.json")):
+        with open(os.path.join(args.init, "training_log.json")) as f:
+            log = json.load(f)
+        stages = log.get("stages", [{k: v for k, v in log.items() if k != "parameters"}])
+    stages.append({"init": "previous stage" if args.init else "random", "epochs": args.epochs, "batch": args.batch,
+                   "lr": args.lr, "warmup_epochs": args.warmup_epochs,
+                   "weight_decay": args.weight_decay, "label_smoothing": args.label_smoothing,
+                   "seed": args.seed, "threads": args.threads,
+                   "train_seconds": round(time.time() - start), "test_accuracy": reloaded_acc})
     with open(os.path.join(args.model_dir, "training_log.json"), "w") as f:
-        json.dump({"test_accuracy": reloaded_acc, "parameters": params, "epochs": args.epochs,
-                   "batch": args.batch, "lr": args.lr, "weight_decay": args.weight_decay,
-                   "label_smoothing": args.label_smoothing, "seed": args.seed,
-                   "threads": args.threads, "train_seconds": round(time.time() - start)},
+        json.dump({"test_accuracy": reloaded_acc, "parameters": params, "stages": stages},
                   f, indent=2)
         f.write("\n")
 

@@ -6,6 +6,8 @@
 // contacted (a listening socket stands in for one and must see no connection).
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <nlohmann/json.hpp>
 
 #include <fcntl.h>
@@ -74,6 +76,29 @@ TEST_F(CliRunTest, RunsAThreeStagePipelineAndPrintsJson) {
   for (const char* n : {"p", "q", "r"})
     EXPECT_NE(r.err.find(std::string("edgepipe node ") + n + ": stopped"), std::string::npos)
         << r.err;
+}
+
+TEST_F(CliRunTest, AutoPartitionCoversTheModel) {
+  // The nodes time the layers themselves; whatever the planner picks must
+  // cover layers 1..8 in order, on distinct nodes, and answer everything.
+  std::string yaml = "name: tiny-auto\n" + local_nodes_yaml({"u", "v"}) +
+                     "model:\n  dir: .\npartition: auto\n"
+                     "workload:\n  synthetic: true\n  count: 12\n  microbatch: 3\n";
+  auto r = test::run_edgepipe({"run", write_topology(yaml), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto j = nlohmann::json::parse(last_line(r.out));
+  EXPECT_EQ(j["answered"], 4);
+  EXPECT_EQ(j["lost"], 0);
+  EXPECT_NE(j["partition"].get<std::string>().find("measured"), std::string::npos)
+      << j["partition"];
+  int next = 1;
+  std::set<std::string> used;
+  for (const auto& st : j["plan"]) {
+    EXPECT_EQ(st["first"], next);
+    next = st["last"].get<int>() + 1;
+    EXPECT_TRUE(used.insert(st["node"].get<std::string>()).second);
+  }
+  EXPECT_EQ(next, 9);
 }
 
 // A TCP listener standing in for a remote node: it must never be contacted.

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <csignal>
 #include <memory>
 #include <random>
 
@@ -211,6 +212,43 @@ TEST_F(PipelineTest, ShapedLinkIsMeasuredNearItsRate) {
               result->link_mbps[1], result->link_mbps[2]);
 }
 
+// A node that stops answering without closing its connection (SIGSTOP)
+// is noticed by the middleman's heartbeat (connection timeout 3 s).
+TEST_F(PipelineTest, StoppedNodeEndsTheRunWithAnError) {
+  test::node_process frozen("frozen");
+  auto extra = actors::connect_nodes(*setup->sys, {{"frozen", "127.0.0.1", frozen.port()}},
+                                     std::chrono::seconds(10));
+  ASSERT_TRUE(extra) << extra.error().message;
+  std::vector<actors::connected_node> nodes = {setup->connected[0], (*extra)[0]};
+  auto stages = three_stages(0);
+  stages.pop_back();
+  stages[0].spec.last = 4;
+  stages[1].spec.first = 5;
+  stages[1].spec.last = 8;
+  stages[0].out.shaper.mode = actors::shaper_spec::fixed;
+  stages[0].out.shaper.mbps = 2; // keeps the run going
+  actors::run_options opts;
+  opts.window = 1;
+  bool stopped = false;
+  opts.progress = [&](const actors::run_summary& s) {
+    if (!stopped && s.answered >= 1) {
+      kill(frozen.pid(), SIGSTOP);
+      stopped = true;
+    }
+  };
+  auto t0 = std::chrono::steady_clock::now();
+  auto result = actors::run_pipeline(*setup->sys, nodes, stages, make_workload(400, 4, 15), opts);
+  double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  kill(frozen.pid(), SIGCONT);
+  frozen.kill_now();
+  ASSERT_TRUE(stopped);
+  ASSERT_FALSE(result);
+  EXPECT_NE(result.error().message.find("frozen"), std::string::npos) << result.error().message;
+  EXPECT_LT(waited, 30.0);
+  std::printf("stopped node reported after %.1f s as: %s\n", waited,
+              result.error().message.c_str());
+}
+
 // Runs last: kills a node during a run; the run must end with an error that
 // names the node, not hang.
 TEST_F(PipelineTest, ZLostNodeEndsTheRunWithAnError) {
@@ -224,7 +262,11 @@ TEST_F(PipelineTest, ZLostNodeEndsTheRunWithAnError) {
       killed = true;
     }
   };
-  auto result = actors::run_pipeline(*setup->sys, setup->connected, three_stages(0), work, opts);
+  // A slow first link keeps the run going for minutes: the kill comes first.
+  auto stages = three_stages(0);
+  stages[0].out.shaper.mode = actors::shaper_spec::fixed;
+  stages[0].out.shaper.mbps = 2;
+  auto result = actors::run_pipeline(*setup->sys, setup->connected, stages, work, opts);
   ASSERT_TRUE(killed) << "the run ended before the node could be killed";
   ASSERT_FALSE(result);
   EXPECT_NE(result.error().message.find("n1"), std::string::npos) << result.error().message;

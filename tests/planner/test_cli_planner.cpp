@@ -24,8 +24,10 @@ std::string slurp(const std::string& path) {
 }
 
 run_result run(const std::string& args) {
-  std::string dir = ::testing::TempDir();
-  std::string out = dir + "/ep_cli_out.txt", err = dir + "/ep_cli_err.txt";
+  // Per-test names: ctest may run these tests in parallel.
+  std::string dir =
+      ::testing::TempDir() + "/" + ::testing::UnitTest::GetInstance()->current_test_info()->name();
+  std::string out = dir + ".out.txt", err = dir + ".err.txt";
   std::string cmd = std::string(EDGEPIPE_BINARY) + " " + args + " > " + out + " 2> " + err;
   int status = std::system(cmd.c_str());
   run_result r;
@@ -36,11 +38,13 @@ run_result run(const std::string& args) {
 }
 
 std::string files(const std::string& types = profiles + "/device_types.yml") {
-  return "--models " + profiles + "/models.yml --device-types " + types + " --devices " +
-         profiles + "/devices.yml";
+  return "--models " + profiles + "/models.yml --device-types " + types + " --devices " + profiles +
+         "/devices.yml";
 }
 
-void write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+void write(const std::string& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
 
 } // namespace
 
@@ -107,7 +111,8 @@ TEST(CliSimulate, WritesSummaryAndTimeline) {
 TEST(CliProfile, WritesFilesThatPlan) {
   std::string dir = ::testing::TempDir() + "/ep_profile";
   auto r = run("profile --model vit-base --microbatch 1 --device-type here --memory-mb 2048 "
-               "--bandwidth-mbps 1000 --repeats 1 --layers-limit 1 --out-dir " + dir);
+               "--bandwidth-mbps 1000 --repeats 1 --layers-limit 1 --out-dir " +
+               dir);
   ASSERT_EQ(r.code, 0) << r.err;
   write(dir + "/devices.yml", "here: [a, b]\n");
   auto p = run("plan --models " + dir + "/models.yml --device-types " + dir +
