@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "cli/args.hpp"
 #include "cli/command.hpp"
@@ -126,6 +127,7 @@ int run_eval(int argc, char** argv) {
   link_traffic traffic;
   const auto start = clock_type::now();
   double last_progress = -1;
+  const bool tty = ::isatty(2) == 1;
   while (done < total) {
     const int64_t n = std::min(microbatch, total - done);
     ops::tensor batch;
@@ -137,15 +139,16 @@ int run_eval(int argc, char** argv) {
     if (!logits) return report(a, logits.error());
     for (int64_t r = 0; r < n; ++r) correct += argmax_row(*logits, r) == data->labels[done + r];
     done += n;
+    // On a terminal one line updated twice a second; in a log a line every 5 s.
     double t = seconds_since(start);
-    if (t - last_progress >= 0.5 || done == total) {
-      std::fprintf(stderr, "\reval: %lld/%lld images, top-1 %.4f, %.1f images/s",
+    if (t - last_progress >= (tty ? 0.5 : 5.0) || done == total) {
+      std::fprintf(stderr, "%seval: %lld/%lld images, top-1 %.4f, %.1f images/s%s", tty ? "\r" : "",
                    static_cast<long long>(done), static_cast<long long>(total),
-                   static_cast<double>(correct) / done, done / std::max(t, 1e-9));
+                   static_cast<double>(correct) / done, done / std::max(t, 1e-9),
+                   tty && done < total ? "" : "\n");
       last_progress = t;
     }
   }
-  std::fprintf(stderr, "\n");
   const double secs = seconds_since(start);
   const double accuracy = static_cast<double>(correct) / total;
   const double rate = total / std::max(secs, 1e-9);

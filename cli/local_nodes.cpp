@@ -34,7 +34,8 @@ expected<local_node> local_node_group::start(const local_node_request& req,
   // name the children "exe" in ps).
   char self_path[4096];
   ssize_t len = readlink("/proc/self/exe", self_path, sizeof self_path - 1);
-  std::string program = len > 0 ? std::string(self_path, static_cast<size_t>(len)) : "/proc/self/exe";
+  std::string program =
+      len > 0 ? std::string(self_path, static_cast<size_t>(len)) : "/proc/self/exe";
   pid_t parent = getpid();
   pid_t pid = fork();
   if (pid < 0) {

@@ -113,6 +113,7 @@ def main():
                    help="start from this model directory's weights (a second training "
                         "stage) instead of a fresh initialization")
     p.add_argument("--warmup-epochs", type=float, default=1.0)
+    p.add_argument("--augment", type=int, default=1, help="1: random flips and shifts; 0: none")
     p.add_argument("--bench", type=int, default=0,
                    help="time this many training steps and exit")
     p.add_argument("--model-dir", default=os.path.join(ROOT, "examples/models/fashion-vit"))
@@ -174,7 +175,9 @@ def main():
         running, seen = 0.0, 0
         for i in range(0, train_x.shape[0], args.batch):
             idx = order[i:i + args.batch]
-            xb, yb = augment(train_x[idx], gen), train_y[idx]
+            xb, yb = train_x[idx], train_y[idx]
+            if args.augment:
+                xb = augment(xb, gen)
             for g in opt.param_groups:
                 g["lr"] = lr_at(step)
             loss = loss_fn(model(xb), yb)
@@ -229,7 +232,7 @@ def main():
             log = json.load(f)
         stages = log.get("stages", [{k: v for k, v in log.items() if k != "parameters"}])
     stages.append({"init": "previous stage" if args.init else "random", "epochs": args.epochs, "batch": args.batch,
-                   "lr": args.lr, "warmup_epochs": args.warmup_epochs,
+                   "lr": args.lr, "warmup_epochs": args.warmup_epochs, "augment": bool(args.augment),
                    "weight_decay": args.weight_decay, "label_smoothing": args.label_smoothing,
                    "seed": args.seed, "threads": args.threads,
                    "train_seconds": round(time.time() - start), "test_accuracy": reloaded_acc})
