@@ -5,14 +5,17 @@
 # stage (every block boundary quantized), microbatch 8, per-tensor ranges.
 #
 #   bench/codecs_accuracy.sh [EDGEPIPE] [MODEL_DIR] [DATA_DIR]
+#   (defaults: build/cli/edgepipe, examples/models/fashion-vit,
+#    /usr/share/datasets/fashion-mnist)
 #
 # Environment: THREADS (default 1), LIMIT (default 0 = all 10k images),
-# METHODS (default "none aciq ds-aciq mse"), BITS (default "2 8 4 3 6 16": the
-# run order, targets first; the table is sorted), SETTINGS (default
-# "every-block middle"), RESULTS (default bench/codecs_accuracy.jsonl): one
-# JSON line per run; runs already in it are not repeated, so an interrupted
-# run resumes, and two instances with different SETTINGS may share the file.
-# Prints the markdown table (and writes it to RESULTS with .md).
+# METHODS (default "none aciq ds-aciq ds-aciq-laplace aciq-gauss mse"),
+# BITS (default "2 8 4 3 6 16": the run order, targets first; the table is
+# sorted), SETTINGS (default "every-block middle"), RESULTS (default
+# bench/codecs_accuracy.jsonl): one JSON line per run; runs already in it are
+# not repeated, so an interrupted run resumes, and two instances with
+# different SETTINGS may share the file. Prints the markdown table (and writes
+# it to RESULTS with .md).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +24,7 @@ model=${2:-$here/examples/models/fashion-vit}
 data=${3:-/usr/share/datasets/fashion-mnist}
 threads=${THREADS:-1}
 limit=${LIMIT:-0}
-methods=${METHODS:-"none aciq ds-aciq mse"}
+methods=${METHODS:-"none aciq ds-aciq ds-aciq-laplace aciq-gauss mse"}
 bits_list=${BITS:-"2 8 4 3 6 16"}
 settings=${SETTINGS:-"every-block middle"}
 results=${RESULTS:-$here/bench/codecs_accuracy.jsonl}

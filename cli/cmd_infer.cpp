@@ -56,13 +56,20 @@ int run_infer(int argc, char** argv) {
     src.skip = std::move(*skip);
   }
   if (first == 1) {
-    if (auto ok = check_images(src.main.shape, *cfg); !ok) return report(a, ok.error());
+    if (auto ok = check_images(src.main.shape, *cfg); !ok)
+      return report(a, make_error(ok.error().code, a.get("input") + ": " + ok.error().message));
   }
 
   auto model = ops::vit_model::load(a.get("model"), opts);
   if (!model) return report(a, model.error());
   auto out = model->forward(first, last, src);
-  if (!out) return report(a, out.error());
+  if (!out) {
+    // A shape the layer does not take is the input file's fault: say which file.
+    if (out.error().code == errc::invalid_input)
+      return report(a,
+                    make_error(errc::invalid_input, a.get("input") + ": " + out.error().message));
+    return report(a, out.error());
+  }
 
   if (auto w = ops::write_npy(a.get("output"), out->main); !w) return report(a, w.error());
   if (out->has_skip()) {

@@ -85,8 +85,14 @@ expected<clip_range> choose_clip_range(const float* x, size_t n, int bits, clip_
     alpha = gaussian_clip_factor(bits) * sigma;
     break;
   case clip_method::ds_aciq:
-    alpha = laplace_clip_factor(bits) * ds_aciq_laplace_fit(x, n, s.mean, b0).b;
+  case clip_method::ds_aciq_laplace: {
+    bool laplace_only = method == clip_method::ds_aciq_laplace;
+    ds_aciq_fit fit = ds_aciq_search(x, n, s.mean, b0, sigma, laplace_only);
+    double factor = fit.family == prior_family::gaussian ? gaussian_clip_factor(bits)
+                                                         : laplace_clip_factor(bits);
+    alpha = factor * fit.scale;
     break;
+  }
   case clip_method::mse:
     alpha = mse_alpha(x, n, s, bits);
     break;

@@ -33,7 +33,7 @@ expected<void> check_params(const std::vector<int64_t>& shape, const quant_param
   if (p.bits < 0 || p.bits > 16)
     return make_error(errc::invalid_argument,
                       "bits " + std::to_string(p.bits) + " is outside 0..16");
-  if (uint8_t(p.clip) > uint8_t(clip_method::aciq_gauss))
+  if (uint8_t(p.clip) > uint8_t(clip_method::ds_aciq_laplace))
     return make_error(errc::invalid_argument, "unknown clip method");
   if (uint8_t(p.gran) > uint8_t(granularity::sample))
     return make_error(errc::invalid_argument, "unknown granularity");
@@ -63,8 +63,10 @@ expected<clip_method> parse_clip_method(const std::string& name) {
   if (name == "ds-aciq") return clip_method::ds_aciq;
   if (name == "mse") return clip_method::mse;
   if (name == "aciq-gauss") return clip_method::aciq_gauss;
+  if (name == "ds-aciq-laplace") return clip_method::ds_aciq_laplace;
   return make_error(errc::invalid_argument,
-                    "unknown clip method '" + name + "' (none|aciq|ds-aciq|mse|aciq-gauss)");
+                    "unknown clip method '" + name +
+                        "' (none|aciq|ds-aciq|mse|aciq-gauss|ds-aciq-laplace)");
 }
 
 const char* to_string(clip_method m) {
@@ -79,6 +81,8 @@ const char* to_string(clip_method m) {
     return "mse";
   case clip_method::aciq_gauss:
     return "aciq-gauss";
+  case clip_method::ds_aciq_laplace:
+    return "ds-aciq-laplace";
   }
   return "?";
 }

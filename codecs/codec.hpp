@@ -14,13 +14,21 @@
 namespace edgepipe::codecs {
 
 // none: min/max. aciq: Banner's ACIQ, Laplace prior. ds_aciq: QuantPipe's
-// directed search. mse: minimises the real quantization MSE (a reference).
-// aciq_gauss: ACIQ with the Gaussian prior (added beside the fixed four).
-enum class clip_method : uint8_t { none = 0, aciq = 1, ds_aciq = 2, mse = 3, aciq_gauss = 4 };
+// directed search, refined (ds_aciq.hpp). mse: minimises the real
+// quantization MSE (a reference). Added beside the fixed four: aciq_gauss,
+// ACIQ with the Gaussian prior; ds_aciq_laplace, the paper's Laplace-only search.
+enum class clip_method : uint8_t {
+  none = 0,
+  aciq = 1,
+  ds_aciq = 2,
+  mse = 3,
+  aciq_gauss = 4,
+  ds_aciq_laplace = 5
+};
 enum class granularity : uint8_t { tensor = 0, sample = 1 }; // sample = per first dimension
 
 expected<clip_method>
-parse_clip_method(const std::string& name); // none|aciq|ds-aciq|mse|aciq-gauss
+parse_clip_method(const std::string& name); // none|aciq|ds-aciq|mse|aciq-gauss|ds-aciq-laplace
 const char* to_string(clip_method m);
 expected<granularity> parse_granularity(const std::string& name); // tensor|sample
 const char* to_string(granularity g);

@@ -57,7 +57,7 @@ expected<frame_header> parse_frame_header(const uint8_t* bytes, size_t size) {
   if (bits > 16) return bad_field("bits", std::to_string(bits) + " is outside 0..16");
   h.params.bits = bits;
   uint8_t clip = bytes[7], gran = bytes[8];
-  if (clip > uint8_t(clip_method::aciq_gauss))
+  if (clip > uint8_t(clip_method::ds_aciq_laplace))
     return bad_field("clip method", "unknown method " + std::to_string(clip));
   if (gran > uint8_t(granularity::sample))
     return bad_field("granularity", "unknown granularity " + std::to_string(gran));

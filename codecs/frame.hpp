@@ -6,7 +6,7 @@
 //   4       1         version (1)
 //   5       1         element type of the tensor (0 = float32)
 //   6       1         bits: 0 = raw float32 payload, 1..16 = packed codes
-//   7       1         clip method (codec.hpp clip_method; 0 when bits = 0)
+//   7       1         clip method (codec.hpp clip_method 0..5; 0 when bits = 0)
 //   8       1         granularity (0 = tensor, 1 = sample; 0 when bits = 0)
 //   9       1         rank (0..8)
 //   10      2         reserved, must be 0

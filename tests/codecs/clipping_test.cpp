@@ -65,8 +65,8 @@ TEST(Clipping, LargeNegativeValuesClipToTheLowerBound) {
   auto x = codec_test::samples(dist::laplace, 4096, 3, 0.0f, 1.0f);
   x[100] = -500.0f; // PipeEdge's clamp once sent this to +alpha
   x[200] = 400.0f;
-  for (clip_method m :
-       {clip_method::aciq, clip_method::ds_aciq, clip_method::aciq_gauss, clip_method::mse}) {
+  for (clip_method m : {clip_method::aciq, clip_method::ds_aciq, clip_method::aciq_gauss,
+                        clip_method::mse, clip_method::ds_aciq_laplace}) {
     auto f = encode(x.data(), {4096}, {3, m, granularity::tensor});
     ASSERT_TRUE(f);
     auto d = decode(f->data(), f->size());
@@ -84,9 +84,12 @@ TEST(Clipping, LargeNegativeValuesClipToTheLowerBound) {
 TEST(Clipping, DsAciqRecoversALaplaceScale) {
   auto x = codec_test::samples(dist::laplace, 200000, 4, 1.0f, 0.7f);
   float m = float(mean_of(x));
-  ds_aciq_fit fit = ds_aciq_laplace_fit(x.data(), x.size(), m, mean_abs_dev(x));
-  EXPECT_NEAR(fit.b, 0.7, 0.7 * 0.05);
-  EXPECT_LE(fit.fit_error, fit.fit_error0);
+  for (bool laplace_only : {true, false}) {
+    ds_aciq_fit fit = ds_aciq_search(x.data(), x.size(), m, mean_abs_dev(x), 1.0, laplace_only);
+    EXPECT_EQ(fit.family, prior_family::laplace);
+    EXPECT_NEAR(fit.scale, 0.7, 0.7 * 0.05);
+    EXPECT_LE(fit.fit_error, fit.fit_error0);
+  }
 }
 
 TEST(Clipping, DsAciqSearchesDownForSharpData) {
@@ -95,19 +98,40 @@ TEST(Clipping, DsAciqSearchesDownForSharpData) {
   auto wide = codec_test::samples(dist::gaussian, 2000, 6, 0.0f, 20.0f);
   body.insert(body.end(), wide.begin(), wide.end());
   double b0 = mean_abs_dev(body);
-  ds_aciq_fit fit = ds_aciq_laplace_fit(body.data(), body.size(), float(mean_of(body)), b0);
-  EXPECT_EQ(fit.direction, -1);
-  EXPECT_LT(fit.b, 0.7 * b0);
-  EXPECT_NEAR(fit.b, 0.2, 0.2 * 0.25); // close to the body's scale
-  EXPECT_LT(fit.fit_error, fit.fit_error0);
+  for (bool laplace_only : {true, false}) { // both variants agree here: the paper's case
+    ds_aciq_fit fit =
+        ds_aciq_search(body.data(), body.size(), float(mean_of(body)), b0, 3.0, laplace_only);
+    EXPECT_EQ(fit.family, prior_family::laplace);
+    EXPECT_EQ(fit.direction, -1);
+    EXPECT_LT(fit.scale, 0.7 * b0);
+    EXPECT_NEAR(fit.scale, 0.2, 0.2 * 0.25); // close to the body's scale
+    EXPECT_LT(fit.fit_error, fit.fit_error0);
+  }
 }
 
-TEST(Clipping, DsAciqSearchesUpForFlatData) {
-  // A Gaussian's peak is lower than the Laplace with its mean deviation.
-  auto x = codec_test::samples(dist::gaussian, 100000, 7);
-  ds_aciq_fit fit = ds_aciq_laplace_fit(x.data(), x.size(), float(mean_of(x)), mean_abs_dev(x));
-  EXPECT_EQ(fit.direction, +1);
-  EXPECT_GT(fit.b, fit.b0);
+TEST(Clipping, DsAciqOnFlatData) {
+  // A Gaussian's peak is lower than the Laplace with its mean deviation. The
+  // paper's search widens b; the refined one switches to the Gaussian family
+  // and finds sigma.
+  auto x = codec_test::samples(dist::gaussian, 100000, 7, 0.0f, 1.5f);
+  double b0 = mean_abs_dev(x), m = mean_of(x), sigma = 0;
+  for (float v : x) sigma += (v - m) * (v - m);
+  sigma = std::sqrt(sigma / double(x.size()));
+  ds_aciq_fit paper = ds_aciq_search(x.data(), x.size(), float(m), b0, sigma, true);
+  EXPECT_EQ(paper.family, prior_family::laplace);
+  EXPECT_EQ(paper.direction, +1);
+  EXPECT_GT(paper.scale, b0);
+  ds_aciq_fit refined = ds_aciq_search(x.data(), x.size(), float(m), b0, sigma, false);
+  EXPECT_EQ(refined.family, prior_family::gaussian);
+  EXPECT_NEAR(refined.scale, 1.5, 1.5 * 0.05);
+  // ... and so clips close to the Gaussian optimum, with a lower real error.
+  for (int bits : {2, 3, 4}) {
+    double e_paper = real_mse(
+        x, *choose_clip_range(x.data(), x.size(), bits, clip_method::ds_aciq_laplace), bits);
+    double e_refined =
+        real_mse(x, *choose_clip_range(x.data(), x.size(), bits, clip_method::ds_aciq), bits);
+    EXPECT_LT(e_refined, e_paper) << "bits=" << bits;
+  }
 }
 
 TEST(Clipping, MseIsTheBestOnTheRealError) {
@@ -115,8 +139,9 @@ TEST(Clipping, MseIsTheBestOnTheRealError) {
     auto x = codec_test::samples(d, 30000, 8);
     for (int bits : {2, 3, 4, 6, 8}) {
       double best = 1e300, mse = 0;
-      for (clip_method m : {clip_method::none, clip_method::aciq, clip_method::ds_aciq,
-                            clip_method::aciq_gauss, clip_method::mse}) {
+      for (clip_method m :
+           {clip_method::none, clip_method::aciq, clip_method::ds_aciq, clip_method::aciq_gauss,
+            clip_method::mse, clip_method::ds_aciq_laplace}) {
         double e = real_mse(x, *choose_clip_range(x.data(), x.size(), bits, m), bits);
         if (m == clip_method::mse)
           mse = e;
@@ -133,7 +158,7 @@ TEST(Clipping, ClippingBeatsMinMaxOnHeavyTailsAtLowBits) {
   for (int bits : {2, 3, 4}) {
     double none =
         real_mse(x, *choose_clip_range(x.data(), x.size(), bits, clip_method::none), bits);
-    for (clip_method m : {clip_method::aciq, clip_method::ds_aciq})
+    for (clip_method m : {clip_method::aciq, clip_method::ds_aciq, clip_method::ds_aciq_laplace})
       EXPECT_LT(real_mse(x, *choose_clip_range(x.data(), x.size(), bits, m), bits), none)
           << to_string(m) << " bits=" << bits;
   }

@@ -52,7 +52,7 @@ TEST(FrameMalformed, EachFieldIsChecked) {
       {"element type", [](auto& f) { f[5] = 1; }},
       {"bits", [](auto& f) { f[6] = 17; }},
       {"bits", [](auto& f) { f[6] = 255; }},
-      {"clip method", [](auto& f) { f[7] = 5; }},
+      {"clip method", [](auto& f) { f[7] = 6; }},
       {"granularity", [](auto& f) { f[8] = 2; }},
       {"rank", [](auto& f) { f[9] = 9; }},
       {"reserved", [](auto& f) { f[11] = 1; }},

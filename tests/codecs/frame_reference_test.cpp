@@ -71,12 +71,12 @@ TEST(FrameReference, QuantizedFramesDecodeExactly) {
       std::vector<uint32_t> codes(n);
       for (auto& c : codes) c = rng() & ((1u << bits) - 1u);
       codes[0] = (1u << bits) - 1u;
-      reference_frame f = make_frame(bits, bits % 5, gran, shape, g, codes);
+      reference_frame f = make_frame(bits, bits % 6, gran, shape, g, codes);
       auto d = decode(f.bytes.data(), f.bytes.size());
       ASSERT_TRUE(d) << d.error().message;
       EXPECT_EQ(d->shape, shape);
       EXPECT_EQ(d->params.bits, bits);
-      EXPECT_EQ(int(d->params.clip), bits % 5);
+      EXPECT_EQ(int(d->params.clip), bits % 6);
       EXPECT_EQ(int(d->params.gran), gran);
       ASSERT_EQ(d->data, f.expected) << "bits=" << bits << " gran=" << gran;
     }

@@ -17,8 +17,9 @@ using codec_test::dist;
 
 namespace {
 
-const clip_method all_methods[] = {clip_method::none, clip_method::aciq, clip_method::ds_aciq,
-                                   clip_method::mse, clip_method::aciq_gauss};
+const clip_method all_methods[] = {clip_method::none,       clip_method::aciq,
+                                   clip_method::ds_aciq,    clip_method::mse,
+                                   clip_method::aciq_gauss, clip_method::ds_aciq_laplace};
 
 size_t numel_of(const std::vector<int64_t>& shape) {
   size_t n = 1;
@@ -120,7 +121,7 @@ TEST(RoundTrip, RandomShapesAndDistributions) {
                                  float(rng() % 1000) / 100.0f + 0.01f);
     quant_params p;
     p.bits = int(rng() % 17);
-    p.clip = all_methods[rng() % 5];
+    p.clip = all_methods[rng() % 6];
     p.gran = rank > 0 && rng() % 2 ? granularity::sample : granularity::tensor;
     SCOPED_TRACE(std::string("trial ") + std::to_string(trial) + " " + codec_test::name(d));
     check_round_trip(x, shape, p);

@@ -76,8 +76,8 @@ TEST(Npy, WritesNumpysExactHeader) {
   std::string path = temp_path("hdr.npy");
   ASSERT_TRUE(write_npy(path, t).has_value());
   std::string bytes = read_bytes(path);
-  std::string want = npy_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
-                            std::string(24, '\0'));
+  std::string want =
+      npy_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", std::string(24, '\0'));
   EXPECT_EQ(bytes, want);
   tensor v{{4}, {1, 2, 3, 4}};
   ASSERT_TRUE(write_npy(path, v).has_value());
@@ -100,10 +100,10 @@ TEST(Npy, ReadsVersion2AndDoubleQuotes) {
 
 TEST(Npy, RejectsWrongDtype) {
   for (const char* descr : {"<f8", ">f4", "<i4", "|u1", "<f2"})
-    expect_rejected(npy_v1(std::string("{'descr': '") + descr +
-                               "', 'fortran_order': False, 'shape': (1,), }",
-                           std::string(8, '\0')),
-                    std::string("dtype '") + descr + "'");
+    expect_rejected(
+        npy_v1(std::string("{'descr': '") + descr + "', 'fortran_order': False, 'shape': (1,), }",
+               std::string(8, '\0')),
+        std::string("dtype '") + descr + "'");
 }
 
 TEST(Npy, RejectsFortranOrder) {
@@ -113,8 +113,8 @@ TEST(Npy, RejectsFortranOrder) {
 }
 
 TEST(Npy, RejectsTruncatedAndOversizedFiles) {
-  std::string good = npy_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }",
-                            std::string(24, '\0'));
+  std::string good =
+      npy_v1("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", std::string(24, '\0'));
   ASSERT_TRUE(parse(good).has_value());
   expect_rejected(good.substr(0, good.size() - 1), "needs 24 data bytes but the file has 23");
   expect_rejected(good + "xx", "2 unexpected bytes");
@@ -150,7 +150,9 @@ TEST(Npy, RejectsBadHeaders) {
     std::string f = good;
     f[rng() % f.size()] = static_cast<char>(rng() & 0xff);
     auto r = parse(f);
-    if (r.has_value()) EXPECT_EQ(static_cast<size_t>(r->numel()), r->data.size());
+    if (r.has_value()) {
+      EXPECT_EQ(static_cast<size_t>(r->numel()), r->data.size());
+    }
   }
 }
 

@@ -23,7 +23,8 @@ std::string temp_path(const std::string& name) {
 }
 
 void write_bytes(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  std::ofstream(path, std::ios::binary)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 std::string read_bytes(const std::string& path) {
@@ -142,8 +143,11 @@ TEST(Safetensors, EveryF16BitPatternWidensLikeTheFormula) {
   for (uint32_t i = 0; i < 65536; ++i) {
     int sign = (i >> 15) ? -1 : 1, e = (i >> 10) & 31, m = i & 1023;
     if (e == 31) {
-      if (m) EXPECT_TRUE(std::isnan(d[i])) << i;
-      else EXPECT_EQ(d[i], sign * INFINITY) << i;
+      if (m) {
+        EXPECT_TRUE(std::isnan(d[i])) << i;
+      } else {
+        EXPECT_EQ(d[i], sign * INFINITY) << i;
+      }
       continue;
     }
     double want = e == 0 ? sign * std::ldexp(m, -24) : sign * std::ldexp(1024 + m, e - 25);
@@ -193,8 +197,7 @@ TEST(Safetensors, RejectsBadEntries) {
   expect_rejected(with({{"dtype", "F32"}, {"shape", {2}}, {"data_offsets", {8, 0}}}), "reversed");
   expect_rejected(with({{"dtype", "F32"}, {"shape", {2}}, {"data_offsets", {0, 16}}}),
                   "beyond the data section");
-  expect_rejected(with({{"dtype", "F32"}, {"shape", {3}}, {"data_offsets", {0, 8}}}),
-                  "needs 12");
+  expect_rejected(with({{"dtype", "F32"}, {"shape", {3}}, {"data_offsets", {0, 8}}}), "needs 12");
   expect_rejected(with({{"dtype", "F16"}, {"shape", {2}}, {"data_offsets", {0, 8}}}), "needs 4");
   // Shape whose byte count overflows 64 bits.
   expect_rejected(with({{"dtype", "F32"},
@@ -251,8 +254,9 @@ TEST(Safetensors, SurvivesEveryTruncationAndRandomCorruption) {
     for (int i = 0; i < flips; ++i) f[rng() % f.size()] = static_cast<char>(rng() & 0xff);
     write_bytes(bad, f);
     auto r = read_safetensors(bad);
-    if (r.has_value())
-      for (const auto& kv : *r)
-        EXPECT_EQ(static_cast<size_t>(kv.second.numel()), kv.second.data.size());
+    if (!r.has_value()) continue;
+    for (const auto& kv : *r) {
+      EXPECT_EQ(static_cast<size_t>(kv.second.numel()), kv.second.data.size());
+    }
   }
 }
