@@ -12,8 +12,20 @@ Reads the standard 60k/10k split from the gzip'd IDX files Debian ships
   tests/data/fashion_ref/labels.npy  their labels (float32)
   tests/data/fashion_ref/logits.npy  PyTorch's fp32 eval-mode logits for them
 
-Run with Debian's PyTorch:  /usr/bin/python3 tools/train_fashion_vit.py
-Deterministic for a given machine and thread count (everything is seeded).
+The shipped model was trained in two stages (about 50 CPU-minutes in all):
+
+  # 1: from scratch, 8 epochs, AdamW lr 2e-3, flips + shifts, label smoothing 0.1
+  /usr/bin/python3 tools/train_fashion_vit.py --model-dir /tmp/stage1 --ref-dir /tmp/stage1-ref
+  # 2: 6 more epochs from stage 1, lr 1e-3, no augmentation, no label smoothing
+  /usr/bin/python3 tools/train_fashion_vit.py --init /tmp/stage1 --epochs 6 --lr 1e-3 \
+      --warmup-epochs 0.2 --augment 0 --label-smoothing 0
+
+Stage 1 alone reached 85.15% (the small ViT was still underfitting: its
+regularization was too strong for 8 epochs); stage 2 reached 88.66%. A third
+stage with augmentation back on (4 epochs, lr 5e-4) lowered it to 87.77%, so
+the shipped weights are stage 2's. Deterministic for a given machine and
+thread count (everything is seeded); one thread is the default because it
+trains fastest per CPU-second on a shared machine.
 """
 
 import argparse
