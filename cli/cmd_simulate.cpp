@@ -90,6 +90,8 @@ int run_simulate(int argc, char** argv) {
            "pipeedge");
   a.option("bits", "N", "edgepipe: wire bitwidth of links without one in links.yml", false, "0");
   a.option("stages", "LIST", "the plan as HOST:FIRST-LAST,... (default: the optimal plan)");
+  a.option("stage-compute-s", "LIST",
+           "per-stage compute seconds, comma-separated, instead of the profile's sums");
   a.option("trace", "CSV", "link speeds over time: time_s,from,to,mbps ('*' = any host)");
   a.option("credits", "K", "microbatches in flight per link", false, "2");
   a.option("microbatches", "M", "microbatches to run", false, "100");
@@ -131,6 +133,22 @@ int run_simulate(int argc, char** argv) {
   }
   planner::sim_config cfg =
       planner::sim_config_for(*inst, p, static_cast<int>(credits), static_cast<int>(microbatches));
+  if (a.has("stage-compute-s")) {
+    // Measured stage times (e.g. the nodes' own) replace the profile's sums.
+    std::vector<double> times;
+    std::stringstream ss(a.get("stage-compute-s"));
+    for (std::string item; std::getline(ss, item, ',');) {
+      char* end = nullptr;
+      double t = std::strtod(item.c_str(), &end);
+      if (item.empty() || *end || !(t >= 0))
+        return a.usage_error("--stage-compute-s: '" + item + "' is not a number >= 0");
+      times.push_back(t);
+    }
+    if (times.size() != cfg.compute_s.size())
+      return a.usage_error("--stage-compute-s: " + std::to_string(times.size()) + " values for " +
+                           std::to_string(cfg.compute_s.size()) + " stages");
+    cfg.compute_s = times;
+  }
   if (a.has("trace")) {
     auto rows = read_trace(a.get("trace"));
     if (!rows) return a.usage_error(rows.error().message);
