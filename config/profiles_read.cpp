@@ -1,14 +1,5 @@
 // Reading PipeEdge's profile files with file:line:col errors.
-// GCC 12 warns about a dangling pointer inside yaml-cpp's node lookup (a known
-// false positive in the library's headers, not in this code).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
-#endif
-#include <yaml-cpp/yaml.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "config/yaml.hpp"
 
 #include <cerrno>
 #include <cmath>

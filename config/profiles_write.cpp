@@ -1,16 +1,7 @@
 // Writing PipeEdge's profile files: the layout PipeEdge's profiler helpers
 // write (block maps, flow lists), with doubles at full precision so a file
 // read back gives the same numbers bit for bit.
-// GCC 12 warns about a dangling pointer inside yaml-cpp's node lookup (a known
-// false positive in the library's headers, not in this code).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
-#endif
-#include <yaml-cpp/yaml.h>
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+#include "config/yaml.hpp"
 
 #include <fstream>
 #include <limits>

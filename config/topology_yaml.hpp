@@ -13,13 +13,7 @@
 #include <string>
 #include <vector>
 
-// GCC 12 reports a false -Wdangling-pointer inside yaml-cpp 0.7's node code.
-#pragma GCC diagnostic push
-#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
-#pragma GCC diagnostic ignored "-Wdangling-pointer"
-#endif
-#include <yaml-cpp/yaml.h>
-#pragma GCC diagnostic pop
+#include "config/yaml.hpp"
 
 #include "config/topology.hpp"
 

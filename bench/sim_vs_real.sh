@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Simulator vs real runs: predicted (edgepipe simulate) against measured
+# (edgepipe run) throughput and latency for the topologies in
+# bench/sim_vs_real/ (the shipped fashion-vit, 2 and 3 stages, fp32 and
+# quantized links, link-bound and compute-bound, K = 1 and 2).
+#
+# Inputs of the simulator, none taken from the result being predicted:
+# - "sim (profile)": per-layer times from `edgepipe profile` on this machine
+#   (same model, microbatch 16, 1 thread, run here before the pipelines), summed
+#   per stage by the planner's cost model;
+# - "sim (nodes)": the per-stage compute times the nodes measured in that run
+#   (`stage_compute_ms` of `edgepipe run --json`), via --stage-compute-s;
+# - links: the topology's rate converted to the planner's unit
+#   (topology Mbit = 10^6 bit, planner Mbit = 2^20 bit), the wire bytes of the
+#   codecs frame at the link's bits (cost model `edgepipe`); unlimited loopback
+#   links as 10^9 Mbit/s (free);
+# - K = the topology's window, microbatches = count / microbatch.
+# Throughput is compared as the run reports it: images / (last answer - first
+# release), i.e. including the pipeline's fill; the simulator's equivalent is
+# microbatches * 16 / makespan. Latency: p50 per microbatch, release to answer.
+#
+# Usage: bench/sim_vs_real.sh [BUILD_DIR]   (REPEATS=3 real runs per setting)
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$ROOT/build}
+EP=$BUILD/cli/edgepipe
+REPEATS=${REPEATS:-3}
+PY=/usr/bin/python3
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+[ -x "$EP" ] || { echo "no $EP (build the edgepipe target first)" >&2; exit 2; }
+
+# name | stages for --stages | links "from>to@mbps(10^6)/bits" ... | K | microbatches
+SETTINGS="
+a-2st-fp32-5m-k2|s0:1-12,s1:13-24|s0>s1@5/0|2|24
+b-2st-fp32-5m-k1|s0:1-12,s1:13-24|s0>s1@5/0|1|24
+c-2st-q8-2m-k2|s0:1-12,s1:13-24|s0>s1@2/8|2|24
+d-3st-mixed-k2|s0:1-8,s1:9-16,s2:17-24|s0>s1@20/0 s1>s2@1/4|2|24
+e-2st-compute-k2|s0:1-12,s1:13-24|s0>s1@inf/0|2|256
+f-3st-compute-q8-k1|s0:1-8,s1:9-16,s2:17-24|s0>s1@inf/8 s1>s2@inf/8|1|256
+"
+
+echo "profiling fashion-vit (microbatch 16, 1 thread) ..." >&2
+"$EP" profile --model "$ROOT/examples/models/fashion-vit" --model-name fvit --microbatch 16 \
+  --threads 1 --device-type here --memory-mb 1024 --bandwidth-mbps 1000 --repeats 7 \
+  --out-dir "$TMP" >/dev/null
+printf 'here:\n  - s0\n  - s1\n  - s2\n' >"$TMP/devices.yml"
+
+# simulate NAME STAGES LINKS K M [STAGE_TIMES] -> one JSON line {rate, p50_ms}
+simulate() {
+  local links="$TMP/links-$1.yml" extra=()
+  : >"$links"
+  for l in $3; do
+    local from=${l%%>*} rest=${l#*>}
+    local to=${rest%%@*} bw=${rest#*@}
+    local mbps=${bw%/*} bits=${bw#*/}
+    [ "$mbps" = inf ] && mbps=1000000000000000
+    # topology Mbit/s (10^6 bit/s) -> planner Mbit/s (2^20 bit/s)
+    printf '%s:\n  %s: {bw_Mbps: %s, bits: %s}\n' "$from" "$to" \
+      "$($PY -c "print(repr($mbps * 1e6 / 2**20))")" "$bits" >>"$links"
+  done
+  [ -n "${6:-}" ] && extra=(--stage-compute-s "$6")
+  "$EP" simulate --models "$TMP/models.yml" --device-types "$TMP/device_types.yml" \
+    --devices "$TMP/devices.yml" --links "$links" --model fvit --microbatch 16 \
+    --cost-model edgepipe --stages "$2" --credits "$4" --microbatches "$5" "${extra[@]}" \
+    --json "$TMP/sim.json" >/dev/null
+  $PY - "$TMP/sim.json" "$5" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1])); m = int(sys.argv[2])
+lat = sorted(s["latency_s"] for s in d["timeline"])
+p50 = lat[int(0.5 * (len(lat) - 1) + 0.5)] * 1e3
+print(json.dumps({"rate": m * 16 / d["makespan_s"], "steady": d["throughput_per_s"] * 16, "p50_ms": p50}))
+EOF
+}
+
+RESULTS=$TMP/results.jsonl
+for rep in $(seq 1 "$REPEATS"); do
+  echo "$SETTINGS" | while IFS='|' read -r name stages links k m; do
+    [ -z "$name" ] && continue
+    echo "run $rep/$REPEATS: $name" >&2
+    real=$("$EP" run "$ROOT/bench/sim_vs_real/$name.yaml" --json --quiet 2>/dev/null | grep '^{' | tail -1)
+    times=$(echo "$real" | $PY -c \
+      'import json,sys; print(",".join(repr(t/1e3) for t in json.load(sys.stdin)["stage_compute_ms"]))')
+    sim_prof=$(simulate "$name" "$stages" "$links" "$k" "$m")
+    sim_nodes=$(simulate "$name" "$stages" "$links" "$k" "$m" "$times")
+    echo "{\"name\": \"$name\", \"real\": $real, \"prof\": $sim_prof, \"nodes\": $sim_nodes}" >>"$RESULTS"
+  done
+done
+
+$PY - "$RESULTS" <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+names = list(dict.fromkeys(r["name"] for r in rows))
+def rng(v, f="%.1f"):
+    return (f % min(v)) if min(v) == max(v) else (f % min(v)) + "-" + (f % max(v))
+def err(pred, meas):  # prediction error against each run's measurement, %
+    return [100 * (p / x - 1) for p, x in zip(pred, meas)]
+print("| setting | real img/s | sim (profile) | err | sim (nodes) | err "
+      "| real p50 ms | sim p50 ms (profile) | stage ms (nodes) |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+for n in names:
+    rs = [r for r in rows if r["name"] == n]
+    real = [r["real"]["images_per_s"] for r in rs]
+    prof = [r["prof"]["rate"] for r in rs]
+    nodes = [r["nodes"]["rate"] for r in rs]
+    stage = " / ".join(rng([r["real"]["stage_compute_ms"][s] for r in rs], "%.2f")
+                       for s in range(len(rs[0]["real"]["stage_compute_ms"])))
+    print("| %s | %s | %s | %s%% | %s | %s%% | %s | %s | %s |" % (
+        n, rng(real), rng(prof), rng(err(prof, real), "%+.1f"), rng(nodes),
+        rng(err(nodes, real), "%+.1f"), rng([r["real"]["latency_ms"]["p50"] for r in rs]),
+        rng([r["prof"]["p50_ms"] for r in rs]), stage))
+EOF
