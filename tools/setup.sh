@@ -3,9 +3,12 @@
 # from anywhere else. Safe to run again: it does nothing when all are present.
 set -euo pipefail
 
+# Installed without Recommends, so the two that matter are named here:
+# ocl-icd-opencl-dev (oneDNN's CMake config requires OpenCL) and
+# libclang-rt-14-dev (libFuzzer, for the codecs fuzz test).
 packages=(
-  build-essential cmake ninja-build clang pkg-config
-  libcaf-dev libdnnl-dev libcereal-dev libyaml-cpp-dev nlohmann-json3-dev
+  build-essential cmake ninja-build clang libclang-rt-14-dev clang-format pkg-config
+  libcaf-dev libdnnl-dev ocl-icd-opencl-dev libcereal-dev libyaml-cpp-dev nlohmann-json3-dev
   libgtest-dev libbenchmark-dev zlib1g-dev
   python3-torch python3-numpy libopenblas0-pthread dataset-fashion-mnist
 )
