@@ -127,12 +127,12 @@ void pump(encoder_actor_t* self) {
     auto now = clock_type::now();
     // Ready now; the shaper decides when it may go (after the frames before it).
     held_frame h{std::move(*frame), now, now};
-    if (!st.shaper->unlimited()) {
-      double hold = st.shaper->hold_s(h.frame.main.size() + h.frame.skip.size(),
-                                      seconds_since(st.start, now));
+    // Asked even on an unlimited link: its configured latency still applies.
+    double hold = st.shaper->hold_s(h.frame.main.size() + h.frame.skip.size(),
+                                    seconds_since(st.start, now));
+    if (hold > 0)
       h.release = now + std::chrono::duration_cast<clock_type::duration>(
                             std::chrono::duration<double>(hold));
-    }
     st.held.push_back(std::move(h));
   }
   release_due(self);

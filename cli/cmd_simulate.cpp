@@ -94,6 +94,8 @@ int run_simulate(int argc, char** argv) {
            "per-stage compute seconds, comma-separated, instead of the profile's sums");
   a.option("trace", "CSV", "link speeds over time: time_s,from,to,mbps ('*' = any host)");
   a.option("credits", "K", "microbatches in flight per link", false, "2");
+  a.option("handoff", "N", "results a sender may hold beyond K (edgepipe run's actors: 2)", false,
+           "0");
   a.option("microbatches", "M", "microbatches to run", false, "100");
   a.option("window", "N", "timeline throughput over the last N completions", false, "10");
   a.option("csv", "FILE", "write the timeline as CSV");
@@ -101,14 +103,14 @@ int run_simulate(int argc, char** argv) {
   if (int rc = a.parse(argc, argv); rc >= 0) return rc;
 
   planner::cost_options opts;
-  int64_t v = 0, credits = 0, microbatches = 0, window = 0;
+  int64_t v = 0, credits = 0, microbatches = 0, window = 0, handoff = 0;
   if (!a.get_int("microbatch", v, 1, 1 << 20)) return exit_usage;
   opts.batch_size = v;
   if (!a.get_int("bits", v, 0, 16)) return exit_usage;
   opts.default_bits = static_cast<int>(v);
   if (!a.get_int("credits", credits, 1, 1 << 20) ||
       !a.get_int("microbatches", microbatches, 1, 1 << 24) ||
-      !a.get_int("window", window, 1, 1 << 20))
+      !a.get_int("window", window, 1, 1 << 20) || !a.get_int("handoff", handoff, 0, 1 << 20))
     return exit_usage;
   auto model = planner::parse_cost_model(a.get("cost-model"));
   if (!model) return a.usage_error(model.error().message);
@@ -133,6 +135,7 @@ int run_simulate(int argc, char** argv) {
   }
   planner::sim_config cfg =
       planner::sim_config_for(*inst, p, static_cast<int>(credits), static_cast<int>(microbatches));
+  cfg.handoff = static_cast<int>(handoff);
   if (a.has("stage-compute-s")) {
     // Measured stage times (e.g. the nodes' own) replace the profile's sums.
     std::vector<double> times;

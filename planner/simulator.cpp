@@ -48,8 +48,9 @@ expected<sim_result> simulate(const sim_config& c) {
   const int S = static_cast<int>(c.compute_s.size());
   if (S == 0 || static_cast<int>(c.links.size()) != S - 1)
     return make_error(errc::invalid_argument, "simulate: need N stages and N-1 links");
-  if (c.credits < 1 || c.microbatches < 1)
-    return make_error(errc::invalid_argument, "simulate: credits and microbatches must be >= 1");
+  if (c.credits < 1 || c.microbatches < 1 || c.handoff < 0)
+    return make_error(errc::invalid_argument,
+                      "simulate: credits and microbatches must be >= 1, handoff >= 0");
   for (const auto& l : c.links)
     if (l.trace_mbps.empty())
       return make_error(errc::invalid_argument, "simulate: a link has an empty trace");
@@ -61,8 +62,10 @@ expected<sim_result> simulate(const sim_config& c) {
   long seq = 0;
   std::vector<std::deque<int>> inbox(S), outbox(S);
   std::vector<bool> computing(S, false), sending(S, false);
-  std::vector<int> credits(S, c.credits); // for link k (unused for the last stage)
-  int source_credits = c.credits, issued = 0, finished = 0;
+  // Per link k (unused for the last stage): K credits plus the results the
+  // sender may hold for its encoder; the source likewise.
+  std::vector<int> credits(S, c.credits + c.handoff);
+  int source_credits = c.credits + c.handoff, issued = 0, finished = 0;
   double now = 0;
 
   std::function<void(int)> try_compute, try_send;

@@ -29,6 +29,11 @@ struct sim_config {
   std::vector<double> compute_s; // per stage
   std::vector<sim_link> links;   // stage k -> k+1, one fewer than stages
   int credits = 2;               // K
+  // Microbatches a sender may hold beyond its K credits: edgepipe's actors let
+  // a stage (and the source) hand up to 2 finished results to the link's
+  // encoder, which sends them as credits allow (actors/README.md, Credits),
+  // so 2 models `edgepipe run`. 0 is the plain credit model above.
+  int handoff = 0;
   int microbatches = 100;
 };
 
