@@ -14,7 +14,15 @@
 #   (topology Mbit = 10^6 bit, planner Mbit = 2^20 bit), the wire bytes of the
 #   codecs frame at the link's bits (cost model `edgepipe`); unlimited loopback
 #   links as 10^9 Mbit/s (free);
-# - K = the topology's window, microbatches = count / microbatch.
+# - K = the topology's window, microbatches = count / microbatch;
+# - handoff 2: besides its K credits a sender holds up to 2 finished results
+#   for its link's encoder (max_handed in actors/stage_actor.cpp and
+#   source_actor.cpp, actors/README.md "Credits"); handoff 0, the plain credit
+#   model, is shown for latency.
+# "CPU bound": images/s if the stages' measured compute (nodes' times) had to
+# share this machine's cores: 16 * cores / sum of stage times. The simulator
+# gives each stage its own core; with more stage processes than cores that
+# bound, not the slowest stage, sets the pace.
 # Throughput is compared as the run reports it: images / (last answer - first
 # release), i.e. including the pipeline's fill; the simulator's equivalent is
 # microbatches * 16 / makespan. Latency: p50 per microbatch, release to answer.
@@ -37,6 +45,7 @@ b-2st-fp32-5m-k1|s0:1-12,s1:13-24|s0>s1@5/0|1|24
 c-2st-q8-2m-k2|s0:1-12,s1:13-24|s0>s1@2/8|2|24
 d-3st-mixed-k2|s0:1-8,s1:9-16,s2:17-24|s0>s1@20/0 s1>s2@1/4|2|24
 e-2st-compute-k2|s0:1-12,s1:13-24|s0>s1@inf/0|2|256
+g-2st-compute-k1|s0:1-12,s1:13-24|s0>s1@inf/0|1|256
 f-3st-compute-q8-k1|s0:1-8,s1:9-16,s2:17-24|s0>s1@inf/8 s1>s2@inf/8|1|256
 "
 
@@ -46,7 +55,8 @@ echo "profiling fashion-vit (microbatch 16, 1 thread) ..." >&2
   --out-dir "$TMP" >/dev/null
 printf 'here:\n  - s0\n  - s1\n  - s2\n' >"$TMP/devices.yml"
 
-# simulate NAME STAGES LINKS K M [STAGE_TIMES] -> one JSON line {rate, p50_ms}
+# simulate NAME STAGES LINKS K M HANDOFF [STAGE_TIMES]
+#   -> one JSON line {rate, p50_ms, stages_ms}
 simulate() {
   local links="$TMP/links-$1.yml" extra=()
   : >"$links"
@@ -59,17 +69,18 @@ simulate() {
     printf '%s:\n  %s: {bw_Mbps: %s, bits: %s}\n' "$from" "$to" \
       "$($PY -c "print(repr($mbps * 1e6 / 2**20))")" "$bits" >>"$links"
   done
-  [ -n "${6:-}" ] && extra=(--stage-compute-s "$6")
+  [ -n "${7:-}" ] && extra=(--stage-compute-s "$7")
   "$EP" simulate --models "$TMP/models.yml" --device-types "$TMP/device_types.yml" \
     --devices "$TMP/devices.yml" --links "$links" --model fvit --microbatch 16 \
-    --cost-model edgepipe --stages "$2" --credits "$4" --microbatches "$5" "${extra[@]}" \
+    --cost-model edgepipe --stages "$2" --credits "$4" --handoff "$6" --microbatches "$5" "${extra[@]}" \
     --json "$TMP/sim.json" >/dev/null
   $PY - "$TMP/sim.json" "$5" <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1])); m = int(sys.argv[2])
 lat = sorted(s["latency_s"] for s in d["timeline"])
 p50 = lat[int(0.5 * (len(lat) - 1) + 0.5)] * 1e3
-print(json.dumps({"rate": m * 16 / d["makespan_s"], "steady": d["throughput_per_s"] * 16, "p50_ms": p50}))
+print(json.dumps({"rate": m * 16 / d["makespan_s"], "p50_ms": p50,
+                  "stages_ms": " / ".join("%.2f" % (t * 1e3) for t in d["stage_compute_s"])}))
 EOF
 }
 
@@ -81,32 +92,50 @@ for rep in $(seq 1 "$REPEATS"); do
     real=$("$EP" run "$ROOT/bench/sim_vs_real/$name.yaml" --json --quiet 2>/dev/null | grep '^{' | tail -1)
     times=$(echo "$real" | $PY -c \
       'import json,sys; print(",".join(repr(t/1e3) for t in json.load(sys.stdin)["stage_compute_ms"]))')
-    sim_prof=$(simulate "$name" "$stages" "$links" "$k" "$m")
-    sim_nodes=$(simulate "$name" "$stages" "$links" "$k" "$m" "$times")
-    echo "{\"name\": \"$name\", \"real\": $real, \"prof\": $sim_prof, \"nodes\": $sim_nodes}" >>"$RESULTS"
+    sim_plain=$(simulate "$name" "$stages" "$links" "$k" "$m" 0)
+    sim_prof=$(simulate "$name" "$stages" "$links" "$k" "$m" 2)
+    sim_nodes=$(simulate "$name" "$stages" "$links" "$k" "$m" 2 "$times")
+    echo "{\"name\": \"$name\", \"real\": $real, \"plain\": $sim_plain, \"prof\": $sim_prof, \"nodes\": $sim_nodes}" >>"$RESULTS"
   done
 done
 
-$PY - "$RESULTS" <<'EOF'
+CORES=$(nproc)
+$PY - "$RESULTS" "$CORES" <<'EOF'
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
+cores = int(sys.argv[2])
 names = list(dict.fromkeys(r["name"] for r in rows))
 def rng(v, f="%.1f"):
-    return (f % min(v)) if min(v) == max(v) else (f % min(v)) + "-" + (f % max(v))
+    a, b = f % min(v), f % max(v)
+    return a if a == b else a + " to " + b
 def err(pred, meas):  # prediction error against each run's measurement, %
     return [100 * (p / x - 1) for p, x in zip(pred, meas)]
-print("| setting | real img/s | sim (profile) | err | sim (nodes) | err "
-      "| real p50 ms | sim p50 ms (profile) | stage ms (nodes) |")
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+print("Throughput, images/s (err = predicted / measured - 1, per run):\n")
+print("| setting | real | sim, profile | err | sim, nodes' times | err | CPU bound, %d cores |"
+      % cores)
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 for n in names:
     rs = [r for r in rows if r["name"] == n]
     real = [r["real"]["images_per_s"] for r in rs]
     prof = [r["prof"]["rate"] for r in rs]
     nodes = [r["nodes"]["rate"] for r in rs]
+    cpu = [16e3 * cores / sum(r["real"]["stage_compute_ms"]) for r in rs]
+    print("| %s | %s | %s | %s%% | %s | %s%% | %s |" % (
+        n, rng(real), rng(prof), rng(err(prof, real), "%+.1f"), rng(nodes),
+        rng(err(nodes, real), "%+.1f"), rng(cpu, "%.0f")))
+print("\nLatency p50 per microbatch, ms, and the stage times:\n")
+print("| setting | real | sim, handoff 0 | sim, handoff 2 | err | sim, nodes' times, handoff 2 | err "
+      "| stage ms, profile | stage ms, nodes |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+for n in names:
+    rs = [r for r in rows if r["name"] == n]
+    real = [r["real"]["latency_ms"]["p50"] for r in rs]
+    prof = [r["prof"]["p50_ms"] for r in rs]
     stage = " / ".join(rng([r["real"]["stage_compute_ms"][s] for r in rs], "%.2f")
                        for s in range(len(rs[0]["real"]["stage_compute_ms"])))
-    print("| %s | %s | %s | %s%% | %s | %s%% | %s | %s | %s |" % (
-        n, rng(real), rng(prof), rng(err(prof, real), "%+.1f"), rng(nodes),
-        rng(err(nodes, real), "%+.1f"), rng([r["real"]["latency_ms"]["p50"] for r in rs]),
-        rng([r["prof"]["p50_ms"] for r in rs]), stage))
+    nodes = [r["nodes"]["p50_ms"] for r in rs]
+    print("| %s | %s | %s | %s | %s%% | %s | %s%% | %s | %s |" % (
+        n, rng(real), rng([r["plain"]["p50_ms"] for r in rs]), rng(prof),
+        rng(err(prof, real), "%+.1f"), rng(nodes), rng(err(nodes, real), "%+.1f"),
+        rs[0]["prof"]["stages_ms"], stage))
 EOF

@@ -187,6 +187,7 @@ int run_simulate(int argc, char** argv) {
   if (a.has("json")) {
     nlohmann::json j;
     j["planned_period_s"] = p.period_s;
+    j["stage_compute_s"] = cfg.compute_s;
     j["throughput_per_s"] = r->throughput;
     j["mean_latency_s"] = r->mean_latency_s;
     j["makespan_s"] = r->makespan_s;

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "planner/cost_model.hpp"
+#include "planner/fixed_order.hpp"
 
 namespace edgepipe::planner {
 
@@ -53,14 +54,7 @@ expected<plan> pipedream_split(const instance& inst, const std::vector<int>& hos
   int stages_used = 1;
   for (int k = 2; k <= n; ++k)
     if (best[k][L] < best[stages_used][L]) stages_used = k;
-  std::vector<stage> stages(stages_used);
-  for (int k = stages_used, j = L; k >= 1; --k) {
-    stages[k - 1].device = hosts[k - 1];
-    stages[k - 1].first = from[k][j] + 1;
-    stages[k - 1].last = j;
-    j = from[k][j];
-  }
-  return evaluate(inst, stages);
+  return evaluate(inst, stages_from_splits(hosts, from, stages_used, L));
 }
 
 } // namespace edgepipe::planner

@@ -7,6 +7,19 @@
 
 namespace edgepipe::planner {
 
+std::vector<stage> stages_from_splits(const std::vector<int>& hosts,
+                                      const std::vector<std::vector<int>>& from, int stages_used,
+                                      int layers) {
+  std::vector<stage> stages(stages_used);
+  for (int k = stages_used, j = layers; k >= 1; --k) {
+    stages[k - 1].device = hosts[k - 1];
+    stages[k - 1].first = from[k][j] + 1;
+    stages[k - 1].last = j;
+    j = from[k][j];
+  }
+  return stages;
+}
+
 expected<plan> best_split_in_order(const instance& inst, const std::vector<int>& hosts) {
   const int L = inst.layers, K = static_cast<int>(hosts.size());
   if (K == 0 || K > L) return make_error(errc::invalid_argument, "need 1..L hosts in order");
@@ -32,14 +45,7 @@ expected<plan> best_split_in_order(const instance& inst, const std::vector<int>&
   }
   if (best[K][L] == never)
     return make_error(errc::infeasible, "the layers do not fit on this host sequence");
-  std::vector<stage> stages(K);
-  for (int k = K, j = L; k >= 1; --k) {
-    stages[k - 1].device = hosts[k - 1];
-    stages[k - 1].first = from[k][j] + 1;
-    stages[k - 1].last = j;
-    j = from[k][j];
-  }
-  return evaluate(inst, stages);
+  return evaluate(inst, stages_from_splits(hosts, from, K, L));
 }
 
 } // namespace edgepipe::planner

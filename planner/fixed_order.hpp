@@ -13,4 +13,10 @@ namespace edgepipe::planner {
 
 expected<plan> best_split_in_order(const instance& inst, const std::vector<int>& hosts);
 
+// The stages a (stages, layers placed) DP chose: from[k][j] is the number of
+// layers before the k-th stage when the first j layers fill k stages.
+std::vector<stage> stages_from_splits(const std::vector<int>& hosts,
+                                      const std::vector<std::vector<int>>& from, int stages_used,
+                                      int layers);
+
 } // namespace edgepipe::planner

@@ -63,6 +63,26 @@ TEST(Simulator, OneCreditSerialisesComputeAndSend) {
   EXPECT_NEAR(three->throughput, 1.0, 1e-9);
 }
 
+TEST(Simulator, HandoffAddsToTheCredits) {
+  // Results held for the encoder decouple like extra credits: K = 1 with a
+  // handoff of 2 runs as K = 3 (send overlaps compute, 1 s per microbatch),
+  // and the microbatches' times are the same.
+  sim_config c;
+  c.compute_s = {1.0, 1.0};
+  c.links = {link_taking(1.0)};
+  c.microbatches = 40;
+  c.credits = 1;
+  c.handoff = 2;
+  auto held = simulate(c);
+  c.credits = 3;
+  c.handoff = 0;
+  auto three = simulate(c);
+  ASSERT_TRUE(held.has_value() && three.has_value());
+  EXPECT_NEAR(held->throughput, 1.0, 1e-9);
+  EXPECT_EQ(held->finished_s, three->finished_s);
+  EXPECT_EQ(held->issued_s, three->issued_s);
+}
+
 TEST(Simulator, FollowsABandwidthTrace) {
   // The link takes 0.5 s until t = 30, then its speed drops to a quarter
   // (2 s per transfer): throughput falls from 1/s to 0.5/s.
