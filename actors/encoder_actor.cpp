@@ -128,8 +128,8 @@ void pump(encoder_actor_t* self) {
     // Ready now; the shaper decides when it may go (after the frames before it).
     held_frame h{std::move(*frame), now, now};
     // Asked even on an unlimited link: its configured latency still applies.
-    double hold = st.shaper->hold_s(h.frame.main.size() + h.frame.skip.size(),
-                                    seconds_since(st.start, now));
+    double hold =
+        st.shaper->hold_s(h.frame.main.size() + h.frame.skip.size(), seconds_since(st.start, now));
     if (hold > 0)
       h.release = now + std::chrono::duration_cast<clock_type::duration>(
                             std::chrono::duration<double>(hold));

@@ -30,7 +30,9 @@ struct error {
   std::string message;
 };
 
-inline error make_error(errc code, std::string message) { return error{code, std::move(message)}; }
+inline error make_error(errc code, std::string message) {
+  return error{code, std::move(message)};
+}
 
 template <class T> class expected {
 public:
@@ -40,16 +42,28 @@ public:
   bool has_value() const { return v_.index() == 0; }
   explicit operator bool() const { return has_value(); }
 
-  T& value() & { assert(has_value()); return std::get<0>(v_); }
-  const T& value() const& { assert(has_value()); return std::get<0>(v_); }
-  T&& value() && { assert(has_value()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  const edgepipe::error& error() const { assert(!has_value()); return std::get<1>(v_); }
+  const edgepipe::error& error() const {
+    assert(!has_value());
+    return std::get<1>(v_);
+  }
 
 private:
   std::variant<T, edgepipe::error> v_;
@@ -63,7 +77,10 @@ public:
 
   bool has_value() const { return ok_; }
   explicit operator bool() const { return ok_; }
-  const edgepipe::error& error() const { assert(!ok_); return err_; }
+  const edgepipe::error& error() const {
+    assert(!ok_);
+    return err_;
+  }
 
 private:
   edgepipe::error err_;
@@ -72,14 +89,22 @@ private:
 
 inline const char* to_string(errc code) {
   switch (code) {
-    case errc::invalid_argument: return "invalid argument";
-    case errc::invalid_input: return "invalid input";
-    case errc::not_found: return "not found";
-    case errc::io_error: return "I/O error";
-    case errc::unsupported: return "unsupported";
-    case errc::infeasible: return "infeasible";
-    case errc::timeout: return "timeout";
-    case errc::internal: return "internal error";
+  case errc::invalid_argument:
+    return "invalid argument";
+  case errc::invalid_input:
+    return "invalid input";
+  case errc::not_found:
+    return "not found";
+  case errc::io_error:
+    return "I/O error";
+  case errc::unsupported:
+    return "unsupported";
+  case errc::infeasible:
+    return "infeasible";
+  case errc::timeout:
+    return "timeout";
+  case errc::internal:
+    return "internal error";
   }
   return "unknown error";
 }

@@ -84,7 +84,9 @@ std::string args::get(const std::string& name) const {
   return "";
 }
 
-bool args::flag_set(const std::string& name) const { return values_.count(name) > 0; }
+bool args::flag_set(const std::string& name) const {
+  return values_.count(name) > 0;
+}
 
 bool args::get_int(const std::string& name, int64_t& out, int64_t min, int64_t max) const {
   std::string text = get(name);

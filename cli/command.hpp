@@ -14,7 +14,7 @@ constexpr int exit_usage = 2;
 
 struct command {
   std::string name;
-  std::string summary; // one line, for `edgepipe --help`
+  std::string summary;               // one line, for `edgepipe --help`
   int (*run)(int argc, char** argv); // argv[0] is the subcommand's name
 };
 

@@ -11,8 +11,8 @@ void add_model_options(args& a) {
   a.option("dtype", "f32|bf16", "compute precision", false, "f32");
   // Default 1: OpenMP's spinning threads collapse (10-20x slower) when the
   // cores are shared with other work, as on a busy board or a CI machine.
-  a.option("threads", "N", "oneDNN threads (0 = every CPU; >1 pays off only on idle cores)",
-           false, "1");
+  a.option("threads", "N", "oneDNN threads (0 = every CPU; >1 pays off only on idle cores)", false,
+           "1");
 }
 
 int read_model_options(const args& a, ops::model_options& opts) {
