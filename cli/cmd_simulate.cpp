@@ -9,6 +9,7 @@
 
 #include "cli/args.hpp"
 #include "cli/command.hpp"
+#include "cli/profile_cli.hpp"
 #include "config/profiles_io.hpp"
 #include "planner/cost_model.hpp"
 #include "planner/partition.hpp"
@@ -79,16 +80,7 @@ int run_simulate(int argc, char** argv) {
   args a("simulate", "Simulate a pipeline plan (discrete events): per-stage compute, links\n"
                      "whose speed follows a trace, credit window K. Prints a summary; writes\n"
                      "the timeline (throughput and latency per finished microbatch).");
-  a.option("models", "FILE", "models.yml (PipeEdge format)", true);
-  a.option("device-types", "FILE", "device_types.yml (PipeEdge format)", true);
-  a.option("devices", "FILE", "devices.yml (PipeEdge format)", true);
-  a.option("links", "FILE", "links.yml: bandwidth (and bits) per ordered host pair");
-  a.option("model", "NAME", "model name in the models file", true);
-  a.option("microbatch", "B", "microbatch size (the profile's batch_size)", false, "8");
-  a.option("dtype", "NAME", "profile dtype", false, "torch.float32");
-  a.option("cost-model", "NAME", "pipeedge or edgepipe (codec frames at --bits)", false,
-           "pipeedge");
-  a.option("bits", "N", "edgepipe: wire bitwidth of links without one in links.yml", false, "0");
+  add_profile_options(a);
   a.option("stages", "LIST", "the plan as HOST:FIRST-LAST,... (default: the optimal plan)");
   a.option("stage-compute-s", "LIST",
            "per-stage compute seconds, comma-separated, instead of the profile's sums");
@@ -102,39 +94,28 @@ int run_simulate(int argc, char** argv) {
   a.option("json", "FILE", "write summary and timeline as JSON");
   if (int rc = a.parse(argc, argv); rc >= 0) return rc;
 
-  planner::cost_options opts;
-  int64_t v = 0, credits = 0, microbatches = 0, window = 0, handoff = 0;
-  if (!a.get_int("microbatch", v, 1, 1 << 20)) return exit_usage;
-  opts.batch_size = v;
-  if (!a.get_int("bits", v, 0, 16)) return exit_usage;
-  opts.default_bits = static_cast<int>(v);
+  planner::instance inst;
+  if (int rc = read_profile_instance(a, inst); rc >= 0) return rc;
+  int64_t credits = 0, microbatches = 0, window = 0, handoff = 0;
   if (!a.get_int("credits", credits, 1, 1 << 20) ||
       !a.get_int("microbatches", microbatches, 1, 1 << 24) ||
       !a.get_int("window", window, 1, 1 << 20) || !a.get_int("handoff", handoff, 0, 1 << 20))
     return exit_usage;
-  auto model = planner::parse_cost_model(a.get("cost-model"));
-  if (!model) return a.usage_error(model.error().message);
-  opts.model = *model;
-  auto profiles = config::read_profiles(a.get("models"), a.get("device-types"), a.get("devices"),
-                                        a.has("links") ? a.get("links") : std::string());
-  if (!profiles) return a.usage_error(profiles.error().message);
-  auto inst = planner::make_instance(*profiles, a.get("model"), a.get("dtype"), opts);
-  if (!inst) return a.usage_error(inst.error().message);
 
   planner::plan p;
   if (a.has("stages")) {
-    auto stages = parse_stages(*inst, a.get("stages"));
+    auto stages = parse_stages(inst, a.get("stages"));
     if (!stages) return a.usage_error(stages.error().message);
-    auto ev = planner::evaluate(*inst, *stages);
+    auto ev = planner::evaluate(inst, *stages);
     if (!ev) return a.usage_error(ev.error().message);
     p = *ev;
   } else {
-    auto best = planner::optimal_partition(*inst);
+    auto best = planner::optimal_partition(inst);
     if (!best) return a.usage_error(best.error().message);
     p = best->best;
   }
   planner::sim_config cfg =
-      planner::sim_config_for(*inst, p, static_cast<int>(credits), static_cast<int>(microbatches));
+      planner::sim_config_for(inst, p, static_cast<int>(credits), static_cast<int>(microbatches));
   cfg.handoff = static_cast<int>(handoff);
   if (a.has("stage-compute-s")) {
     // Measured stage times (e.g. the nodes' own) replace the profile's sums.
@@ -156,8 +137,8 @@ int run_simulate(int argc, char** argv) {
     auto rows = read_trace(a.get("trace"));
     if (!rows) return a.usage_error(rows.error().message);
     for (size_t k = 0; k + 1 < p.stages.size(); ++k) {
-      const std::string& from = inst->devices[p.stages[k].device].host;
-      const std::string& to = inst->devices[p.stages[k + 1].device].host;
+      const std::string& from = inst.devices[p.stages[k].device].host;
+      const std::string& to = inst.devices[p.stages[k + 1].device].host;
       for (const auto& r : *rows)
         if ((r.from == "*" || r.from == from) && (r.to == "*" || r.to == to))
           cfg.links[k].trace_mbps.push_back({r.time_s, r.mbps});
@@ -171,12 +152,12 @@ int run_simulate(int argc, char** argv) {
     return r.error().code == errc::internal ? exit_failure : exit_usage;
   }
   auto tl = planner::timeline(*r, static_cast<int>(window));
-  std::printf("plan: %s\n", planner::describe(*inst, p).c_str());
+  std::printf("plan: %s\n", planner::describe(inst, p).c_str());
   std::printf("planned period %.6f s (%.4f microbatches/s)\n", p.period_s, planner::throughput(p));
   std::printf("simulated: %lld microbatches in %.3f s, steady throughput %.4f microbatches/s "
               "(%.4f samples/s), mean latency %.4f s\n",
               static_cast<long long>(microbatches), r->makespan_s, r->throughput,
-              r->throughput * static_cast<double>(opts.batch_size), r->mean_latency_s);
+              r->throughput * static_cast<double>(inst.options.batch_size), r->mean_latency_s);
   if (a.has("csv")) {
     std::ofstream f(a.get("csv"));
     f << "time_s,microbatch,latency_s,throughput_per_s\n";
