@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "base/expected.hpp"
+#include "config/text_file.hpp"
 #include "planner/profiles.hpp"
 
 namespace edgepipe::config {
@@ -43,11 +44,5 @@ std::string emit_models(const models_map& models);
 std::string emit_device_types(const device_types_map& types);
 std::string emit_devices(const devices_map& devices);
 std::string emit_links(const links_map& links);
-
-// Writes text to path (replacing it).
-expected<void> write_text(const std::string& path, const std::string& text);
-
-// Reads a file, or an io_error / not_found naming it.
-expected<std::string> read_text(const std::string& path);
 
 } // namespace edgepipe::config

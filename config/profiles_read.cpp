@@ -4,8 +4,6 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "config/profiles_io.hpp"
 
@@ -291,15 +289,6 @@ expected<links_map> parse_links(const std::string& text, const std::string& name
     }
   }
   return out;
-}
-
-expected<std::string> read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(errc::not_found, path + ": cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return make_error(errc::io_error, path + ": read failed");
-  return ss.str();
 }
 
 expected<models_map> read_models(const std::string& path) {

@@ -3,7 +3,6 @@
 // read back gives the same numbers bit for bit.
 #include "config/yaml.hpp"
 
-#include <fstream>
 #include <limits>
 
 #include "config/profiles_io.hpp"
@@ -100,15 +99,6 @@ std::string emit_links(const links_map& links) {
   }
   out << YAML::EndMap;
   return finish(out, links.empty());
-}
-
-expected<void> write_text(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (!f) return make_error(errc::io_error, path + ": cannot open for writing");
-  f << text;
-  f.close();
-  if (!f) return make_error(errc::io_error, path + ": write failed");
-  return {};
 }
 
 } // namespace edgepipe::config

@@ -3,9 +3,8 @@
 #include "config/topology.hpp"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
+#include "config/text_file.hpp"
 #include "config/topology_yaml.hpp"
 
 namespace edgepipe::config {
@@ -41,13 +40,11 @@ expected<topology> load_topology(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
     return make_error(errc::not_found, path + ": no such topology file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return make_error(errc::io_error, path + ": cannot read the topology file");
-  std::ostringstream text;
-  text << in.rdbuf();
+  auto text = read_text(path);
+  if (!text) return make_error(errc::io_error, path + ": cannot read the topology file");
   std::string base_dir = std::filesystem::path(path).parent_path().string();
   if (base_dir.empty()) base_dir = ".";
-  return parse_topology(text.str(), path, base_dir);
+  return parse_topology(*text, path, base_dir);
 }
 
 expected<void> validate(const topology& topo, int model_layers) {

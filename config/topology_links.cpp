@@ -2,9 +2,9 @@
 // rate, a trace inline or from CSV) and quantization (fixed bits or adaptive).
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <sstream>
 
+#include "config/text_file.hpp"
 #include "config/topology_yaml.hpp"
 
 namespace edgepipe::config::topology_yaml {
@@ -213,15 +213,13 @@ bandwidth_spec read_bandwidth(const document& doc, const map_reader& map,
   } else {
     YAML::Node file_node = map.get("trace_file");
     std::string path = doc.resolve(read_string(doc, file_node, map.what() + ".trace_file"));
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
+    auto text = read_text(path);
+    if (!text)
       doc.fail(file_node, "cannot read trace file '" + path +
                               "'; expected a CSV file of "
                               "time_s,mbps lines (relative paths start at the topology's folder)");
-    std::ostringstream text;
-    text << in.rdbuf();
     trace_pos = {path, 1, 1};
-    points = parse_csv(text.str(), path);
+    points = parse_csv(*text, path);
     if (points.empty()) doc.fail(file_node, "trace file '" + path + "' holds no points");
     out.trace_file = path;
   }
