@@ -9,7 +9,7 @@ include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
 set(EDGEPIPE_LIBRARY_TARGETS edgepipe_base edgepipe_ops edgepipe_codecs edgepipe_planner
-    edgepipe_config edgepipe_actors)
+    edgepipe_config edgepipe_runtime edgepipe_actors)
 set(EDGEPIPE_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/edgepipe)
 
 # Exported as edgepipe::base, edgepipe::ops, ... (the alias names used in-tree).
@@ -26,7 +26,7 @@ install(TARGETS edgepipe RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 # Headers keep their folder: #include "ops/vit_model.hpp" works from the
 # installed include/edgepipe directory as it does in the source tree.
-foreach(dir base ops codecs planner config actors)
+foreach(dir base ops codecs planner config runtime actors)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/${dir}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/edgepipe/${dir}
     FILES_MATCHING PATTERN "*.hpp")
 endforeach()
