@@ -16,6 +16,7 @@ using samples = std::vector<std::pair<double, double>>; // (t, value), in time o
 // The records split into what each panel draws, in time order.
 struct series_set {
   std::map<int, samples> measured, configured, bits, lower_bound; // by link
+  std::map<int, samples> busy_percent;                            // by stage
   samples images_per_s, p50_ms;
   std::vector<const plan_record*> plans;
   std::vector<const note_record*> notes;
@@ -54,6 +55,8 @@ series_set collect(const std::vector<record>& records) {
       if (l->configured_mbps && usable(*l->configured_mbps))
         s.configured[l->link].push_back({t, *l->configured_mbps});
       s.bits[l->link].push_back({t, static_cast<double>(l->bits)});
+    } else if (auto* st = std::get_if<stage_record>(r)) {
+      if (usable(st->busy)) s.busy_percent[st->stage].push_back({t, st->busy * 100});
     } else if (auto* q = std::get_if<throughput_record>(r)) {
       if (usable(q->images_per_s)) s.images_per_s.push_back({t, q->images_per_s});
       if (q->p50_ms && usable(*q->p50_ms)) s.p50_ms.push_back({t, *q->p50_ms});
@@ -151,26 +154,36 @@ std::vector<std::pair<double, std::string>> labelled(const std::vector<double>& 
   return out;
 }
 
-// A series as a polyline; `step` holds each value until the next sample
-// (and, with `until` > 0, to that time). A lone sample is drawn as a dot.
-void draw_series(canvas& c, const panel& p, const samples& pts, const char* cls, int id,
-                 const char* colour, const std::string& style, bool step, double until,
-                 double y_offset = 0) {
+// How one series is drawn. `step` holds each value until the next sample
+// (and, with `until` > 0, to that time); `nudge` moves it down by pixels.
+struct series_style {
+  const char* cls;   // the polyline's class: measured, configured, bits, ...
+  std::string title; // its hover text: "link 0 measured"
+  const char* colour;
+  std::string extra = ""; // more attributes (dashes, opacity)
+  bool step = false;
+  double until = 0;
+  double nudge = 0;
+};
+
+// A series as a polyline; a lone sample is also drawn as a dot.
+void draw_series(canvas& c, const panel& p, const samples& pts, const series_style& st) {
   if (pts.empty()) return;
-  auto yv = [&](double v) { return p.axis.y(v) + y_offset; };
+  auto yv = [&](double v) { return p.axis.y(v) + st.nudge; };
   std::vector<svg::point> line;
   for (size_t i = 0; i < pts.size(); ++i) {
-    if (step && i > 0) line.push_back({c.x(pts[i].first), yv(pts[i - 1].second)});
+    if (st.step && i > 0) line.push_back({c.x(pts[i].first), yv(pts[i - 1].second)});
     line.push_back({c.x(pts[i].first), yv(pts[i].second)});
   }
-  if (step && until > pts.back().first) line.push_back({c.x(until), yv(pts.back().second)});
-  std::string title = id >= 0 ? format("link %d %s", id, cls) : std::string(cls);
-  c.add(format("<polyline class=\"%s\" data-link=\"%d\" fill=\"none\" stroke=\"%s\" "
-               "stroke-width=\"1.6\"%s points=\"%s\"><title>%s</title></polyline>\n",
-               cls, id, colour, style.c_str(), svg::points_attribute(line).c_str(), title.c_str()));
+  if (st.step && st.until > pts.back().first)
+    line.push_back({c.x(st.until), yv(pts.back().second)});
+  c.add(format("<polyline class=\"%s\" fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\"%s "
+               "points=\"%s\"><title>%s</title></polyline>\n",
+               st.cls, st.colour, st.extra.c_str(), svg::points_attribute(line).c_str(),
+               svg::escape(st.title).c_str()));
   if (line.size() == 1)
     c.add(format("<circle cx=\"%.2f\" cy=\"%.2f\" r=\"2.5\" fill=\"%s\"/>\n", line[0].x, line[0].y,
-                 colour));
+                 st.colour));
 }
 
 std::string plan_tooltip(const plan_record& p) {
@@ -249,6 +262,16 @@ struct legend {
                  svg::escape(text).c_str()));
     y += 14;
   }
+  // One entry per link (or stage) in its colour. With more than there are
+  // rows, the last row says how many are not listed (each line still names
+  // itself in a hover tooltip).
+  void series_entries(const std::map<int, samples>& series, const char* what) {
+    int total = static_cast<int>(series.size()), listed = 0;
+    int listable = total <= room() ? total : std::max(0, room() - 1);
+    for (const auto& [id, pts] : series)
+      if (listed++ < listable) entry(format("%s %d", what, id), svg::series_colour(id), "");
+    if (listable < total) note(format("+%d more %ss", total - listable, what));
+  }
 };
 
 } // namespace
@@ -276,8 +299,16 @@ std::string render_svg(const std::vector<record>& records, const svg_options& o)
   for (const auto& p : s.images_per_s) most_images = std::max(most_images, p.second);
   for (const auto& p : s.p50_ms) most_ms = std::max(most_ms, p.second);
   panels.push_back({"throughput", "images/s", 0, 150, {0, svg::nice_ceil(most_images * 1.05)}});
-  if (!s.p50_ms.empty())
+  // Optional panels: only when the timeline has their records.
+  size_t latency = 0, busy = 0;
+  if (!s.p50_ms.empty()) {
+    latency = panels.size();
     panels.push_back({"latency", "p50 ms", 0, 110, {0, svg::nice_ceil(most_ms * 1.05)}});
+  }
+  if (!s.busy_percent.empty()) {
+    busy = panels.size();
+    panels.push_back({"stage busy", "busy %", 0, 110, {0, 100}});
+  }
   double y = band_top + 3 * 13 + 4;
   for (auto& p : panels) {
     p.top = y;
@@ -316,10 +347,12 @@ std::string render_svg(const std::vector<record>& records, const svg_options& o)
   draw_markers(c, s, panels[0].top, last_bottom, band_top);
 
   for (const auto& [link, pts] : s.configured)
-    draw_series(c, panels[0], pts, "configured", link, svg::series_colour(link),
-                " stroke-dasharray=\"6 4\" opacity=\"0.8\"", true, 0);
+    draw_series(c, panels[0], pts,
+                {"configured", format("link %d configured", link), svg::series_colour(link),
+                 " stroke-dasharray=\"6 4\" opacity=\"0.8\"", true});
   for (const auto& [link, pts] : s.measured)
-    draw_series(c, panels[0], pts, "measured", link, svg::series_colour(link), "", false, 0);
+    draw_series(c, panels[0], pts,
+                {"measured", format("link %d measured", link), svg::series_colour(link)});
   for (const auto& [link, pts] : s.lower_bound)
     for (const auto& p : pts)
       c.add(format("<circle class=\"lower-bound\" cx=\"%.2f\" cy=\"%.2f\" r=\"3\" fill=\"white\" "
@@ -332,24 +365,22 @@ std::string render_svg(const std::vector<record>& records, const svg_options& o)
     samples levels = pts;
     for (auto& p : levels) p.second = bits.value(p.second);
     double nudge = std::clamp((link - (n_bits - 1) / 2) * 2.0, -6.0, 6.0);
-    draw_series(c, panels[1], levels, "bits", link, svg::series_colour(link), "", true, c.t_end,
-                nudge);
+    draw_series(
+        c, panels[1], levels,
+        {"bits", format("link %d bits", link), svg::series_colour(link), "", true, c.t_end, nudge});
   }
-  draw_series(c, panels[2], s.images_per_s, "images/s", -1, "#222", "", false, 0);
-  if (panels.size() > 3) draw_series(c, panels[3], s.p50_ms, "p50 ms", -1, "#555", "", false, 0);
+  draw_series(c, panels[2], s.images_per_s, {"throughput", "images/s", "#222"});
+  if (latency) draw_series(c, panels[latency], s.p50_ms, {"latency", "p50 ms", "#555"});
+  for (const auto& [stage, pts] : s.busy_percent)
+    draw_series(c, panels[busy], pts,
+                {"busy", format("stage %d busy %%", stage), svg::series_colour(stage)});
 
   legend bw{c, c.right + 12, panels[0].top, panels[0].bottom()};
   bw.heading("bandwidth per link");
   bw.entry("measured", "#444", "");
   if (!s.configured.empty()) bw.entry("configured", "#444", " stroke-dasharray=\"6 4\"");
   if (!s.lower_bound.empty()) bw.entry("lower bound", "#444", "", "white");
-  // With more links than rows, the last row says how many are not listed
-  // (each line still names its link in a hover tooltip).
-  int links = static_cast<int>(s.measured.size()), listed = 0;
-  int rows = bw.room(), room_for = links <= rows ? links : std::max(0, rows - 1);
-  for (const auto& [link, pts] : s.measured)
-    if (listed++ < room_for) bw.entry(format("link %d", link), svg::series_colour(link), "");
-  if (room_for < links) bw.note(format("+%d more links", links - room_for));
+  bw.series_entries(s.measured, "link");
   legend bl{c, c.right + 12, panels[1].top, panels[1].bottom()};
   bl.heading("bitwidth per link");
   bl.note("colours as above");
@@ -362,10 +393,15 @@ std::string render_svg(const std::vector<record>& records, const svg_options& o)
     th.entry("fault", "#d62728", " stroke-dasharray=\"4 3\"");
     th.entry("note (hover)", "#777", "", "#777");
   }
-  if (panels.size() > 3) {
-    legend la{c, c.right + 12, panels[3].top, panels[3].bottom()};
+  if (latency) {
+    legend la{c, c.right + 12, panels[latency].top, panels[latency].bottom()};
     la.heading("latency");
     la.entry("median (p50)", "#555", "");
+  }
+  if (busy) {
+    legend lb{c, c.right + 12, panels[busy].top, panels[busy].bottom()};
+    lb.heading("stage busy");
+    lb.series_entries(s.busy_percent, "stage");
   }
 
   for (double t : xs)

@@ -54,6 +54,7 @@ std::vector<record> small_run() {
     r.push_back(link_record{t, 2, 900.0 + k, std::nullopt, 0, true, static_cast<uint64_t>(epoch)});
     r.push_back(throughput_record{t, 20.0 + k % 5, 100.0 + k, k * 4});
     r.push_back(stage_record{t, 0, "a", 0.5, 20, static_cast<uint64_t>(epoch)});
+    r.push_back(stage_record{t, 1, "b", 0.25 + k % 4 * 0.1, 30, static_cast<uint64_t>(epoch)});
   }
   p.t = 12.5;
   p.epoch = 2;
@@ -80,7 +81,9 @@ TEST(TimelineSvg, IsWellFormedWithOneLinePerSeries) {
   EXPECT_EQ(find_all(doc, "polyline", "measured").size(), 3u);   // links 0, 1, 2
   EXPECT_EQ(find_all(doc, "polyline", "configured").size(), 2u); // links 0, 1 are emulated
   EXPECT_EQ(find_all(doc, "polyline", "bits").size(), 3u);
-  EXPECT_EQ(find_all(doc, "polyline", "images/s").size(), 1u);
+  EXPECT_EQ(find_all(doc, "polyline", "throughput").size(), 1u);
+  EXPECT_EQ(find_all(doc, "polyline", "latency").size(), 1u);
+  EXPECT_EQ(find_all(doc, "polyline", "busy").size(), 2u); // stages 0 and 1
   EXPECT_EQ(find_all(doc, "g", "fault").size(), 1u);
   // Lower bounds: link 1 on even k (20 samples) and link 2 always (40).
   EXPECT_EQ(find_all(doc, "circle", "lower-bound").size(), 60u);
@@ -155,7 +158,8 @@ TEST(TimelineSvg, NoRecordsStillDrawsTheFrame) {
   ASSERT_EQ(doc.error, "") << svg;
   EXPECT_TRUE(find_all(doc, "polyline").empty());
   EXPECT_NE(svg.find(">no records<"), std::string::npos);
-  EXPECT_EQ(find_all(doc, "g", "panel").size(), 3u); // no latency panel without latencies
+  // No latency or stage panel without their records.
+  EXPECT_EQ(find_all(doc, "g", "panel").size(), 3u);
 }
 
 TEST(TimelineSvg, OneRecordIsADot) {
