@@ -1,7 +1,9 @@
 // Reading a timeline back: each line is parsed, its fields type-checked, and
 // the record range-checked by the same rules timeline::add applies, so a
 // file that reads is a file the plot can draw.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <fstream>
 #include <limits>
@@ -187,9 +189,12 @@ record read_plan(fields& f) {
         f.p.fail("field 'bits[" + std::to_string(i) + "]' must be an integer");
         break;
       }
-      // Clamped into int range; check_record then reports the value as out of 0..16.
-      int64_t b = (*bits)[i].get<int64_t>();
-      r.bits.push_back(static_cast<int>(b < -1 ? -1 : b > 1000 ? 1000 : b));
+      // Clamped into int range; check_record then reports it as out of 0..16.
+      int64_t b = (*bits)[i].is_number_unsigned() && (*bits)[i].get<uint64_t>() > INT64_MAX
+                      ? INT64_MAX
+                      : (*bits)[i].get<int64_t>();
+      r.bits.push_back(static_cast<int>(std::clamp<int64_t>(b, std::numeric_limits<int>::min(),
+                                                            std::numeric_limits<int>::max())));
     }
   }
   r.pause_ms = f.number("pause_ms", false);

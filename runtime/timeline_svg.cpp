@@ -5,73 +5,13 @@
 #include <map>
 
 #include "runtime/svg_draw.hpp"
+#include "runtime/timeline_series.hpp"
 
 namespace edgepipe::runtime {
 
 namespace {
 
 using svg::format;
-using samples = std::vector<std::pair<double, double>>; // (t, value), in time order
-
-// The records split into what each panel draws, in time order.
-struct series_set {
-  std::map<int, samples> measured, configured, bits, lower_bound; // by link
-  std::map<int, samples> busy_percent;                            // by stage
-  samples images_per_s, p50_ms;
-  std::vector<const plan_record*> plans;
-  std::vector<const note_record*> notes;
-};
-
-// A total order on records, so shuffled input draws the same picture: time,
-// then kind, then link / stage / epoch.
-bool earlier(const record* a, const record* b) {
-  auto key = [](const record* r) -> long {
-    if (auto* l = std::get_if<link_record>(r)) return l->link;
-    if (auto* s = std::get_if<stage_record>(r)) return s->stage;
-    if (auto* p = std::get_if<plan_record>(r)) return static_cast<long>(p->epoch);
-    return 0;
-  };
-  double ta = time_of(*a), tb = time_of(*b);
-  if (ta != tb) return ta < tb;
-  if (a->index() != b->index()) return a->index() < b->index();
-  return key(a) < key(b);
-}
-
-bool usable(double v) {
-  return std::isfinite(v);
-}
-
-series_set collect(const std::vector<record>& records) {
-  std::vector<const record*> order;
-  for (const auto& r : records)
-    if (usable(time_of(r))) order.push_back(&r);
-  std::stable_sort(order.begin(), order.end(), earlier);
-  series_set s;
-  for (const record* r : order) {
-    double t = time_of(*r);
-    if (auto* l = std::get_if<link_record>(r)) {
-      if (usable(l->mbps)) s.measured[l->link].push_back({t, l->mbps});
-      if (l->lower_bound && usable(l->mbps)) s.lower_bound[l->link].push_back({t, l->mbps});
-      if (l->configured_mbps && usable(*l->configured_mbps))
-        s.configured[l->link].push_back({t, *l->configured_mbps});
-      s.bits[l->link].push_back({t, static_cast<double>(l->bits)});
-    } else if (auto* st = std::get_if<stage_record>(r)) {
-      if (usable(st->busy)) s.busy_percent[st->stage].push_back({t, st->busy * 100});
-    } else if (auto* q = std::get_if<throughput_record>(r)) {
-      if (usable(q->images_per_s)) s.images_per_s.push_back({t, q->images_per_s});
-      if (q->p50_ms && usable(*q->p50_ms)) s.p50_ms.push_back({t, *q->p50_ms});
-    } else if (auto* p = std::get_if<plan_record>(r)) {
-      s.plans.push_back(p);
-      // A plan sets every link's bitwidth at the moment it is decided.
-      for (size_t i = 0; i < p->bits.size(); ++i)
-        s.bits[static_cast<int>(i)].push_back({t, static_cast<double>(p->bits[i])});
-    } else if (auto* n = std::get_if<note_record>(r)) {
-      s.notes.push_back(n);
-    }
-  }
-  return s;
-}
-
 struct panel {
   std::string name, unit;
   double top = 0, height = 0;
@@ -167,7 +107,7 @@ struct series_style {
 };
 
 // A series as a polyline; a lone sample is also drawn as a dot.
-void draw_series(canvas& c, const panel& p, const samples& pts, const series_style& st) {
+void draw_series(canvas& c, const panel& p, const time_series& pts, const series_style& st) {
   if (pts.empty()) return;
   auto yv = [&](double v) { return p.axis.y(v) + st.nudge; };
   std::vector<svg::point> line;
@@ -265,7 +205,7 @@ struct legend {
   // One entry per link (or stage) in its colour. With more than there are
   // rows, the last row says how many are not listed (each line still names
   // itself in a hover tooltip).
-  void series_entries(const std::map<int, samples>& series, const char* what) {
+  void series_entries(const std::map<int, time_series>& series, const char* what) {
     int total = static_cast<int>(series.size()), listed = 0;
     int listable = total <= room() ? total : std::max(0, room() - 1);
     for (const auto& [id, pts] : series)
@@ -274,48 +214,125 @@ struct legend {
   }
 };
 
+// The panels in use and where they are.
+struct layout {
+  std::vector<panel> panels;    // bandwidth, bitwidth, throughput, then the optional ones
+  size_t latency = 0, busy = 0; // index of the optional panels; 0 when absent
+  bits_scale bits;
+};
+
+// The panels, stacked from `top` with `gap` pixels between them.
+layout make_layout(const series_set& s, bandwidth_scale scale, double top, double gap) {
+  layout L;
+  std::vector<panel>& panels = L.panels;
+  panels.push_back({"bandwidth", "Mbit/s", 0, 220, bandwidth_axis(s, scale)});
+  L.bits = make_bits_scale(s);
+  panels.push_back({"bitwidth", "bits", 0, 120, {0, L.bits.fp32 * 1.06, false}});
+  double most_images = 0, most_ms = 0;
+  for (const auto& p : s.images_per_s) most_images = std::max(most_images, p.second);
+  for (const auto& p : s.p50_ms) most_ms = std::max(most_ms, p.second);
+  panels.push_back({"throughput", "images/s", 0, 150, {0, svg::nice_ceil(most_images * 1.05)}});
+  // Optional panels: only when the timeline has their records.
+  if (!s.p50_ms.empty()) {
+    L.latency = panels.size();
+    panels.push_back({"latency", "p50 ms", 0, 110, {0, svg::nice_ceil(most_ms * 1.05)}});
+  }
+  if (!s.busy_percent.empty()) {
+    L.busy = panels.size();
+    panels.push_back({"stage busy", "busy %", 0, 110, {0, 100}});
+  }
+  double y = top;
+  for (auto& p : panels) {
+    p.top = y;
+    p.axis.top = p.top;
+    p.axis.bottom = p.bottom();
+    y = p.bottom() + gap;
+  }
+  return L;
+}
+
+void draw_data(canvas& c, const series_set& s, const layout& L) {
+  for (const auto& [link, pts] : s.configured)
+    draw_series(c, L.panels[0], pts,
+                {"configured", format("link %d configured", link), svg::series_colour(link),
+                 " stroke-dasharray=\"6 4\" opacity=\"0.8\"", true});
+  for (const auto& [link, pts] : s.measured)
+    draw_series(c, L.panels[0], pts,
+                {"measured", format("link %d measured", link), svg::series_colour(link)});
+  for (const auto& [link, pts] : s.lower_bound)
+    for (const auto& p : pts)
+      c.add(format("<circle class=\"lower-bound\" cx=\"%.2f\" cy=\"%.2f\" r=\"3\" fill=\"white\" "
+                   "stroke=\"%s\"/>\n",
+                   c.x(p.first), L.panels[0].axis.y(p.second), svg::series_colour(link)));
+  // Links sharing a bitwidth would hide each other: each is nudged by up to
+  // a few pixels (same order as the legend).
+  const double n_bits = static_cast<double>(s.bits.size());
+  for (const auto& [link, pts] : s.bits) {
+    time_series levels = pts;
+    for (auto& p : levels) p.second = L.bits.value(p.second);
+    double nudge = std::clamp((link - (n_bits - 1) / 2) * 2.0, -6.0, 6.0);
+    draw_series(
+        c, L.panels[1], levels,
+        {"bits", format("link %d bits", link), svg::series_colour(link), "", true, c.t_end, nudge});
+  }
+  draw_series(c, L.panels[2], s.images_per_s, {"throughput", "images/s", "#222"});
+  if (L.latency) draw_series(c, L.panels[L.latency], s.p50_ms, {"latency", "p50 ms", "#555"});
+  for (const auto& [stage, pts] : s.busy_percent)
+    draw_series(c, L.panels[L.busy], pts,
+                {"busy", format("stage %d busy %%", stage), svg::series_colour(stage)});
+}
+
+void draw_legends(canvas& c, const series_set& s, const layout& L) {
+  legend bw{c, c.right + 12, L.panels[0].top, L.panels[0].bottom()};
+  bw.heading("bandwidth per link");
+  bw.entry("measured", "#444", "");
+  if (!s.configured.empty()) bw.entry("configured", "#444", " stroke-dasharray=\"6 4\"");
+  if (!s.lower_bound.empty()) bw.entry("lower bound", "#444", "", "white");
+  bw.series_entries(s.measured, "link");
+  legend bl{c, c.right + 12, L.panels[1].top, L.panels[1].bottom()};
+  bl.heading("bitwidth per link");
+  bl.note("colours as above");
+  bl.note("fp32: not quantized");
+  legend th{c, c.right + 12, L.panels[2].top, L.panels[2].bottom()};
+  th.heading("throughput");
+  th.entry("images/s (interval)", "#222", "");
+  th.entry("plan (epoch)", "#333", "");
+  if (!s.notes.empty()) {
+    th.entry("fault", "#d62728", " stroke-dasharray=\"4 3\"");
+    th.entry("note (hover)", "#777", "", "#777");
+  }
+  if (L.latency) {
+    legend la{c, c.right + 12, L.panels[L.latency].top, L.panels[L.latency].bottom()};
+    la.heading("latency");
+    la.entry("median (p50)", "#555", "");
+  }
+  if (L.busy) {
+    legend lb{c, c.right + 12, L.panels[L.busy].top, L.panels[L.busy].bottom()};
+    lb.heading("stage busy");
+    lb.series_entries(s.busy_percent, "stage");
+  }
+}
+
 } // namespace
 
 double svg_time_axis_end(const std::vector<record>& records) {
   double end = 0;
   for (const auto& r : records)
-    if (usable(time_of(r))) end = std::max(end, time_of(r));
+    if (std::isfinite(time_of(r))) end = std::max(end, time_of(r));
   return end > 0 ? end : 1;
 }
 
 std::string render_svg(const std::vector<record>& records, const svg_options& o) {
-  series_set s = collect(records);
+  series_set s = collect_series(records);
   canvas c;
   c.left = o.margin_left;
   c.right = std::max(o.margin_left + 50, o.width - o.margin_right);
   c.t_end = svg_time_axis_end(records);
 
   const double band_top = 50, panel_gap = 26;
-  std::vector<panel> panels;
-  panels.push_back({"bandwidth", "Mbit/s", 0, 220, bandwidth_axis(s, o.scale)});
-  bits_scale bits = make_bits_scale(s);
-  panels.push_back({"bitwidth", "bits", 0, 120, {0, bits.fp32 * 1.06, false}});
-  double most_images = 0, most_ms = 0;
-  for (const auto& p : s.images_per_s) most_images = std::max(most_images, p.second);
-  for (const auto& p : s.p50_ms) most_ms = std::max(most_ms, p.second);
-  panels.push_back({"throughput", "images/s", 0, 150, {0, svg::nice_ceil(most_images * 1.05)}});
-  // Optional panels: only when the timeline has their records.
-  size_t latency = 0, busy = 0;
-  if (!s.p50_ms.empty()) {
-    latency = panels.size();
-    panels.push_back({"latency", "p50 ms", 0, 110, {0, svg::nice_ceil(most_ms * 1.05)}});
-  }
-  if (!s.busy_percent.empty()) {
-    busy = panels.size();
-    panels.push_back({"stage busy", "busy %", 0, 110, {0, 100}});
-  }
-  double y = band_top + 3 * 13 + 4;
-  for (auto& p : panels) {
-    p.top = y;
-    p.axis.top = p.top;
-    p.axis.bottom = p.bottom();
-    y = p.bottom() + panel_gap;
-  }
+  layout L = make_layout(s, o.scale, band_top + 3 * 13 + 4, panel_gap);
+  const std::vector<panel>& panels = L.panels;
+  const bits_scale& bits = L.bits;
   const double last_bottom = panels.back().bottom();
   const double height = last_bottom + 48;
 
@@ -346,63 +363,8 @@ std::string render_svg(const std::vector<record>& records, const svg_options& o)
 
   draw_markers(c, s, panels[0].top, last_bottom, band_top);
 
-  for (const auto& [link, pts] : s.configured)
-    draw_series(c, panels[0], pts,
-                {"configured", format("link %d configured", link), svg::series_colour(link),
-                 " stroke-dasharray=\"6 4\" opacity=\"0.8\"", true});
-  for (const auto& [link, pts] : s.measured)
-    draw_series(c, panels[0], pts,
-                {"measured", format("link %d measured", link), svg::series_colour(link)});
-  for (const auto& [link, pts] : s.lower_bound)
-    for (const auto& p : pts)
-      c.add(format("<circle class=\"lower-bound\" cx=\"%.2f\" cy=\"%.2f\" r=\"3\" fill=\"white\" "
-                   "stroke=\"%s\"/>\n",
-                   c.x(p.first), panels[0].axis.y(p.second), svg::series_colour(link)));
-  // Links sharing a bitwidth would hide each other: each is nudged by up to
-  // a few pixels (same order as the legend).
-  const double n_bits = static_cast<double>(s.bits.size());
-  for (const auto& [link, pts] : s.bits) {
-    samples levels = pts;
-    for (auto& p : levels) p.second = bits.value(p.second);
-    double nudge = std::clamp((link - (n_bits - 1) / 2) * 2.0, -6.0, 6.0);
-    draw_series(
-        c, panels[1], levels,
-        {"bits", format("link %d bits", link), svg::series_colour(link), "", true, c.t_end, nudge});
-  }
-  draw_series(c, panels[2], s.images_per_s, {"throughput", "images/s", "#222"});
-  if (latency) draw_series(c, panels[latency], s.p50_ms, {"latency", "p50 ms", "#555"});
-  for (const auto& [stage, pts] : s.busy_percent)
-    draw_series(c, panels[busy], pts,
-                {"busy", format("stage %d busy %%", stage), svg::series_colour(stage)});
-
-  legend bw{c, c.right + 12, panels[0].top, panels[0].bottom()};
-  bw.heading("bandwidth per link");
-  bw.entry("measured", "#444", "");
-  if (!s.configured.empty()) bw.entry("configured", "#444", " stroke-dasharray=\"6 4\"");
-  if (!s.lower_bound.empty()) bw.entry("lower bound", "#444", "", "white");
-  bw.series_entries(s.measured, "link");
-  legend bl{c, c.right + 12, panels[1].top, panels[1].bottom()};
-  bl.heading("bitwidth per link");
-  bl.note("colours as above");
-  bl.note("fp32: not quantized");
-  legend th{c, c.right + 12, panels[2].top, panels[2].bottom()};
-  th.heading("throughput");
-  th.entry("images/s (interval)", "#222", "");
-  th.entry("plan (epoch)", "#333", "");
-  if (!s.notes.empty()) {
-    th.entry("fault", "#d62728", " stroke-dasharray=\"4 3\"");
-    th.entry("note (hover)", "#777", "", "#777");
-  }
-  if (latency) {
-    legend la{c, c.right + 12, panels[latency].top, panels[latency].bottom()};
-    la.heading("latency");
-    la.entry("median (p50)", "#555", "");
-  }
-  if (busy) {
-    legend lb{c, c.right + 12, panels[busy].top, panels[busy].bottom()};
-    lb.heading("stage busy");
-    lb.series_entries(s.busy_percent, "stage");
-  }
+  draw_data(c, s, L);
+  draw_legends(c, s, L);
 
   for (double t : xs)
     c.add(format("<text x=\"%.2f\" y=\"%.2f\" text-anchor=\"middle\">%s</text>\n", c.x(t),

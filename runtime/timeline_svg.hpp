@@ -4,6 +4,7 @@
 //   bitwidth per link (steps; "fp32" above the integer bitwidths)
 //   throughput, images/s
 //   median latency, ms (when the timeline has any)
+//   busy % per stage (when the timeline has stage records)
 // Every plan is a vertical line across the panels labelled "epoch e", its
 // reason in a hover tooltip; faults are red dashed lines. The same records
 // give the same bytes, whatever order they come in.
