@@ -230,6 +230,32 @@ TEST(TimelineSvg, BandwidthAxisIsLogOnlyForWideRanges) {
   EXPECT_EQ(std::count(forced.begin(), forced.end(), "0"), 0);
 }
 
+TEST(TimelineSvg, AStalledLinkSitsOnTheBottomOfALogAxis) {
+  // 0 Mbit/s has no place on a log axis: it is drawn on the panel's bottom edge.
+  std::vector<record> r = {link_record{1, 0, 500, std::nullopt, 8, false, 1},
+                           link_record{2, 0, 0, std::nullopt, 8, false, 1},
+                           link_record{3, 0, 2, std::nullopt, 8, false, 1}};
+  svg_options o;
+  o.scale = bandwidth_scale::log;
+  auto doc = test::parse_xml(render_svg(r, o));
+  ASSERT_EQ(doc.error, "");
+  double bottom = -1;
+  for (size_t i = 0; i < doc.elements.size(); ++i) {
+    const auto& e = doc.elements[i];
+    if (e.name == "rect" && e.parent >= 0 && doc.elements[e.parent].attributes.count("data-name") &&
+        doc.elements[e.parent].attributes.at("data-name") == "bandwidth")
+      bottom = std::stod(e.attributes.at("y")) + std::stod(e.attributes.at("height"));
+  }
+  ASSERT_GT(bottom, 0);
+  auto measured = find_all(doc, "polyline", "measured");
+  ASSERT_EQ(measured.size(), 1u);
+  // The second point's y ("x,y x,y x,y").
+  std::string pts = measured[0]->attributes.at("points");
+  size_t second = pts.find(' ') + 1;
+  double y = std::stod(pts.substr(pts.find(',', second) + 1));
+  EXPECT_NEAR(y, bottom, 0.005);
+}
+
 TEST(XmlCheck, RejectsWhatIsNotWellFormed) {
   // The checker itself must be able to fail, or the tests above prove nothing.
   EXPECT_EQ(test::parse_xml("<a><b/></a>").error, "");

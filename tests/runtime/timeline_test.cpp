@@ -153,6 +153,17 @@ TEST(Timeline, RefusesARecordTheReaderWouldReject) {
   EXPECT_EQ(slurp(path), "");
 }
 
+TEST(Timeline, AFailedWriteIsReportedAndTheRecordKept) {
+  // /dev/full accepts the open and fails every flush with ENOSPC.
+  timeline tl;
+  ASSERT_TRUE(tl.stream_to("/dev/full"));
+  auto r = tl.add(note_record{1, false, "x", ""});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::io_error);
+  EXPECT_NE(r.error().message.find("/dev/full"), std::string::npos) << r.error().message;
+  EXPECT_EQ(tl.records().size(), 1u);
+}
+
 TEST(Timeline, KeepsRecordsInMemoryWithoutAFile) {
   timeline tl(5'000'000'000);
   EXPECT_DOUBLE_EQ(tl.seconds_since_start(6'500'000'000), 1.5);
