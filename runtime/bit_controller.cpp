@@ -152,11 +152,20 @@ void bit_controller::decide(int index, link_state& s, int64_t now_ns, double per
   // whole pipeline up, every period counts.
   if (sure && seconds_at(cur) > period_s * (1 + opt_.tolerance)) {
     int to = largest_within(period_s);
+    // A probe that fails, or a level a recent probe reached that gives way
+    // soon after: back to where the probe started if that still fits (the
+    // reading that ended the probe is no reason to go lower), and back off.
+    const bool probe_failed =
+        s.probing || (s.probed_once && now_ns - s.probe_started_ns < 2 * s.probe_interval_ns &&
+                      position(cur) > position(s.probe_from_bits));
+    if (probe_failed && position(s.probe_from_bits) > position(to) &&
+        seconds_at(s.probe_from_bits) <= period_s * (1 + opt_.tolerance))
+      to = s.probe_from_bits;
     if (to == cur) return; // already at min_bits
     std::string why = format("saturated at %.1f Mbit/s: %.0f bits take %.2f ms", e.mbps, cur,
                              seconds_at(cur) * 1e3) +
                       format(" > period %.2f ms", period_s * 1e3);
-    if (s.probing) { // the probe did not fit: back off
+    if (probe_failed) {
       s.probing = false;
       s.probe_interval_ns = std::min(2 * s.probe_interval_ns, opt_.probe_max_interval_ns);
       s.probe_step = 1;
@@ -167,9 +176,10 @@ void bit_controller::decide(int index, link_state& s, int64_t now_ns, double per
     return;
   }
 
-  // A probe that held for probe_watch_ns succeeded: the next one may come at
+  // A probe that held long enough succeeded: the next one may come at
   // the base interval and take a bigger step.
-  if (s.probing && now_ns - s.probe_started_ns >= opt_.probe_watch_ns) {
+  if (s.probing && now_ns - s.probe_started_ns >= opt_.probe_watch_ns &&
+      e.samples >= s.probe_started_samples + uint64_t(std::max(0, opt_.probe_watch_samples))) {
     s.probing = false;
     s.probe_interval_ns = opt_.probe_interval_ns;
     s.probe_step = std::min(2 * s.probe_step, max_frame_bits + 1);
@@ -195,7 +205,10 @@ void bit_controller::decide(int index, link_state& s, int64_t now_ns, double per
   if (!sure && !s.probing && position(cur) < top && now_ns >= s.next_probe_ns) {
     int to = s.ladder[size_t(std::min(position(cur) + s.probe_step, top))];
     s.probing = true;
+    s.probed_once = true;
+    s.probe_from_bits = cur;
     s.probe_started_ns = now_ns;
+    s.probe_started_samples = e.samples;
     s.next_probe_ns = now_ns + std::max(s.probe_interval_ns, opt_.probe_watch_ns);
     change(to, format("probe up: link idle, at least %.1f Mbit/s", e.mbps) +
                    (e.lower_bound ? "" : " (old reading)"));

@@ -54,7 +54,11 @@ struct controller_options {
   int64_t hold_ns = 1'000'000'000; // between a change and the next raise of the link
   int64_t probe_interval_ns = 4'000'000'000;      // first probe after this long without proof
   int64_t probe_max_interval_ns = 64'000'000'000; // back-off cap
-  int64_t probe_watch_ns = 2'000'000'000; // a probe that lasts this long without failing holds
+  // A probe holds once it lasted probe_watch_ns AND the link acknowledged
+  // probe_watch_samples more frames without a saturated reading proving it
+  // does not fit (on a slow link, 2 s may be a frame or two).
+  int64_t probe_watch_ns = 2'000'000'000;
+  int probe_watch_samples = 8;
 };
 
 struct bit_change {
@@ -100,7 +104,10 @@ private:
     bool changed_once = false;
     link_estimate last;
     bool probing = false;
+    bool probed_once = false;
+    int probe_from_bits = 0; // the bits before the latest probe
     int64_t probe_started_ns = 0;
+    uint64_t probe_started_samples = 0;
     int64_t next_probe_ns = 0;
     bool probe_clock_started = false;
     int64_t probe_interval_ns = 0;

@@ -37,8 +37,8 @@ bit_controller make(std::vector<link_bits_config> links, controller_options o = 
 link_estimate saturated(double mbps) {
   return link_estimate{mbps, 1.0, false, 0, 100};
 }
-link_estimate idle_bound(double mbps) {
-  return link_estimate{mbps, 1.0, true, 0, 100};
+link_estimate idle_bound(double mbps, uint64_t samples = 100) {
+  return link_estimate{mbps, 1.0, true, 0, samples};
 }
 
 // The rate at which a frame of `bits` takes exactly `period_s`.
@@ -206,11 +206,25 @@ TEST(BitController, ProbesThatHoldClimbInGrowingSteps) {
   const double period = 0.02;
   bit_controller ctl = make({adaptive_link(4, 2, 16)});
   std::vector<int> climbed;
-  for (int i = 0; i < 400 && ctl.bits(0) != 16; ++i)
+  for (int i = 0; i < 400 && ctl.bits(0) != 16; ++i) // a frame acknowledged every 0.1 s
     for (const bit_change& c :
-         ctl.update(to_ns(0.1 * i), period, {idle_bound(rate_for(3, period))}))
+         ctl.update(to_ns(0.1 * i), period, {idle_bound(rate_for(3, period), uint64_t(i))}))
       climbed.push_back(c.new_bits);
   EXPECT_EQ(climbed, (std::vector<int>{5, 7, 11, 16}));
+}
+
+TEST(BitController, AProbeHoldsOnlyOnceFramesWentThroughAtTheNewBits) {
+  // The same idle link, but no frame is acknowledged after the probe: the
+  // probe neither holds nor fails, and no second probe comes.
+  const double period = 0.02;
+  bit_controller ctl = make({adaptive_link(4, 2, 16)});
+  std::vector<int> climbed;
+  for (int i = 0; i < 600; ++i) // 60 s
+    for (const bit_change& c :
+         ctl.update(to_ns(0.1 * i), period, {idle_bound(rate_for(3, period), 100)}))
+      climbed.push_back(c.new_bits);
+  EXPECT_EQ(climbed, (std::vector<int>{5}));
+  EXPECT_TRUE(ctl.view()[0].probing);
 }
 
 TEST(BitController, MinAndMaxAreRespected) {

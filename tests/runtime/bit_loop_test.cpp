@@ -177,5 +177,34 @@ TEST(BitLoop, TraceDropsAndRecoversWithoutFlapping) {
   for (int f : finals) EXPECT_EQ(f, finals.front());
 }
 
+TEST(BitLoop, CapacitySwingingAroundAThresholdDoesNotFlap) {
+  // 12-bit frames take exactly the 20 ms period at r0 = 90.8 Mbit/s; the
+  // capacity swings between r0 - 8% and r0 + 8% every 3 s, with 5% noise on
+  // top. Following the swing would change bits every 3 s (40 times); 11 bits
+  // fits all the time.
+  const double period = 0.020;
+  const double r0 = double(vit_link(12, 2, 16).frame_bytes[12]) * 8 / period / 1e6;
+  for (uint32_t seed = 1; seed <= 4; ++seed) {
+    sim_config c;
+    c.latency_s = 0.002;
+    c.period_s = period;
+    c.noise = 0.05;
+    c.seed = seed;
+    c.mbps_at = [r0](double t) { return int(t / 3.0) % 2 ? r0 * 1.08 : r0 * 0.92; };
+    loop_result r = run_loop(c, vit_link(12, 2, 16), period, 6000); // 120 s
+    std::printf("seed %u: %zu changes:", seed, r.changes.size());
+    for (const timed_change& t : r.changes)
+      std::printf(" %.2fs %d->%d", t.ns / 1e9, t.change.old_bits, t.change.new_bits);
+    std::printf("\n");
+    // Failed probes cost two changes each, ever rarer (back-off): 40 swings,
+    // at most 10 changes, and the frames sent at 12 bits or more (which miss
+    // the period half the time) are a few percent.
+    EXPECT_LE(r.changes.size(), 10u) << "seed " << seed;
+    size_t above = 0;
+    for (auto& [t, bits] : r.offers) above += bits >= 12 ? 1 : 0;
+    EXPECT_LT(double(above) / double(r.offers.size()), 0.03) << "seed " << seed;
+  }
+}
+
 } // namespace
 } // namespace edgepipe::runtime
