@@ -14,6 +14,11 @@ std::string format(const char* fmt, double a, double b = 0, double c = 0) {
   return buf;
 }
 
+// "8 bits", "float32": for the reasons given with a change.
+std::string bits_name(int bits) {
+  return bits == 0 ? std::string("float32") : std::to_string(bits) + " bits";
+}
+
 std::string link_error(size_t link, const std::string& what) {
   return "bit controller: link " + std::to_string(link) + ": " + what;
 }
@@ -162,9 +167,9 @@ void bit_controller::decide(int index, link_state& s, int64_t now_ns, double per
         seconds_at(s.probe_from_bits) <= period_s * (1 + opt_.tolerance))
       to = s.probe_from_bits;
     if (to == cur) return; // already at min_bits
-    std::string why = format("saturated at %.1f Mbit/s: %.0f bits take %.2f ms", e.mbps, cur,
-                             seconds_at(cur) * 1e3) +
-                      format(" > period %.2f ms", period_s * 1e3);
+    std::string why =
+        format("saturated at %.1f Mbit/s: ", e.mbps) + bits_name(cur) +
+        format(" take %.2f ms > period %.2f ms", seconds_at(cur) * 1e3, period_s * 1e3);
     if (probe_failed) {
       s.probing = false;
       s.probe_interval_ns = std::min(2 * s.probe_interval_ns, opt_.probe_max_interval_ns);
@@ -194,8 +199,8 @@ void bit_controller::decide(int index, link_state& s, int64_t now_ns, double per
     s.probe_interval_ns = opt_.probe_interval_ns;
     s.next_probe_ns = now_ns + s.probe_interval_ns;
     std::string prefix = e.lower_bound ? "at least" : "estimate";
-    change(proven, prefix + format(" %.1f Mbit/s: %.0f bits fit", e.mbps, proven) +
-                       format(" in period %.2f ms with headroom", period_s * 1e3));
+    change(proven, prefix + format(" %.1f Mbit/s: ", e.mbps) + bits_name(proven) +
+                       format(" fit in period %.2f ms with headroom", period_s * 1e3));
     return;
   }
 

@@ -12,8 +12,9 @@
 //  - a lower-bound estimate (the link sat idle between frames) never lowers
 //    bits. When it cannot prove a higher bitwidth fits, the controller probes:
 //    after `probe_interval_ns` it raises one step and watches. If saturated
-//    readings then show the step does not fit, it comes back down and waits
-//    twice as long before the next probe (capped at probe_max_interval_ns);
+//    readings then show the step does not fit, it comes back down (to where
+//    the probe started) and waits twice as long before the next probe
+//    (capped at probe_max_interval_ns);
 //    each probe that holds doubles the next step (1, 2, 4 ... levels), so a
 //    recovered link climbs back to its maximum in a few probe intervals.
 // Between "fits with headroom" and "misses by more than tolerance" the
@@ -91,7 +92,7 @@ public:
   std::vector<bit_change> update(int64_t now_ns, double target_period_s,
                                  const std::vector<link_estimate>& estimates);
 
-  int bits(int link) const { return links_[size_t(link)].bits; }
+  int bits(int link) const { return links_[size_t(link)].bits; } // link < number of links
   std::vector<int> all_bits() const;
   std::vector<link_bits_view> view() const;
 

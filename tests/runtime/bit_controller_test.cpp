@@ -188,8 +188,10 @@ TEST(BitController, FailedProbesBackOffExponentiallyToTheCap) {
       if (c.new_bits > c.old_bits) {
         probe_times.push_back(now / 1e9);
         EXPECT_EQ(c.new_bits, 5) << "probe one step";
+        EXPECT_EQ(c.reason.rfind("probe up", 0), 0u) << c.reason;
       } else {
         EXPECT_EQ(c.new_bits, 4) << c.reason;
+        EXPECT_EQ(c.reason.rfind("probe failed", 0), 0u) << c.reason;
       }
     }
   }
