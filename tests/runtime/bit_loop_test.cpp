@@ -117,6 +117,19 @@ TEST(BitLoop, UnlimitedLinkStaysAtMax) {
   EXPECT_EQ(climb.final_bits, 0);
 }
 
+TEST(BitLoop, ASlowReceiverDoesNotLowerBits) {
+  // Loopback link; the next stage takes 30 ms per microbatch (the slowest
+  // stage: the target period) and returns credits at that pace. The link is
+  // never the bottleneck: bits stay at the maximum.
+  sim_config c;
+  c.latency_s = 50e-6;
+  c.period_s = 0.010;
+  c.receiver_period_s = 0.030;
+  c.mbps_at = [](double) { return 1e5; };
+  loop_result r = run_loop(c, vit_link(16, 2, 16), 0.030, 2000);
+  EXPECT_TRUE(r.changes.empty()) << r.changes.front().change.reason;
+}
+
 // 0-20 s 1000 Mbit/s, 20-40 s 20, 40-60 s 100, 60-100 s 1000; one 16-bit ViT
 // frame per 20 ms. What fits 20 ms: 16 bits at 1000, 2 at 20, 13 at 100 (11
 // with the 15% headroom).

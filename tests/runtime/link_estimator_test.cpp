@@ -164,6 +164,23 @@ TEST(LinkEstimator, WindowOfOneOnlyEverGivesALowerBound) {
   EXPECT_LE(e.mbps, 50.0 * 1.001);
 }
 
+TEST(LinkEstimator, ASlowReceiverThrottlingCreditsIsNotReadAsTheLink) {
+  // 1000 Mbit/s, 16-bit frames (2.4 ms on the wire); the receiver takes one
+  // frame per 30 ms and only then returns the credit. Frames go out every
+  // 30 ms onto an idle link: the ack gap is the receiver's pace (80 Mbit/s),
+  // not the link's.
+  sim_config c;
+  c.latency_s = 0.002;
+  c.period_s = 0.005;
+  c.receiver_period_s = 0.030;
+  c.mbps_at = [](double) { return 1000.0; };
+  link_estimator est = run_constant(c, 300, vit_frame_bytes(16));
+  link_estimate e = est.current(to_ns(300 * 0.030));
+  EXPECT_TRUE(e.lower_bound);
+  EXPECT_GT(e.mbps, 500.0); // 2.42 Mbit / (2.4 ms + 2 ms latency) = 548
+  EXPECT_LE(e.mbps, 1000.0 * 1.001);
+}
+
 TEST(LinkEstimator, ReceiverHoldIsNotCountedAsWireTime) {
   // The receiver acks only when its stage takes the frame, 30 ms after
   // arrival; it reports that hold. Without the correction the dispersion

@@ -1,11 +1,12 @@
 // sim_link: a tiny, deterministic model of one link for the estimator and
 // bit-controller tests. A source makes a frame every period; the sender keeps
-// at most `window` frames unacknowledged (a credit comes back with each ack);
+// at most `window` frames without a credit back (the credit comes with the ack,
+// or later when a slow receiver takes frames at its own pace);
 // the link is serial with a capacity that may change over time, and adds a
 // fixed latency (like the emulated link's shaper: once, the ack returns
 // instantly). Optional multiplicative noise on each frame's wire time.
 //
-//   offer_n  = max(n * period, ack_{n-window})
+//   offer_n  = max(n * period, credit_{n-window})
 //   depart_n = max(offer_n, depart_{n-1}) + bytes_n * 8 / C(start) * noise_n
 //   ack_n    = depart_n + latency
 #pragma once
@@ -26,6 +27,10 @@ struct sim_config {
   int window = 4;
   double period_s = 0.02;
   double noise = 0; // wire time scaled by a uniform factor in [1 - noise, 1 + noise]
+  // 0: the credit comes back with the ack. Else the receiver takes one frame
+  // per receiver_period_s (after its arrival) and returns the credit then: a
+  // slow receiver throttles the sender, the link itself is not the limit.
+  double receiver_period_s = 0;
   uint32_t seed = 1;
   std::function<double(double t_s)> mbps_at = [](double) { return 100.0; };
 };
@@ -47,7 +52,7 @@ public:
     for (int i = 0; i < frames; ++i, ++n_) {
       int64_t ready = to_ns(double(n_) * c_.period_s);
       int64_t credit =
-          int64_t(acks_.size()) >= c_.window ? acks_[acks_.size() - size_t(c_.window)] : 0;
+          int64_t(credits_.size()) >= c_.window ? credits_[credits_.size() - size_t(c_.window)] : 0;
       int64_t offer = std::max(ready, credit);
       deliver_until(offer, on_ack);
       uint64_t bytes = bytes_at(offer);
@@ -57,6 +62,10 @@ public:
       last_departure_ = start + to_ns(wire_s);
       int64_t ack = last_departure_ + to_ns(c_.latency_s);
       acks_.push_back(ack);
+      int64_t taken = ack;
+      if (c_.receiver_period_s > 0 && !credits_.empty())
+        taken = std::max(ack, credits_.back() + to_ns(c_.receiver_period_s));
+      credits_.push_back(taken);
       pending_.push_back(transfer_sample{bytes, offer, ack, 0});
     }
   }
@@ -82,6 +91,7 @@ private:
   int64_t n_ = 0;
   int64_t last_departure_ = 0;
   std::vector<int64_t> acks_;
+  std::vector<int64_t> credits_; // when each frame's credit came back
   std::deque<transfer_sample> pending_;
 };
 
