@@ -87,7 +87,10 @@ void link_estimator::add(const transfer_sample& s) {
   const double bytes = double(s.bytes);
   if (wire_s > 0) {
     if (queued) {
-      if (!saturated_.empty() && ack - last_saturated_ns_ > opt_.restart_ns) saturated_.clear();
+      // Saturated again after a while idle: the old readings may describe
+      // another link (a trace moved on). Back-to-back saturated readings are
+      // kept however far apart: on a slow link one frame may take seconds.
+      if (!idle_.empty() && ack - last_saturated_ns_ > opt_.restart_ns) saturated_.clear();
       push(saturated_, reading{bytes, wire_s});
       idle_.clear();
       last_saturated_ns_ = ack;

@@ -65,7 +65,7 @@ struct estimator_options {
   int full_confidence_samples = 4;    // saturated samples for confidence 1 (before ageing)
   int latency_window = 64;            // recent overhead readings the base latency is the min of
   int64_t stale_ns = 10'000'000'000;  // confidence decays as exp(-age / stale_ns)
-  int64_t restart_ns = 2'000'000'000; // a saturated reading after this long a gap starts afresh
+  int64_t restart_ns = 2'000'000'000; // saturated again after this long idle: start afresh
   double busy_guard = 0.25;           // queued = waited > latency + busy_guard * wire time
   double supersede = 0.10;            // idle readings above the saturated one by this much win
   double jump = 0.25;                 // 3 readings off the average by this much: a step change

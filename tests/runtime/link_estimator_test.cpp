@@ -139,6 +139,23 @@ TEST(LinkEstimator, StepDownShowsWithinAFewFrames) {
   EXPECT_NEAR(at_sixth, 20.0, 0.5);
 }
 
+TEST(LinkEstimator, AVerySlowLinkStillGetsAConfidentReading) {
+  // 0.5 Mbit/s: each 16-bit frame takes 4.8 s, acks come seconds apart.
+  sim_config c;
+  c.period_s = 0.010;
+  c.mbps_at = [](double) { return 0.5; };
+  link_estimator est;
+  sim_link link(c);
+  link.run(
+      8, [&](int64_t) { return vit_frame_bytes(16); },
+      [&](const transfer_sample& s) { est.add(s); });
+  link.drain([&](const transfer_sample& s) { est.add(s); });
+  link_estimate e = est.current(link.last_ack_ns());
+  EXPECT_FALSE(e.lower_bound);
+  EXPECT_NEAR(e.mbps, 0.5, 0.001);
+  EXPECT_GT(e.confidence, 0.9);
+}
+
 TEST(LinkEstimator, StaleReadingsLoseConfidence) {
   sim_config c;
   c.period_s = 0.010;
