@@ -102,11 +102,14 @@ void link_estimator::add(const transfer_sample& s) {
 
   // A latency reading: only from a frame offered after every earlier frame
   // was acknowledged (it cannot have waited behind one), overhead = wire + R.
-  // The wire time needs a rate: the saturated one, or the idle lower bound
-  // when it is higher (the link got faster since it was last saturated). Both
-  // are lower bounds of the capacity, so the latency derived stays a lower
-  // bound of the true one. (A frame that queued would add its wait.)
-  double rate = std::max(mbps_of(saturated_), idle_.size() >= 3 ? mbps_of(idle_) : 0.0);
+  // The wire time needs a rate that is a lower bound of the capacity NOW, so
+  // that the latency derived stays a lower bound of the true one: the
+  // saturated figure while fresh (or the idle bound if higher: the link got
+  // faster), else only the idle bound (an old saturated figure may be above
+  // what the link carries today).
+  const bool fresh = !saturated_.empty() && ack - last_saturated_ns_ <= opt_.restart_ns;
+  const double idle_rate = idle_.size() >= 3 ? mbps_of(idle_) : 0.0;
+  const double rate = fresh ? std::max(mbps_of(saturated_), idle_rate) : idle_rate;
   if (alone && rate > 0) {
     double overhead = (ack - s.offered_ns) / 1e9;
     note_latency(overhead - bytes * 8 / (rate * 1e6));

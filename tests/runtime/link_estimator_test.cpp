@@ -118,6 +118,28 @@ TEST(LinkEstimator, LearnsTheLatencyFromSaturatedPeriods) {
   EXPECT_NEAR(e.mbps, 100.0, 0.5);
 }
 
+TEST(LinkEstimator, AnOldSaturatedFigureDoesNotInflateTheLatency) {
+  // Saturated at 100 Mbit/s until 2 s; then 2-bit frames (idle link); at 4 s
+  // the capacity halves, unseen (the link stays idle). Reading the idle
+  // frames' latency with the old 100 Mbit/s would make it 5 ms instead of 2,
+  // and every idle reading after it twice the capacity.
+  sim_config c;
+  c.latency_s = 0.002;
+  c.period_s = 0.020;
+  c.mbps_at = [](double t) { return t < 4.0 ? 100.0 : 50.0; };
+  link_estimator est;
+  sim_link link(c);
+  auto add = [&](const transfer_sample& s) { est.add(s); };
+  link.run(
+      1000,
+      [&](int64_t now) { return now < to_ns(2.0) ? vit_frame_bytes(16) : vit_frame_bytes(2); },
+      add);
+  link.drain(add);
+  link_estimate e = est.current(link.last_ack_ns());
+  EXPECT_LE(e.latency_ms, 2.0 + 1e-6);
+  EXPECT_GE(e.latency_ms, 1.0); // learnt while the saturated figure was fresh
+}
+
 TEST(LinkEstimator, StepDownShowsWithinAFewFrames) {
   sim_config c;
   c.period_s = 0.010;
