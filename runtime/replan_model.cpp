@@ -125,11 +125,18 @@ expected<replan_model> replan_model::build(const replan_inputs& in,
   for (size_t k = 0; k < n; ++k) {
     const node_state& node = in.nodes[k];
     planner::device d;
-    d.host = d.type = node.name;
+    d.host = d.type = node.name; // the type is only used beyond 12 nodes: see below
     d.mem_mb = node.memory_mb > 0 ? node.memory_mb : unlimited_memory_mb;
     d.time_s.assign(L, 0.0);
     for (size_t l = 0; l < node.baseline_layer_s.size(); ++l)
       d.time_s[l] = node.baseline_layer_s[l] * slowdown[k];
+    // Beyond 12 nodes the planner plans per device type: nodes that compute
+    // alike (same scaled times, same memory) share one, so it has few types.
+    for (const planner::device& other : inst.devices)
+      if (other.time_s == d.time_s && other.mem_mb == d.mem_mb) {
+        d.type = other.type;
+        break;
+      }
     inst.devices.push_back(d);
     m.names_.push_back(node.name);
     m.alive_.push_back(node.alive);
@@ -235,11 +242,13 @@ planner::instance replan_model::alive_instance(std::vector<int>* node_of_device)
   return sub;
 }
 
-expected<plan> replan_model::optimal() const {
+expected<plan> replan_model::optimal(double bound) const {
   std::vector<int> node_of;
   planner::instance sub = alive_instance(&node_of);
   if (sub.devices.empty()) return make_error(errc::infeasible, "no node is alive");
-  auto best = planner::optimal_partition(sub);
+  planner::partition_options options;
+  options.upper_bound = bound;
+  auto best = planner::optimal_partition(sub, options);
   if (!best) return best.error();
   plan p;
   for (const planner::stage& s : best->best.stages)

@@ -9,6 +9,7 @@
 // formula, so predicted periods are those `optimal_partition` optimises.
 #pragma once
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -62,9 +63,12 @@ public:
   std::vector<int> fit_bits(const std::vector<stage_assignment>& stages, double period_s) const;
 
   // The optimal partition over the alive nodes, links at their lowest bits
-  // (bits of the result are those lowest bits). Errors: errc::infeasible
-  // when no partition fits the alive nodes' memory.
-  expected<plan> optimal() const;
+  // (bits of the result are those lowest bits). `bound`: a period some
+  // fitting plan is known to reach (prunes the search; infinity if none).
+  // Errors: errc::infeasible when no partition fits the alive nodes' memory
+  // (or none reaches `bound`). Exact up to 12 alive nodes, the planner's
+  // links heuristic beyond (planner/README.md).
+  expected<plan> optimal(double bound = std::numeric_limits<double>::infinity()) const;
 
   // With no plan fitting: the least memory the roomiest alive node would
   // need in addition for one to fit, MB (to 0.1 MB), and that node.

@@ -154,6 +154,12 @@ void replanner::update_slowdown(const replan_inputs& in) {
 }
 
 expected<replan_decision> replanner::decide(const replan_inputs& in) {
+  const replanner_options& o = options_;
+  if (!(o.margin >= 0) || !(o.min_interval_s >= 0) || !(o.switch_cost_s >= 0) ||
+      !(o.horizon_s > 0) || !(o.target_images_per_s >= 0) || !(o.smoothing > 0) || o.smoothing > 1)
+    return make_error(errc::invalid_argument,
+                      "re-planner options: expected margin, min_interval_s, switch_cost_s, "
+                      "target_images_per_s >= 0, horizon_s > 0 and smoothing in (0, 1]");
   if (slowdown_.size() < in.nodes.size()) slowdown_.resize(in.nodes.size(), 1.0);
   std::vector<double> factors(slowdown_.begin(), slowdown_.begin() + in.nodes.size());
   if (auto checked = replan_model::build(in, factors); !checked) return checked.error();
@@ -170,7 +176,9 @@ expected<replan_decision> replanner::decide(const replan_inputs& in) {
   auto current = m.evaluate(in.current, false);
   d.current_period_s = current ? current->period_s : infinity;
 
-  auto best = m.optimal();
+  // The plan in force, if it fits, bounds the search (min bits only help).
+  auto current_fits = m.evaluate(in.current);
+  auto best = m.optimal(current_fits ? current_fits->period_s : infinity);
   if (!best && best.error().code == errc::infeasible && current) {
     // The plan in force runs although the memory model says nothing fits
     // (limits set low on purpose, or a model too cautious): keep it.
