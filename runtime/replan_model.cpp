@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 #include "planner/cost_model.hpp"
@@ -100,6 +101,21 @@ expected<void> check_inputs(const replan_inputs& in, const std::vector<double>& 
   return {};
 }
 
+// Beyond 12 alive nodes the planner plans per device type (its links
+// heuristic, planner/README.md) and its cost grows with the number of types:
+// 16 nodes as 16 types took 43 s. Nodes with the same memory whose total
+// time is within the same 5% step share a type; the heuristic's final plans
+// are evaluated with each node's own times, so this only steers the search.
+// (Up to 12 alive nodes the DP is exact per node and ignores types.)
+std::string type_key(const planner::device& d) {
+  double total = 0;
+  for (double t : d.time_s) total += t;
+  long step = total > 0 ? std::lround(std::log(total) / std::log(1.05)) : 0;
+  char key[64];
+  std::snprintf(key, sizeof key, "%.6g MB, step %ld", d.mem_mb, step);
+  return key;
+}
+
 pair_rate apply(const link_estimate& e, pair_rate configured) {
   if (!e.known) return configured;
   if (!e.lower_bound) return pair_rate{e.mbps, rate_source::measured};
@@ -125,18 +141,12 @@ expected<replan_model> replan_model::build(const replan_inputs& in,
   for (size_t k = 0; k < n; ++k) {
     const node_state& node = in.nodes[k];
     planner::device d;
-    d.host = d.type = node.name; // the type is only used beyond 12 nodes: see below
+    d.host = node.name;
     d.mem_mb = node.memory_mb > 0 ? node.memory_mb : unlimited_memory_mb;
     d.time_s.assign(L, 0.0);
     for (size_t l = 0; l < node.baseline_layer_s.size(); ++l)
       d.time_s[l] = node.baseline_layer_s[l] * slowdown[k];
-    // Beyond 12 nodes the planner plans per device type: nodes that compute
-    // alike (same scaled times, same memory) share one, so it has few types.
-    for (const planner::device& other : inst.devices)
-      if (other.time_s == d.time_s && other.mem_mb == d.mem_mb) {
-        d.type = other.type;
-        break;
-      }
+    d.type = type_key(d);
     inst.devices.push_back(d);
     m.names_.push_back(node.name);
     m.alive_.push_back(node.alive);

@@ -149,5 +149,48 @@ TEST(ReplannerRandom, DecisionsFollowTheExhaustiveOptimumAndNeverExceedMemory) {
   EXPECT_GT(lost_nodes, 30);
 }
 
+// Beyond 12 alive nodes the planner's links heuristic plans: not proven
+// optimal, but its plans must be valid, fit, and beat the slowed plan.
+TEST(ReplannerRandom, ManyNodesGetAValidPlanThatFits) {
+  lcg g{7};
+  world w = random_world(g);
+  w.names.clear();
+  w.base.clear();
+  w.memory_mb.clear();
+  w.alive.clear();
+  const int n = 14;
+  double weights = 0;
+  for (double m : w.weights_mb) weights += m;
+  for (int k = 0; k < n; ++k) {
+    w.names.push_back("n" + std::to_string(k));
+    std::vector<double> t;
+    for (int l = 0; l < w.layers(); ++l) t.push_back(g.uniform(1e-3, 2e-3));
+    w.base.push_back(t);
+    w.memory_mb.push_back(k % 2 ? weights * 2 : weights * 0.6);
+    w.alive.push_back(true);
+  }
+  w.rate_mbps.assign(n * n, 1000);
+  w.min_bits.assign(n * n, 4);
+  w.max_bits.assign(n * n, 16);
+  plan current = make_plan({{1, 1, w.layers()}}, 0); // one roomy node
+  std::vector<double> factor(n, 1.0);
+  factor[1] = 4;
+  replanner_options o;
+  o.smoothing = 1;
+  replanner r(o);
+  auto d = r.decide(inputs_for(w, current, factor));
+  ASSERT_TRUE(d) << d.error().message;
+  ASSERT_EQ(d->action, replan_action::repartition) << d->reason;
+  EXPECT_EQ(layers_on(d->next, 1), 0) << describe(d->next);
+  for (const stage_assignment& s : d->next.stages)
+    EXPECT_GT(w.memory_mb[s.node], memory_need_mb(w, s.first, s.last)) << describe(d->next);
+  EXPECT_DOUBLE_EQ(period_of(w, factor, d->next.stages, d->next.bits), d->new_period_s);
+  EXPECT_LT(d->new_period_s * 1.1, d->current_period_s);
+  double optimum = brute_force(w, factor).period;
+  EXPECT_GE(d->new_period_s, optimum);
+  std::printf("14 nodes: heuristic %.4g ms, exhaustive optimum %.4g ms\n", d->new_period_s * 1e3,
+              optimum * 1e3);
+}
+
 } // namespace
 } // namespace edgepipe::runtime
