@@ -180,10 +180,12 @@ expected<replan_decision> replanner::decide(const replan_inputs& in) {
   auto current_fits = m.evaluate(in.current);
   auto best = m.optimal(current_fits ? current_fits->period_s : infinity);
   if (!best && best.error().code == errc::infeasible && current) {
-    // The plan in force runs although the memory model says nothing fits
-    // (limits set low on purpose, or a model too cautious): keep it.
+    // Nothing within the bound (the heuristic beyond 12 nodes may miss the
+    // plan in force), or the plan in force runs although the memory model
+    // says nothing fits (limits set low on purpose, or a cautious model).
     d.new_period_s = d.amortized_new_period_s = infinity;
-    d.reason = "keep: " + plan_text(m, in.current) + " runs; no plan fits the memory limits";
+    d.reason = "keep: " + plan_text(m, in.current) + " runs; " +
+               (current_fits ? "no plan found that is faster" : "no plan fits the memory limits");
     return d;
   }
   if (!best) {
