@@ -183,7 +183,7 @@ expected<replan_decision> replanner::decide(const replan_inputs& in) {
     // Nothing within the bound (the heuristic beyond 12 nodes may miss the
     // plan in force), or the plan in force runs although the memory model
     // says nothing fits (limits set low on purpose, or a cautious model).
-    d.new_period_s = d.amortized_new_period_s = infinity;
+    d.new_period_s = d.amortized_new_period_s = current_fits ? d.current_period_s : infinity;
     d.reason = "keep: " + plan_text(m, in.current) + " runs; " +
                (current_fits ? "no plan found that is faster" : "no plan fits the memory limits");
     return d;
