@@ -123,6 +123,33 @@ struct candidate {
   double amortized_s = infinity;
 };
 
+// `p` with each link at the largest bits that fit its period at the lowest
+// bits (or `target_s`, if longer); `p.bits.back()` (the sink link) is kept.
+expected<candidate> with_fitted_bits(const replan_model& m, plan p, double target_s,
+                                     bool check_memory) {
+  for (size_t i = 0; i + 1 < p.stages.size(); ++i)
+    p.bits[i] = m.min_bits(p.stages[i].node, p.stages[i + 1].node);
+  auto at_min_bits = m.evaluate(p, check_memory);
+  if (!at_min_bits) return make_error(errc::internal, at_min_bits.error().message);
+  int sink_bits = p.bits.back();
+  p.bits = m.fit_bits(p.stages, std::max(at_min_bits->period_s, target_s));
+  p.bits.back() = sink_bits;
+  auto eval = m.evaluate(p, check_memory);
+  if (!eval) return make_error(errc::internal, eval.error().message);
+  candidate c;
+  c.p = std::move(p);
+  c.period_s = c.amortized_s = eval->period_s;
+  return c;
+}
+
+std::string give_up_reason(const replan_model& m, const replan_inputs& in, int roomiest,
+                           double shortfall_mb) {
+  if (roomiest < 0) return "no plan fits the alive nodes' memory: no node is alive";
+  return "no plan fits the alive nodes' memory: the roomiest, " + m.name(roomiest) + " (" +
+         number("%.1f MB", in.nodes[roomiest].memory_mb) + "), would need " +
+         number("%.1f MB", shortfall_mb) + " more";
+}
+
 } // namespace
 
 const char* to_string(replan_action a) {
@@ -194,28 +221,18 @@ expected<replan_decision> replanner::decide(const replan_inputs& in) {
     d.action = replan_action::give_up;
     d.new_period_s = d.amortized_new_period_s = infinity;
     d.shortfall_mb = m.shortfall_mb(&roomiest);
-    d.reason = "no plan fits the alive nodes' memory";
-    if (roomiest >= 0)
-      d.reason += ": the roomiest, " + m.name(roomiest) + " (" +
-                  number("%.1f MB", in.nodes[roomiest].memory_mb) + "), would need " +
-                  number("%.1f MB", d.shortfall_mb) + " more";
-    else
-      d.reason += ": no node is alive";
+    d.reason = give_up_reason(m, in, roomiest, d.shortfall_mb);
     if (!current) d.reason = current.error().message + "; " + d.reason;
     return d;
   }
 
   // The best partition, its links at the largest bits that fit its period.
-  candidate moved;
+  best->epoch = in.current.epoch + 1;
+  best->bits.back() = 0;
+  auto fitted = with_fitted_bits(m, *best, target_s, true);
+  if (!fitted) return fitted.error();
+  candidate moved = *fitted;
   moved.action = replan_action::repartition;
-  moved.p = *best;
-  moved.p.epoch = in.current.epoch + 1;
-  auto at_min_bits = m.evaluate(moved.p);
-  if (!at_min_bits) return make_error(errc::internal, at_min_bits.error().message);
-  moved.p.bits = m.fit_bits(moved.p.stages, std::max(at_min_bits->period_s, target_s));
-  auto moved_eval = m.evaluate(moved.p);
-  if (!moved_eval) return make_error(errc::internal, moved_eval.error().message);
-  moved.period_s = moved_eval->period_s;
   double cost = options_.switch_cost_s, horizon = options_.horizon_s;
   moved.amortized_s = horizon > cost ? moved.period_s * horizon / (horizon - cost) : infinity;
 
@@ -232,18 +249,10 @@ expected<replan_decision> replanner::decide(const replan_inputs& in) {
   }
 
   // The current partition with its bits re-chosen: no layer moves, no pause.
-  candidate rebit;
+  auto rebits = with_fitted_bits(m, in.current, target_s, false);
+  if (!rebits) return rebits.error();
+  candidate rebit = *rebits;
   rebit.action = replan_action::change_bits;
-  rebit.p = in.current;
-  for (size_t i = 0; i + 1 < rebit.p.stages.size(); ++i)
-    rebit.p.bits[i] = m.min_bits(rebit.p.stages[i].node, rebit.p.stages[i + 1].node);
-  auto rebit_min = m.evaluate(rebit.p, false);
-  if (!rebit_min) return make_error(errc::internal, rebit_min.error().message);
-  rebit.p.bits = m.fit_bits(rebit.p.stages, std::max(rebit_min->period_s, target_s));
-  rebit.p.bits.back() = in.current.bits.back(); // the sink link is not ours to change
-  auto rebit_eval = m.evaluate(rebit.p, false);
-  if (!rebit_eval) return make_error(errc::internal, rebit_eval.error().message);
-  rebit.period_s = rebit.amortized_s = rebit_eval->period_s;
 
   // The better alternative; a bits-only change wins ties (it is cheaper).
   candidate alt;
