@@ -12,6 +12,8 @@
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
 #include "codecs/codec.hpp"
+#include "ops/layer_profiler.hpp"
+#include "ops/stage_memory.hpp"
 #include "ops/vit_model.hpp"
 
 namespace edgepipe::actors {
@@ -29,15 +31,8 @@ constexpr auto connect_timeout = std::chrono::seconds(30);
 
 } // namespace
 
-expected<ops::vit_model> load_stage_model(const stage_spec& spec) {
-  ops::model_options opts;
-  opts.threads = spec.threads < 1 ? 1 : spec.threads;
-  opts.first = spec.first;
-  opts.last = spec.last;
-  auto dt = ops::parse_dtype(spec.dtype);
-  if (!dt) return dt.error();
-  opts.compute = *dt;
-  if (!spec.model_dir.empty()) return ops::vit_model::load(spec.model_dir, opts);
+expected<ops::model_source> stage_model_source(const stage_spec& spec) {
+  if (!spec.model_dir.empty()) return ops::model_source::from_dir(spec.model_dir);
   ops::vit_config cfg;
   if (!spec.synthetic.empty()) {
     auto named = ops::named_vit_config(spec.synthetic);
@@ -57,7 +52,20 @@ expected<ops::vit_model> load_stage_model(const stage_spec& spec) {
     return make_error(errc::invalid_argument,
                       "stage_spec names no model (model_dir, synthetic or dims)");
   }
-  return ops::vit_model::synthetic(cfg, spec.seed, opts);
+  return ops::model_source::synthetic(cfg, spec.seed);
+}
+
+expected<ops::vit_model> load_stage_model(const stage_spec& spec) {
+  ops::model_options opts;
+  opts.threads = spec.threads < 1 ? 1 : spec.threads;
+  opts.first = spec.first;
+  opts.last = spec.last;
+  auto dt = ops::parse_dtype(spec.dtype);
+  if (!dt) return dt.error();
+  opts.compute = *dt;
+  auto source = stage_model_source(spec);
+  if (!source) return source.error();
+  return source->load(opts);
 }
 
 namespace {
@@ -68,6 +76,12 @@ struct worker_state {
   std::unique_ptr<ops::vit_model> model;
   int first = 1, last = 0;
   static inline const char* name = "edgepipe.stage_worker";
+  // A retired stage's weights go back to the system (glibc would keep them
+  // in its arenas, and the node's RSS with them).
+  ~worker_state() {
+    model.reset();
+    ops::release_free_memory();
+  }
 };
 
 expected<ops::tensor> decode_tensor(const std::vector<uint8_t>& bytes, const char* what) {
