@@ -105,13 +105,16 @@ error no_plan_error(const planner::instance& inst, const ops::model_descriptor& 
   std::string shortfall; // when the weights alone exceed the sum of the limits
   if (need > offered)
     shortfall = ", " + std::to_string(static_cast<long long>(need - offered + 0.5)) + " MB short";
+  // When the weights alone fit in the sum, buffers or the layer granularity
+  // are the cause: the planner's own explanation says which device.
+  const std::string detail = need > offered ? "" : " (" + planner_error.message + ")";
   char buf[1024];
   std::snprintf(buf, sizeof buf,
                 "no plan fits the nodes' memory: the model needs %.0f MB of weights; the nodes "
                 "offer %.0f MB in all (%s)%s; the largest layer needs %.1f MB with its buffers "
-                "(layer %d, %s). Planner: %s",
+                "(layer %d, %s)%s",
                 need, offered, nodes.c_str(), shortfall.c_str(), largest_mb, largest,
-                model.layer(largest).name.c_str(), planner_error.message.c_str());
+                model.layer(largest).name.c_str(), detail.c_str());
   return make_error(errc::infeasible, buf);
 }
 

@@ -66,7 +66,9 @@ void expect_shapes_match(vit_model& model, const model_descriptor& desc) {
     const layer_info& l = desc.layer(k);
     EXPECT_EQ(out->main.shape, with_batch(batch, l.output_shape)) << l.name;
     EXPECT_EQ(out->has_skip(), l.has_skip()) << l.name;
-    if (l.has_skip()) EXPECT_EQ(out->skip.shape, with_batch(batch, l.skip_shape)) << l.name;
+    if (l.has_skip()) {
+      EXPECT_EQ(out->skip.shape, with_batch(batch, l.skip_shape)) << l.name;
+    }
     const int64_t elements = out->main.numel() + (out->has_skip() ? out->skip.numel() : 0);
     EXPECT_EQ(elements, batch * l.output_elements()) << l.name;
     cur = std::move(*out);
@@ -111,8 +113,8 @@ void expect_parameters_match_file(const std::string& dir) {
 
 TEST(LayerDescriptor, ParametersMatchSafetensorsFiles) {
   expect_parameters_match_file(fashion_dir);
-  for (const auto& name : testing::reference_configs())
-    expect_parameters_match_file(testing::reference_dir(name));
+  for (const auto& name : ops::testing::reference_configs())
+    expect_parameters_match_file(ops::testing::reference_dir(name));
 }
 
 TEST(LayerDescriptor, WeightBytesEqualWhatTheModelLoadsForRanges) {
