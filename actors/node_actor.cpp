@@ -11,9 +11,8 @@
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
 #include "actors/stage_actor.hpp"
-#include "ops/layer_descriptor.hpp"
+#include "actors/stage_source.hpp"
 #include "ops/layer_profiler.hpp"
-#include "ops/stage_memory.hpp"
 #include "ops/vit_model.hpp"
 
 namespace edgepipe::actors {
@@ -48,18 +47,6 @@ caf::behavior loader_actor(caf::event_based_actor* self) {
 // Identical transformer blocks after the first few are not timed again
 // (ops::profile_layers copies them): ViT-Large is profiled in 5 blocks of 24.
 constexpr int profiled_blocks = 4;
-
-// Refuses a stage whose weights exceed the node's memory, before loading it.
-expected<void> check_memory(const stage_spec& spec, int64_t memory_mb) {
-  if (memory_mb <= 0) return {};
-  auto source = stage_model_source(spec);
-  if (!source) return source.error();
-  auto dt = ops::parse_dtype(spec.dtype);
-  if (!dt) return dt.error();
-  const auto desc = ops::model_descriptor::vit(source->config);
-  const int last = spec.last == 0 ? desc.num_layers() : spec.last;
-  return ops::check_stage_memory(desc, spec.first, last, *dt, memory_mb);
-}
 
 // Profiles on its own thread (one block of the model at a time).
 caf::behavior profiler_actor(caf::event_based_actor* self) {
@@ -113,7 +100,7 @@ caf::behavior node_actor(node_actor_t* self, node_info info) {
         auto rp = self->make_response_promise<caf::actor>();
         caf::actor_addr owner = caf::actor_cast<caf::actor_addr>(self->current_sender());
         if (spec.threads < 1) spec.threads = self->state.info.threads;
-        if (auto fits = check_memory(spec, self->state.info.memory_mb); !fits) {
+        if (auto fits = check_stage_fits(spec, self->state.info.memory_mb); !fits) {
           rp.deliver(to_caf_error(fits.error()));
           return rp;
         }

@@ -11,8 +11,8 @@
 #include "actors/encoder_actor.hpp"
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
+#include "actors/stage_source.hpp"
 #include "codecs/codec.hpp"
-#include "ops/layer_profiler.hpp"
 #include "ops/stage_memory.hpp"
 #include "ops/vit_model.hpp"
 
@@ -30,30 +30,6 @@ constexpr auto compute_timeout = std::chrono::minutes(10);
 constexpr auto connect_timeout = std::chrono::seconds(30);
 
 } // namespace
-
-expected<ops::model_source> stage_model_source(const stage_spec& spec) {
-  if (!spec.model_dir.empty()) return ops::model_source::from_dir(spec.model_dir);
-  ops::vit_config cfg;
-  if (!spec.synthetic.empty()) {
-    auto named = ops::named_vit_config(spec.synthetic);
-    if (!named) return named.error();
-    cfg = *named;
-  } else if (spec.dims.hidden_size > 0) {
-    const vit_dims& d = spec.dims;
-    cfg.image_size = d.image_size;
-    cfg.patch_size = d.patch_size;
-    cfg.num_channels = d.num_channels;
-    cfg.hidden_size = d.hidden_size;
-    cfg.num_attention_heads = d.num_attention_heads;
-    cfg.num_hidden_layers = d.num_hidden_layers;
-    cfg.intermediate_size = d.intermediate_size;
-    cfg.num_labels = d.num_labels;
-  } else {
-    return make_error(errc::invalid_argument,
-                      "stage_spec names no model (model_dir, synthetic or dims)");
-  }
-  return ops::model_source::synthetic(cfg, spec.seed);
-}
 
 expected<ops::vit_model> load_stage_model(const stage_spec& spec) {
   ops::model_options opts;

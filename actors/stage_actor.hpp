@@ -36,14 +36,9 @@ expected<caf::actor> spawn_stage(caf::actor_system& sys, const stage_spec& spec)
 
 namespace edgepipe::ops {
 class vit_model;
-struct model_source;
 } // namespace edgepipe::ops
 
 namespace edgepipe::actors {
-
-// Where the weights of spec's model come from: its directory, a named
-// synthetic configuration or explicit sizes (with spec's seed).
-expected<ops::model_source> stage_model_source(const stage_spec& spec);
 
 // The model (or the layers of it) a stage_spec names, with its options.
 expected<ops::vit_model> load_stage_model(const stage_spec& spec);
