@@ -91,8 +91,11 @@ error no_plan_error(const planner::instance& inst, const ops::model_descriptor& 
   for (const auto& d : inst.devices) {
     offered += d.mem_mb;
     char one[96];
-    std::snprintf(one, sizeof one, "%s%s %.0f", nodes.empty() ? "" : ", ", d.host.c_str(),
-                  d.mem_mb);
+    if (d.mem_mb >= 1e9) // auto_instance's "no limit"
+      std::snprintf(one, sizeof one, "%s%s no limit", nodes.empty() ? "" : ", ", d.host.c_str());
+    else
+      std::snprintf(one, sizeof one, "%s%s %.0f", nodes.empty() ? "" : ", ", d.host.c_str(),
+                    d.mem_mb);
     nodes += one;
   }
   int largest = 1;
