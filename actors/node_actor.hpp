@@ -6,11 +6,12 @@
 //
 // Messages:
 //   (info_atom) -> node_info
-//   (deploy_atom, stage_spec) -> actor | error      the new stage
+//   (deploy_atom, stage_spec) -> actor | error      the new stage; refused
+//       (errc::infeasible) when its weights exceed the node's memory_mb
 //   (retire_atom, actor stage) -> ok_atom
 //   (profile_atom, stage_spec, int32 microbatch) -> std::vector<double>
-//       seconds per planner layer on this node (the whole model of spec is
-//       loaded, each layer timed on the previous one's output; best of 2)
+//       seconds per planner layer on this node (ops::profile_layers: one
+//       block's weights loaded at a time, median of 3 after a warm-up)
 //   (put_atom, string name)    sets the reported name
 //   (shutdown_atom)            the node actor quits (the process exits)
 #pragma once

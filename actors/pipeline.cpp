@@ -8,6 +8,7 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/bandwidth_monitor.hpp"
+#include "actors/connect_policy.hpp"
 #include "actors/encoder_actor.hpp"
 #include "actors/errors.hpp"
 #include "actors/messages.hpp"
@@ -41,18 +42,22 @@ expected<std::vector<connected_node>> connect_nodes(caf::actor_system& sys,
   for (const auto& addr : nodes) {
     connected_node n;
     n.address = addr;
-    auto deadline = clock_type::now() + timeout;
-    std::string last_error;
+    const auto start = clock_type::now();
+    const double timeout_s = std::chrono::duration<double>(timeout).count();
     for (;;) {
       auto handle = sys.middleman().remote_actor(addr.host, addr.port);
       if (handle) {
         n.actor = *handle;
         break;
       }
-      last_error = describe(handle.error());
-      if (clock_type::now() >= deadline)
-        return make_error(errc::timeout, "cannot reach node '" + addr.name + "' at " + addr.host +
-                                             ":" + std::to_string(addr.port) + ": " + last_error);
+      const auto failure = handle.error() == caf::sec::cannot_connect_to_node
+                               ? connect_failure::refused
+                               : connect_failure::other;
+      const double elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
+      if (!retry_connect(failure, elapsed, timeout_s))
+        return make_error(errc::timeout,
+                          connect_error_message(addr.name, addr.host, addr.port, failure, elapsed,
+                                                describe(handle.error())));
       std::this_thread::sleep_for(100ms);
     }
     std::optional<edgepipe::error> failure;

@@ -36,7 +36,7 @@ expected<caf::actor> spawn_stage(caf::actor_system& sys, const stage_spec& spec)
 
 namespace edgepipe::ops {
 class vit_model;
-}
+} // namespace edgepipe::ops
 
 namespace edgepipe::actors {
 
