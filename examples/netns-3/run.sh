@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# run.sh: the shipped Fashion-MNIST ViT as a 3-stage pipeline over a real,
+# kernel-shaped network. Three network namespaces hold one `edgepipe node`
+# each; a hub namespace holds the bridge and the run process (source, sink,
+# planner). The link leaving stage 0 (node n0 -> node n1) is shaped by a tc
+# tbf qdisc whose rate follows a schedule; edgepipe's own shaper is off
+# (links: unlimited), so only the kernel slows the traffic. Root only.
+#
+#   sudo examples/netns-3/run.sh [options] [edgepipe run options, e.g. --json]
+#
+# Options (all optional):
+#   --schedule S     rates of the shaped link as TIME:MBIT,... (seconds since
+#                    the run started; first time 0) [0:100,6:2,12:20,18:100]
+#   --rate MBIT      a fixed rate instead of a schedule
+#   --link K         which link is shaped: the one leaving stage K (0 or 1) [0]
+#   --burst-kb B     tbf bucket, KiB [64];  --latency-ms L  tbf queue bound [200]
+#   --bits B         quantization of the inter-stage links: adaptive or 0..16 [adaptive]
+#   --min-bits/--max-bits  range of adaptive links [2, 16]
+#   --count N        images [2000];  --microbatch M [16];  --window W [2]
+#   --synthetic      seeded random images instead of Fashion-MNIST
+#   --id ID          run id in the namespace names ep-ID-* [the shell's pid]
+#   --keep DIR       write the topology and node logs to DIR and keep them
+#   --edgepipe PATH  the program [build/cli/edgepipe of this checkout]
+# Anything else is passed to `edgepipe run`. Exit code: edgepipe run's.
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+# shellcheck source=netns.sh
+source "$here/netns.sh"
+
+schedule="0:100,6:2,12:20,18:100"
+rate=""
+link=0
+burst_kb=64
+latency_ms=200
+bits=adaptive
+min_bits=2
+max_bits=16
+count=2000
+microbatch=16
+window=2
+synthetic=0
+run_id=$$
+keep=""
+edgepipe=${EDGEPIPE:-$repo/build/cli/edgepipe}
+passthrough=()
+
+usage() { sed -n '2,/^set -u/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//' >&2; }
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    --schedule) schedule=$2; shift 2 ;;
+    --rate) rate=$2; shift 2 ;;
+    --link) link=$2; shift 2 ;;
+    --burst-kb) burst_kb=$2; shift 2 ;;
+    --latency-ms) latency_ms=$2; shift 2 ;;
+    --bits) bits=$2; shift 2 ;;
+    --min-bits) min_bits=$2; shift 2 ;;
+    --max-bits) max_bits=$2; shift 2 ;;
+    --count) count=$2; shift 2 ;;
+    --microbatch) microbatch=$2; shift 2 ;;
+    --window) window=$2; shift 2 ;;
+    --synthetic) synthetic=1; shift ;;
+    --id) run_id=$2; shift 2 ;;
+    --keep) keep=$2; shift 2 ;;
+    --edgepipe) edgepipe=$2; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) passthrough+=("$1"); shift ;;
+  esac
+done
+[[ -n $rate ]] && schedule="0:$rate"
+if [[ ! $link =~ ^[01]$ ]]; then
+  ep_log "--link: expected 0 or 1 (the link leaving stage 0 or stage 1), got '$link'"
+  exit 2
+fi
+if [[ ! $schedule =~ ^0(\.0*)?:[0-9.]+(,[0-9.]+:[0-9.]+)*$ ]]; then
+  ep_log "--schedule: expected TIME:MBIT,... starting at time 0, got '$schedule'"
+  exit 2
+fi
+ep_netns_check || exit 1
+if [[ ! -x $edgepipe ]]; then
+  ep_log "no program at $edgepipe: build it (cmake --build build --target edgepipe) or pass --edgepipe"
+  exit 1
+fi
+
+work=${keep:-$(mktemp -d /tmp/ep-netns3.XXXXXX)}
+mkdir -p "$work"
+schedule_pid=""
+cleanup() {
+  trap - EXIT INT TERM
+  if [[ -n $schedule_pid ]]; then
+    kill -TERM "$schedule_pid" 2> /dev/null
+    wait "$schedule_pid" 2> /dev/null
+  fi
+  ep_netns_cleanup
+  [[ -z $keep ]] && rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# 1. The network and the shaped link (its first rate from the schedule).
+ep_netns_create "$run_id" 3 || exit 1
+first_rate=${schedule%%,*}
+first_rate=${first_rate#*:}
+ep_netns_shape_link "$link" "$first_rate" "$burst_kb" "$latency_ms" || exit 1
+ep_log "link leaving stage $link (into node n$((link + 1))): tbf $first_rate Mbit/s, burst $burst_kb KiB"
+
+# 2. One node per namespace, listening on its namespace's address.
+port=7000
+for i in 0 1 2; do
+  ep_netns_start "$(ep_netns_node $i)" "$work/node-n$i.log" \
+    "$edgepipe" node --listen "$(ep_netns_node_addr $i):$port" --name "n$i" --threads 1
+done
+for i in 0 1 2; do
+  for ((tries = 0; tries < 150; tries++)); do
+    grep -q "listening on" "$work/node-n$i.log" 2> /dev/null && break
+    sleep 0.1
+  done
+  if ! grep -q "listening on" "$work/node-n$i.log"; then
+    ep_log "node n$i did not come up:"
+    cat "$work/node-n$i.log" >&2
+    exit 1
+  fi
+done
+
+# 3. The topology: remote nodes at the namespaces' addresses, an explicit
+# 3-stage partition of the 24 planner layers, no emulated shaping.
+if [[ $synthetic -eq 1 ]]; then
+  data="  synthetic: true"
+else
+  data="  dataset: /usr/share/datasets/fashion-mnist"
+fi
+if [[ $bits == adaptive ]]; then
+  quant="  bits: adaptive
+  min_bits: $min_bits
+  max_bits: $max_bits
+  clip: ds-aciq"
+else
+  quant="  bits: $bits"
+  [[ $bits != 0 ]] && quant="$quant
+  clip: ds-aciq"
+fi
+cat > "$work/topology.yaml" << EOF
+# Written by examples/netns-3/run.sh: nodes in namespaces ep-$run_id-n0..n2.
+name: netns-3
+nodes:
+  - {name: n0, address: $(ep_netns_node_addr 0):$port}
+  - {name: n1, address: $(ep_netns_node_addr 1):$port}
+  - {name: n2, address: $(ep_netns_node_addr 2):$port}
+model:
+  dir: $repo/examples/models/fashion-vit
+partition:
+  - {node: n0, layers: [1, 8]}
+  - {node: n1, layers: [9, 16]}
+  - {node: n2, layers: [17, 24]}
+quantization:
+$quant
+links:
+  rate_mbps: unlimited     # the kernel's tbf shapes, not edgepipe
+workload:
+$data
+  count: $count
+  microbatch: $microbatch
+  window: $window
+runtime:
+  connect_timeout_s: 10
+  request_timeout_s: 30
+EOF
+
+# 4. The rate schedule, in the background from the moment the run starts.
+run_schedule() {
+  local t0 point at mbit wait_s sleeper=""
+  trap '[[ -n $sleeper ]] && kill "$sleeper" 2> /dev/null; exit 0' TERM
+  t0=$(date +%s.%N)
+  IFS=, read -ra points <<< "$schedule"
+  for point in "${points[@]:1}"; do
+    at=${point%%:*}
+    mbit=${point#*:}
+    wait_s=$(awk -v t0="$t0" -v at="$at" -v now="$(date +%s.%N)" \
+      'BEGIN { w = t0 + at - now; printf "%.3f", w > 0 ? w : 0 }')
+    sleep "$wait_s" &
+    sleeper=$!
+    wait "$sleeper"
+    sleeper=""
+    ep_netns_set_link_rate "$link" "$mbit" "$burst_kb" "$latency_ms" &&
+      ep_log "t=${at}s: link leaving stage $link now $mbit Mbit/s"
+  done
+}
+if [[ $schedule == *,* ]]; then
+  run_schedule &
+  schedule_pid=$!
+fi
+
+# 5. The run process, in the hub namespace. Waited for in the background so
+# that Ctrl-C reaches the trap at once.
+ep_netns_start "$(ep_netns_hub)" - "$edgepipe" run "$work/topology.yaml" "${passthrough[@]}"
+run_pid=$EP_NETNS_LAST_PID
+wait "$run_pid"
+rc=$?
+ep_netns_forget "$run_pid"
+ep_log "tbf on the link leaving stage $link: $(ep_netns_link_stats "$link")"
+exit "$rc"
