@@ -16,7 +16,7 @@
 #   --burst-kb B     tbf bucket, KiB [64];  --latency-ms L  tbf queue bound [200]
 #   --bits B         quantization of the inter-stage links: adaptive or 0..16 [adaptive]
 #   --min-bits/--max-bits  range of adaptive links [2, 16]
-#   --count N        images [2000];  --microbatch M [16];  --window W [2]
+#   --count N        images, 0 = all 10,000 [0];  --microbatch M [16];  --window W [2]
 #   --synthetic      seeded random images instead of Fashion-MNIST
 #   --id ID          run id in the namespace names ep-ID-* [the shell's pid]
 #   --keep DIR       write the topology and node logs to DIR and keep them
@@ -36,7 +36,7 @@ latency_ms=200
 bits=adaptive
 min_bits=2
 max_bits=16
-count=2000
+count=0
 microbatch=16
 window=2
 synthetic=0
@@ -68,6 +68,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ -n $rate ]] && schedule="0:$rate"
+[[ $synthetic -eq 1 && $count -eq 0 ]] && count=2000 # synthetic inputs need a count
+[[ $synthetic -eq 1 && $count -eq 0 ]] && count=2000 # synthetic inputs need a count
 if [[ ! $link =~ ^[01]$ ]]; then
   ep_log "--link: expected 0 or 1 (the link leaving stage 0 or stage 1), got '$link'"
   exit 2
@@ -177,7 +179,7 @@ run_schedule() {
     at=${point%%:*}
     mbit=${point#*:}
     wait_s=$(awk -v t0="$t0" -v at="$at" -v now="$(date +%s.%N)" \
-      'BEGIN { w = t0 + at - now; printf "%.3f", w > 0 ? w : 0 }')
+      'BEGIN { w = t0 + at - now; if (w < 0) w = 0; printf "%.3f", w }')
     sleep "$wait_s" &
     sleeper=$!
     wait "$sleeper"
