@@ -69,7 +69,6 @@ while [[ $# -gt 0 ]]; do
 done
 [[ -n $rate ]] && schedule="0:$rate"
 [[ $synthetic -eq 1 && $count -eq 0 ]] && count=2000 # synthetic inputs need a count
-[[ $synthetic -eq 1 && $count -eq 0 ]] && count=2000 # synthetic inputs need a count
 if [[ ! $link =~ ^[01]$ ]]; then
   ep_log "--link: expected 0 or 1 (the link leaving stage 0 or stage 1), got '$link'"
   exit 2
