@@ -138,9 +138,9 @@ ep_netns_start() {
 # ep_netns_forget PID: a process that ended and was waited for (its pid may
 # be reused: never signal it again).
 ep_netns_forget() {
-  local keep=() pid
-  for pid in "${EP_NETNS_PIDS[@]}"; do [[ $pid != "$1" ]] && keep+=("$pid"); done
-  EP_NETNS_PIDS=("${keep[@]}")
+  local remaining=() pid
+  for pid in "${EP_NETNS_PIDS[@]}"; do [[ $pid != "$1" ]] && remaining+=("$pid"); done
+  EP_NETNS_PIDS=("${remaining[@]}")
 }
 
 # Stops the given pids: SIGTERM, up to 5 s, then SIGKILL.

@@ -18,6 +18,8 @@
 #   --min-bits/--max-bits  range of adaptive links [2, 16]
 #   --count N        images, 0 = all 10,000 [0];  --microbatch M [16];  --window W [2]
 #   --synthetic      seeded random images instead of Fashion-MNIST
+#   --slow I:AT:PCT  AT seconds after the run starts, node nI gets PCT% of one
+#                    core (examples/replan/slow_node.sh, a cgroup CPU quota)
 #   --id ID          run id in the namespace names ep-ID-* [the shell's pid]
 #   --keep DIR       write the topology and node logs to DIR and keep them
 #   --edgepipe PATH  the program [build/cli/edgepipe of this checkout]
@@ -25,7 +27,7 @@
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-# shellcheck source=netns.sh
+# shellcheck source-path=SCRIPTDIR
 source "$here/netns.sh"
 
 schedule="0:100,6:2,12:20,18:100"
@@ -40,6 +42,7 @@ count=0
 microbatch=16
 window=2
 synthetic=0
+slow=""
 run_id=$$
 keep=""
 edgepipe=${EDGEPIPE:-$repo/build/cli/edgepipe}
@@ -60,6 +63,7 @@ while [[ $# -gt 0 ]]; do
     --microbatch) microbatch=$2; shift 2 ;;
     --window) window=$2; shift 2 ;;
     --synthetic) synthetic=1; shift ;;
+    --slow) slow=$2; shift 2 ;;
     --id) run_id=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
     --edgepipe) edgepipe=$2; shift 2 ;;
@@ -77,6 +81,10 @@ if [[ ! $schedule =~ ^0(\.0*)?:[0-9.]+(,[0-9.]+:[0-9.]+)*$ ]]; then
   ep_log "--schedule: expected TIME:MBIT,... starting at time 0, got '$schedule'"
   exit 2
 fi
+if [[ -n $slow && ! $slow =~ ^[012]:[0-9.]+:[0-9]+$ ]]; then
+  ep_log "--slow: expected NODE:SECONDS:PERCENT with NODE 0, 1 or 2, got '$slow'"
+  exit 2
+fi
 ep_netns_check || exit 1
 if [[ ! -x $edgepipe ]]; then
   ep_log "no program at $edgepipe: build it (cmake --build build --target edgepipe) or pass --edgepipe"
@@ -86,12 +94,16 @@ fi
 work=${keep:-$(mktemp -d /tmp/ep-netns3.XXXXXX)}
 mkdir -p "$work"
 schedule_pid=""
+slow_pid=""
+# shellcheck disable=SC2317 # reached through the EXIT trap
 cleanup() {
   trap - EXIT INT TERM
-  if [[ -n $schedule_pid ]]; then
-    kill -TERM "$schedule_pid" 2> /dev/null
-    wait "$schedule_pid" 2> /dev/null
-  fi
+  local pid
+  # slow_node.sh puts its node back and removes its cgroup on SIGTERM.
+  for pid in $slow_pid $schedule_pid; do
+    kill -TERM "$pid" 2> /dev/null
+    wait "$pid" 2> /dev/null
+  done
   ep_netns_cleanup
   [[ -z $keep ]] && rm -rf "$work"
 }
@@ -108,9 +120,11 @@ ep_log "link leaving stage $link (into node n$((link + 1))): tbf $first_rate Mbi
 
 # 2. One node per namespace, listening on its namespace's address.
 port=7000
+node_pids=()
 for i in 0 1 2; do
   ep_netns_start "$(ep_netns_node $i)" "$work/node-n$i.log" \
     "$edgepipe" node --listen "$(ep_netns_node_addr $i):$port" --name "n$i" --threads 1
+  node_pids+=("$EP_NETNS_LAST_PID")
 done
 for i in 0 1 2; do
   for ((tries = 0; tries < 150; tries++)); do
@@ -190,6 +204,23 @@ run_schedule() {
 if [[ $schedule == *,* ]]; then
   run_schedule &
   schedule_pid=$!
+fi
+
+# A node made slow mid-run: its process into a cgroup with a CPU quota.
+slow_later() {
+  local node=$1 at=$2 percent=$3 sleeper=""
+  trap '[[ -n $sleeper ]] && kill "$sleeper" 2> /dev/null; exit 0' TERM
+  sleep "$at" &
+  sleeper=$!
+  wait "$sleeper"
+  trap - TERM
+  ep_log "t=${at}s: node n$node slowed to $percent% of one core"
+  exec "$repo/examples/replan/slow_node.sh" "${node_pids[$node]}" "$percent"
+}
+if [[ -n $slow ]]; then
+  IFS=: read -r slow_node slow_at slow_percent <<< "$slow"
+  slow_later "$slow_node" "$slow_at" "$slow_percent" &
+  slow_pid=$!
 fi
 
 # 5. The run process, in the hub namespace. Waited for in the background so
