@@ -10,7 +10,7 @@
 #
 # Options (all optional):
 #   --schedule S     rates of the shaped link as TIME:MBIT,... (seconds since
-#                    the run started; first time 0) [0:100,6:2,12:20,18:100]
+#                    the run started; first time 0) [0:100,4:2,8:20,12:100]
 #   --rate MBIT      a fixed rate instead of a schedule
 #   --link K         which link is shaped: the one leaving stage K (0 or 1) [0]
 #   --burst-kb B     tbf bucket, KiB [64];  --latency-ms L  tbf queue bound [200]
@@ -30,7 +30,7 @@ repo=$(cd "$here/../.." && pwd)
 # shellcheck source-path=SCRIPTDIR
 source "$here/netns.sh"
 
-schedule="0:100,6:2,12:20,18:100"
+schedule="0:100,4:2,8:20,12:100"
 rate=""
 link=0
 burst_kb=64
