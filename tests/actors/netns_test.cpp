@@ -138,10 +138,28 @@ TEST(NetnsRun, KernelShapedLinkBoundsThroughputAndEveryRequestIsAnswered) {
   const int images = 400;
   edgepipe::test::temp_dir work;
   netns_guard guard{"gt" + std::to_string(getpid())};
-  auto r = run_script({netns_dir + "/run.sh", "--id", guard.id, "--rate", "8", "--burst-kb", "64",
-                       "--bits", "0", "--synthetic", "--count", std::to_string(images),
-                       "--microbatch", "16", "--window", "2", "--keep", work.path, "--edgepipe",
-                       EDGEPIPE_BINARY, "--json", "--quiet"},
+  auto r = run_script({netns_dir + "/run.sh",
+                       "--id",
+                       guard.id,
+                       "--rate",
+                       "8",
+                       "--burst-kb",
+                       "64",
+                       "--bits",
+                       "0",
+                       "--synthetic",
+                       "--count",
+                       std::to_string(images),
+                       "--microbatch",
+                       "16",
+                       "--window",
+                       "2",
+                       "--keep",
+                       work.path,
+                       "--edgepipe",
+                       EDGEPIPE_BINARY,
+                       "--json",
+                       "--quiet"},
                       50);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
 
