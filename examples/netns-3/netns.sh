@@ -119,6 +119,13 @@ ep_netns_link_stats() {
     sed -n 's/^ *Sent \([0-9]*\) bytes \([0-9]*\) pkt (dropped \([0-9]*\), overlimits \([0-9]*\).*/sent \1 bytes \2 pkts dropped \3 overlimits \4/p'
 }
 
+# ep_netns_link_sample K: "RATE_BYTES_PER_S SENT_BYTES BACKLOG_BYTES DROPS"
+# of the tbf on the link leaving stage K, from tc's JSON output.
+ep_netns_link_sample() {
+  tc -n "$(ep_netns_hub)" -s -j qdisc show dev "p$(($1 + 1))" |
+    sed -n 's/.*"rate":\([0-9]*\).*"bytes":\([0-9]*\).*"drops":\([0-9]*\).*"backlog":\([0-9]*\).*/\1 \2 \4 \3/p'
+}
+
 # ep_netns_start NS LOG CMD...: CMD in namespace NS in the background, output
 # to LOG (- : this shell's stdout and stderr); its pid is remembered for
 # cleanup and left in EP_NETNS_LAST_PID. `ip netns exec` execs CMD in place,

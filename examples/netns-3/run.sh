@@ -20,6 +20,8 @@
 #   --synthetic      seeded random images instead of Fashion-MNIST
 #   --slow I:AT:PCT  AT seconds after the run starts, node nI gets PCT% of one
 #                    core (examples/replan/slow_node.sh, a cgroup CPU quota)
+#   --link-csv FILE  every 0.5 s, the shaped link as the kernel sees it:
+#                    time_s,rate_mbps,passed_mbps,backlog_bytes,drops
 #   --id ID          run id in the namespace names ep-ID-* [the shell's pid]
 #   --keep DIR       write the topology and node logs to DIR and keep them
 #   --edgepipe PATH  the program [build/cli/edgepipe of this checkout]
@@ -43,6 +45,7 @@ microbatch=16
 window=2
 synthetic=0
 slow=""
+link_csv=""
 run_id=$$
 keep=""
 edgepipe=${EDGEPIPE:-$repo/build/cli/edgepipe}
@@ -64,6 +67,7 @@ while [[ $# -gt 0 ]]; do
     --window) window=$2; shift 2 ;;
     --synthetic) synthetic=1; shift ;;
     --slow) slow=$2; shift 2 ;;
+    --link-csv) link_csv=$2; shift 2 ;;
     --id) run_id=$2; shift 2 ;;
     --keep) keep=$2; shift 2 ;;
     --edgepipe) edgepipe=$2; shift 2 ;;
@@ -95,12 +99,13 @@ work=${keep:-$(mktemp -d /tmp/ep-netns3.XXXXXX)}
 mkdir -p "$work"
 schedule_pid=""
 slow_pid=""
+sampler_pid=""
 # shellcheck disable=SC2317 # reached through the EXIT trap
 cleanup() {
   trap - EXIT INT TERM
   local pid
   # slow_node.sh puts its node back and removes its cgroup on SIGTERM.
-  for pid in $slow_pid $schedule_pid; do
+  for pid in $slow_pid $schedule_pid $sampler_pid; do
     kill -TERM "$pid" 2> /dev/null
     wait "$pid" 2> /dev/null
   done
@@ -182,51 +187,105 @@ runtime:
   request_timeout_s: 30
 EOF
 
-# 4. The rate schedule, in the background from the moment the run starts.
+# 4. What happens during the run, on one clock: microseconds since the
+# pipeline started, i.e. since the first activation frames crossed the shaped
+# link (bash's EPOCHREALTIME, no process per reading). Deploying takes a few
+# seconds (more on a busy machine) and must not eat into the schedule.
+now_us() { echo "${EPOCHREALTIME/[.,]/}"; }
+to_us() { # "2.5" -> 2500000
+  local int=${1%%.*} frac=""
+  [[ $1 == *.* ]] && frac=${1#*.}
+  frac="${frac}000000"
+  echo $((10#${int:-0} * 1000000 + 10#${frac:0:6}))
+}
+milli() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); } # 2500 -> 2.500
+run_t0=""
+# A background helper sleeps in a child it can kill when told to stop.
+sleeper=""
+sleep_until_us() {
+  local left=$(($1 - ${EPOCHREALTIME/[.,]/}))
+  ((left <= 0)) && return 0
+  sleep "$((left / 1000000)).$(printf '%06d' $((left % 1000000)))" &
+  sleeper=$!
+  wait "$sleeper"
+  sleeper=""
+}
+stop_on_term() { trap '[[ -n $sleeper ]] && kill "$sleeper" 2> /dev/null; exit 0' TERM; }
+
+# The rate schedule.
 run_schedule() {
-  local t0 point at mbit wait_s sleeper=""
-  trap '[[ -n $sleeper ]] && kill "$sleeper" 2> /dev/null; exit 0' TERM
-  t0=$(date +%s.%N)
+  local point at_us mbit
+  stop_on_term
   IFS=, read -ra points <<< "$schedule"
   for point in "${points[@]:1}"; do
-    at=${point%%:*}
+    at_us=$(to_us "${point%%:*}")
     mbit=${point#*:}
-    wait_s=$(awk -v t0="$t0" -v at="$at" -v now="$(date +%s.%N)" \
-      'BEGIN { w = t0 + at - now; if (w < 0) w = 0; printf "%.3f", w }')
-    sleep "$wait_s" &
-    sleeper=$!
-    wait "$sleeper"
-    sleeper=""
+    sleep_until_us $((run_t0 + at_us))
     ep_netns_set_link_rate "$link" "$mbit" "$burst_kb" "$latency_ms" &&
-      ep_log "t=${at}s: link leaving stage $link now $mbit Mbit/s"
+      ep_log "t=$(milli $((($(now_us) - run_t0) / 1000)))s: link leaving stage $link now $mbit Mbit/s"
   done
 }
-if [[ $schedule == *,* ]]; then
-  run_schedule &
-  schedule_pid=$!
-fi
 
 # A node made slow mid-run: its process into a cgroup with a CPU quota.
 slow_later() {
-  local node=$1 at=$2 percent=$3 sleeper=""
-  trap '[[ -n $sleeper ]] && kill "$sleeper" 2> /dev/null; exit 0' TERM
-  sleep "$at" &
-  sleeper=$!
-  wait "$sleeper"
+  local node=$1 at=$2 percent=$3
+  stop_on_term
+  sleep_until_us $((run_t0 + $(to_us "$at")))
   trap - TERM
-  ep_log "t=${at}s: node n$node slowed to $percent% of one core"
+  ep_log "t=$(milli $((($(now_us) - run_t0) / 1000)))s: node n$node slowed to $percent% of one core"
   exec "$repo/examples/replan/slow_node.sh" "${node_pids[$node]}" "$percent"
 }
-if [[ -n $slow ]]; then
-  IFS=: read -r slow_node slow_at slow_percent <<< "$slow"
-  slow_later "$slow_node" "$slow_at" "$slow_percent" &
-  slow_pid=$!
-fi
+
+# The kernel's view of the shaped link every 0.5 s: its rate and what it let
+# through since the previous sample.
+sample_link() {
+  local next prev_t prev_bytes t rate bytes backlog drops
+  stop_on_term
+  echo "time_s,rate_mbps,passed_mbps,backlog_bytes,drops" > "$link_csv"
+  prev_t=$(now_us)
+  read -r rate prev_bytes backlog drops < <(ep_netns_link_sample "$link")
+  next=$run_t0
+  for (( ; ; )); do
+    next=$((next + 500000))
+    sleep_until_us "$next"
+    read -r rate bytes backlog drops < <(ep_netns_link_sample "$link")
+    t=$(now_us)
+    # bytes * 8 / microseconds = Mbit/s; kept in thousandths.
+    echo "$(milli $(((t - run_t0) / 1000))),$(milli $((rate * 8 / 1000))),$(milli $(((bytes - prev_bytes) * 8000 / (t - prev_t)))),$backlog,$drops" >> "$link_csv"
+    prev_t=$t
+    prev_bytes=$bytes
+  done
+}
 
 # 5. The run process, in the hub namespace. Waited for in the background so
 # that Ctrl-C reaches the trap at once.
 ep_netns_start "$(ep_netns_hub)" - "$edgepipe" run "$work/topology.yaml" "${passthrough[@]}"
 run_pid=$EP_NETNS_LAST_PID
+
+# 6. The clock starts when 32 KiB have crossed the shaped link (the control
+# messages of a deployment are far smaller), then the helpers start.
+started_bytes=$(ep_netns_link_sample "$link" | awk '{ print $2 }')
+while kill -0 "$run_pid" 2> /dev/null; do
+  bytes=$(ep_netns_link_sample "$link" | awk '{ print $2 }')
+  ((bytes - started_bytes > 32768)) && break
+  sleep 0.05
+done
+run_t0=$(now_us)
+ep_log "t=0: the pipeline is running (first frames crossed the shaped link)"
+if [[ $schedule == *,* ]]; then
+  run_schedule &
+  schedule_pid=$!
+fi
+if [[ -n $slow ]]; then
+  IFS=: read -r slow_node slow_at slow_percent <<< "$slow"
+  slow_later "$slow_node" "$slow_at" "$slow_percent" &
+  slow_pid=$!
+fi
+if [[ -n $link_csv ]]; then
+  sample_link &
+  sampler_pid=$!
+fi
+
 wait "$run_pid"
 rc=$?
 ep_netns_forget "$run_pid"
