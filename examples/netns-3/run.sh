@@ -191,14 +191,16 @@ EOF
 # pipeline started, i.e. since the first activation frames crossed the shaped
 # link (bash's EPOCHREALTIME, no process per reading). Deploying takes a few
 # seconds (more on a busy machine) and must not eat into the schedule.
-now_us() { echo "${EPOCHREALTIME/[.,]/}"; }
 to_us() { # "2.5" -> 2500000
   local int=${1%%.*} frac=""
   [[ $1 == *.* ]] && frac=${1#*.}
   frac="${frac}000000"
   echo $((10#${int:-0} * 1000000 + 10#${frac:0:6}))
 }
-milli() { printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000)); } # 2500 -> 2.500
+# Thousandths as a decimal (2500 -> 2.500), into variable $1: no subshell.
+milli() { printf -v "$1" '%d.%03d' $(($2 / 1000)) $(($2 % 1000)); }
+# The time since run_t0 as seconds with 3 decimals, into variable $1.
+since_t0() { milli "$1" $(((${EPOCHREALTIME/[.,]/} - run_t0) / 1000)); }
 run_t0=""
 # A background helper sleeps in a child it can kill when told to stop.
 sleeper=""
@@ -214,15 +216,16 @@ stop_on_term() { trap '[[ -n $sleeper ]] && kill "$sleeper" 2> /dev/null; exit 0
 
 # The rate schedule.
 run_schedule() {
-  local point at_us mbit
+  local point at_us mbit at
   stop_on_term
   IFS=, read -ra points <<< "$schedule"
   for point in "${points[@]:1}"; do
     at_us=$(to_us "${point%%:*}")
     mbit=${point#*:}
     sleep_until_us $((run_t0 + at_us))
-    ep_netns_set_link_rate "$link" "$mbit" "$burst_kb" "$latency_ms" &&
-      ep_log "t=$(milli $((($(now_us) - run_t0) / 1000)))s: link leaving stage $link now $mbit Mbit/s"
+    ep_netns_set_link_rate "$link" "$mbit" "$burst_kb" "$latency_ms" || continue
+    since_t0 at
+    ep_log "t=${at}s: link leaving stage $link now $mbit Mbit/s"
   done
 }
 
@@ -232,26 +235,30 @@ slow_later() {
   stop_on_term
   sleep_until_us $((run_t0 + $(to_us "$at")))
   trap - TERM
-  ep_log "t=$(milli $((($(now_us) - run_t0) / 1000)))s: node n$node slowed to $percent% of one core"
+  since_t0 at
+  ep_log "t=${at}s: node n$node slowed to $percent% of one core"
   exec "$repo/examples/replan/slow_node.sh" "${node_pids[$node]}" "$percent"
 }
 
 # The kernel's view of the shaped link every 0.5 s: its rate and what it let
 # through since the previous sample.
 sample_link() {
-  local next prev_t prev_bytes t rate bytes backlog drops
+  local next prev_t prev_bytes t rate bytes backlog drops at rate_mbps passed_mbps
   stop_on_term
   echo "time_s,rate_mbps,passed_mbps,backlog_bytes,drops" > "$link_csv"
-  prev_t=$(now_us)
+  prev_t=${EPOCHREALTIME/[.,]/}
   read -r rate prev_bytes backlog drops < <(ep_netns_link_sample "$link")
   next=$run_t0
   for (( ; ; )); do
     next=$((next + 500000))
     sleep_until_us "$next"
     read -r rate bytes backlog drops < <(ep_netns_link_sample "$link")
-    t=$(now_us)
+    t=${EPOCHREALTIME/[.,]/}
     # bytes * 8 / microseconds = Mbit/s; kept in thousandths.
-    echo "$(milli $(((t - run_t0) / 1000))),$(milli $((rate * 8 / 1000))),$(milli $(((bytes - prev_bytes) * 8000 / (t - prev_t)))),$backlog,$drops" >> "$link_csv"
+    milli at $(((t - run_t0) / 1000))
+    milli rate_mbps $((rate * 8 / 1000))
+    milli passed_mbps $(((bytes - prev_bytes) * 8000 / (t - prev_t)))
+    echo "$at,$rate_mbps,$passed_mbps,$backlog,$drops" >> "$link_csv"
     prev_t=$t
     prev_bytes=$bytes
   done
@@ -270,7 +277,7 @@ while kill -0 "$run_pid" 2> /dev/null; do
   ((bytes - started_bytes > 32768)) && break
   sleep 0.05
 done
-run_t0=$(now_us)
+run_t0=${EPOCHREALTIME/[.,]/}
 ep_log "t=0: the pipeline is running (first frames crossed the shaped link)"
 if [[ $schedule == *,* ]]; then
   run_schedule &
