@@ -9,8 +9,9 @@
 #   sudo examples/netns-3/run.sh [options] [edgepipe run options, e.g. --json]
 #
 # Options (all optional):
-#   --schedule S     rates of the shaped link as TIME:MBIT,... (seconds since
-#                    the run started; first time 0) [0:100,4:2,8:20,12:100]
+#   --schedule S     rates of the shaped link as TIME:MBIT,... [0:100,4:2,8:20,12:100]
+#                    (times in seconds from when the pipeline starts: when its
+#                    first frames cross the shaped link; the first time is 0)
 #   --rate MBIT      a fixed rate instead of a schedule
 #   --link K         which link is shaped: the one leaving stage K (0 or 1) [0]
 #   --burst-kb B     tbf bucket, KiB [64];  --latency-ms L  tbf queue bound [200]
@@ -18,7 +19,7 @@
 #   --min-bits/--max-bits  range of adaptive links [2, 16]
 #   --count N        images, 0 = all 10,000 [0];  --microbatch M [16];  --window W [2]
 #   --synthetic      seeded random images instead of Fashion-MNIST
-#   --slow I:AT:PCT  AT seconds after the run starts, node nI gets PCT% of one
+#   --slow I:AT:PCT  AT seconds after the pipeline starts, node nI gets PCT% of one
 #                    core (examples/replan/slow_node.sh, a cgroup CPU quota)
 #   --link-csv FILE  every 0.5 s, the shaped link as the kernel sees it:
 #                    time_s,rate_mbps,passed_mbps,backlog_bytes,drops
