@@ -192,7 +192,6 @@ encoder_actor::behavior_type encoder_impl(encoder_ptr self, encoder_wiring w) {
         sample.bytes = it->second.bytes;
         sample.offered_ns = it->second.offered_ns;
         sample.ack_ns = now_ns();
-        sample.link_busy = it->second.busy;
         s.estimator.add(sample);
         s.unacked.erase(it);
       },
