@@ -68,18 +68,11 @@ struct encoder_state {
   bool release_armed = false;
 
   uint64_t frames = 0, bytes = 0, last_frame_bytes = 0;
-  int64_t elements[3] = {0, 0, 0}; // main, skip, mask of the last frame
+  std::vector<int64_t> shapes[3]; // main, skip, mask of the last frame
   static inline const char* name = "edgepipe.encoder";
 };
 
 using encoder_ptr = encoder_actor::stateful_pointer<encoder_state>;
-
-int64_t numel(const std::vector<int64_t>& shape) {
-  if (shape.empty()) return 0;
-  int64_t n = 1;
-  for (int64_t d : shape) n *= d;
-  return n;
-}
 
 void transmit(encoder_ptr self, held_frame&& h) {
   auto& st = self->state;
@@ -121,9 +114,9 @@ void pump(encoder_ptr self) {
                                                    " cannot encode: " + frames.error().message});
       continue;
     }
-    st.elements[0] = numel(in.value.main.shape);
-    st.elements[1] = numel(in.value.skip.shape);
-    st.elements[2] = numel(in.value.mask.shape);
+    st.shapes[0] = in.value.main.shape;
+    st.shapes[1] = in.value.skip.empty() ? std::vector<int64_t>{} : in.value.skip.shape;
+    st.shapes[2] = in.value.mask.empty() ? std::vector<int64_t>{} : in.value.mask.shape;
     ++st.in_flight;
     held_frame h;
     h.frame = frame_msg{st.w.epoch,          st.w.spec.link,      in.seq, in.origin_ns,
@@ -152,9 +145,9 @@ void report(encoder_ptr self) {
   r.bits = st.params.bits;
   r.frame_bytes = st.last_frame_bytes;
   r.frames = st.frames;
-  r.main_elements = st.elements[0];
-  r.skip_elements = st.elements[1];
-  r.mask_elements = st.elements[2];
+  r.main_shape = st.shapes[0];
+  r.skip_shape = st.shapes[1];
+  r.mask_shape = st.shapes[2];
   r.backlog = static_cast<uint32_t>(st.backlog.size());
   self->send(st.w.monitor, r);
 }

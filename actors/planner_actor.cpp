@@ -22,43 +22,6 @@ namespace {
 constexpr auto tick_interval = std::chrono::milliseconds(250);
 constexpr int64_t throughput_interval_ns = 1'000'000'000;
 
-// The period the pipeline should reach, seconds per microbatch: the
-// topology's target rate, or the slowest stage's measured compute time.
-double target_period_s(planner_ptr self) {
-  auto& st = self->state;
-  if (st.cfg.planner.target_images_per_s > 0)
-    return st.cfg.work.microbatch / st.cfg.planner.target_images_per_s;
-  double slowest = 0;
-  for (const auto& r : st.stage_latest) slowest = std::max(slowest, r.ms_per_microbatch / 1e3);
-  return slowest;
-}
-
-void adapt_bits(planner_ptr self) {
-  auto& st = self->state;
-  if (!st.current) return;
-  double period = target_period_s(self);
-  if (period <= 0) return;
-  auto& d = *st.current;
-  for (size_t k = 0; k + 1 < d.stages.size(); ++k) {
-    const auto& c = d.links[k];
-    if (!c.adaptive || k >= st.link_latest.size()) continue;
-    const auto& r = st.link_latest[k];
-    if (r.epoch != d.plan.epoch || r.mbps <= 0 || r.frames == 0) continue;
-    int cur = d.plan.bits[k];
-    double values = static_cast<double>(r.main_elements + r.skip_elements);
-    int best = c.min_bits;
-    for (int b = c.max_bits; b > c.min_bits; --b)
-      if (values * b / (r.mbps * 1e6) <= period) {
-        best = b;
-        break;
-      }
-    if (r.lower_bound && best < cur) continue; // the link keeps up: never lower on a lower bound
-    if (best == cur) continue;
-    d.plan.bits[k] = best;
-    self->send(d.stages[k], set_bits{static_cast<uint32_t>(k + 1), best, c.out.clip});
-  }
-}
-
 // The run process's own actors: source, its encoder, sink, monitor.
 void stop_local_actors(planner_ptr self) {
   auto& st = self->state;
@@ -91,6 +54,7 @@ void finish(planner_ptr self) {
             o.summary = out.summary;
             o.predictions = std::move(out.predictions);
             o.outputs = std::move(out.outputs);
+            if (!s.plan_recorded_last && !s.plans.empty()) record_plan(self, s.plans.back());
             o.plans = s.plans;
             if (s.current) {
               for (int b : s.current->plan.bits) o.bits_out.push_back(b);
@@ -118,6 +82,7 @@ void on_tick(planner_ptr self) {
             int64_t now = planner_now_ns();
             if (s.answered != ps.last_summary.answered) ps.last_progress_ns = now;
             ps.last_summary = s;
+            record_throughput(self, s);
             send_progress(self);
             if (ps.cfg.stall_timeout.count() > 0 &&
                 now - ps.last_progress_ns > ps.cfg.stall_timeout.count() * 1'000'000)
@@ -172,26 +137,12 @@ planner_actor::behavior_type planner_impl(planner_ptr self, pipeline_config cfg)
         self->delayed_send(self, tick_interval, planner_tick{});
         return s.promise;
       },
-      [=](link_reports& r) {
-        auto& s = self->state;
-        if (!s.current) return;
-        for (auto& l : r.links) {
-          if (l.epoch != s.current->plan.epoch || l.link == 0) continue;
-          size_t k = l.link - 1; // link k+1 leaves stage k
-          if (k >= s.link_latest.size()) s.link_latest.resize(k + 1);
-          s.link_latest[k] = l;
-        }
-        adapt_bits(self);
-      },
-      [=](stage_report& r) {
-        auto& s = self->state;
-        if (!s.current || r.epoch != s.current->plan.epoch) return;
-        if (r.stage >= s.stage_latest.size()) s.stage_latest.resize(r.stage + 1);
-        s.stage_latest[r.stage] = r;
-      },
+      [=](link_reports& r) { on_link_reports(self, r); },
+      [=](stage_report& r) { on_stage_report(self, r); },
       [=](stage_failure& f) {
         auto& s = self->state;
         s.failures.push_back(f.what);
+        record_note(self, "microbatch " + std::to_string(f.seq) + ": " + f.what, true);
         // An old plan's failures are replayed with the rest of its work.
         if (s.current && f.epoch == s.current->plan.epoch && s.source)
           self->send(s.source, retry_seq{f.seq, f.what});
@@ -201,8 +152,15 @@ planner_actor::behavior_type planner_impl(planner_ptr self, pipeline_config cfg)
         if (p.finished) finish(self);
       },
       [=](switch_pause& p) {
-        for (auto& c : self->state.plans)
-          if (c.plan.epoch == p.epoch) c.pause_ms = p.pause_ms;
+        auto& s = self->state;
+        for (auto& c : s.plans)
+          if (c.plan.epoch == p.epoch && c.pause_ms < 0) {
+            c.pause_ms = p.pause_ms;
+            if (!s.plan_recorded_last && &c == &s.plans.back()) {
+              record_plan(self, c);
+              s.plan_recorded_last = true;
+            }
+          }
       },
       [=](planner_tick) {
         if (!self->state.finishing) on_tick(self);
@@ -226,6 +184,14 @@ void on_plan_committed(planner_ptr self) {
   auto& st = self->state;
   st.link_latest.clear();
   st.stage_latest.clear();
+  st.bits.reset(); // new links: a new controller once they have sent
+  // The first plan goes on the timeline at once; a later one once the sink
+  // has measured the pause it caused (or at the end).
+  if (st.plans.size() == 1) {
+    record_plan(self, st.plans.back());
+  } else {
+    st.plan_recorded_last = false;
+  }
 }
 
 void fail_run(planner_ptr self, const std::string& why) {
@@ -235,6 +201,7 @@ void fail_run(planner_ptr self, const std::string& why) {
   if (st.current) retire_deployment(self, *st.current);
   if (st.next) retire_deployment(self, *st.next);
   stop_local_actors(self);
+  record_note(self, why, true);
   if (st.promise.pending()) st.promise.deliver(make_caf_error(errc::io_error, why));
   self->quit();
 }

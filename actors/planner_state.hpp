@@ -15,6 +15,7 @@
 
 #include "actors/control_messages.hpp"
 #include "actors/pipeline.hpp"
+#include "runtime/bit_controller.hpp"
 
 
 namespace edgepipe::actors {
@@ -45,8 +46,9 @@ struct planner_state {
   std::optional<epoch_deployment> next;    // being deployed
   uint64_t next_epoch = 1;
   std::vector<plan_change> plans;
+  bool plan_recorded_last = true; // the latest change is on the timeline
 
-  std::vector<int> link_bits; // current bits per link of the current plan
+  std::unique_ptr<runtime::bit_controller> bits; // the current plan's links
   std::vector<link_report> link_latest;   // by link index of the current plan
   std::vector<stage_report> stage_latest; // by stage of the current plan
   int64_t last_replan_check_ns = 0;
@@ -72,5 +74,13 @@ void retire_deployment(planner_ptr self, epoch_deployment& d);
 
 // planner_actor.cpp
 void on_plan_committed(planner_ptr self);
+
+// planner_adapt.cpp
+double target_period_s(planner_ptr self);
+void on_link_reports(planner_ptr self, const link_reports& reports);
+void on_stage_report(planner_ptr self, const stage_report& r);
+void record_throughput(planner_ptr self, const runtime::run_summary& s);
+void record_plan(planner_ptr self, const plan_change& c);
+void record_note(planner_ptr self, const std::string& text, bool fault);
 
 } // namespace edgepipe::actors
