@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <map>
-#include <random>
 #include <set>
 
 #include <caf/actor_system.hpp>
@@ -12,6 +11,8 @@
 #include "actors/control_messages.hpp"
 #include "actors/errors.hpp"
 #include "actors/stage_actor.hpp"
+#include "actors/stage_source.hpp"
+#include "ops/layer_profiler.hpp"
 #include "ops/vit_model.hpp"
 
 namespace edgepipe::actors {
@@ -20,6 +21,9 @@ namespace {
 
 // Loading a large model's layers from disk can take a while.
 constexpr auto load_timeout = std::chrono::minutes(10);
+// Identical transformer blocks after the first few are not timed again
+// (ops::profile_layers copies them): ViT-Large is profiled in 5 blocks of 24.
+constexpr int profiled_blocks = 4;
 
 struct node_state {
   node_info info;
@@ -95,6 +99,10 @@ node_actor::behavior_type node_impl(node_ptr self, node_info info) {
         auto rp = self->make_response_promise<stage_actor>();
         caf::actor_addr owner = caf::actor_cast<caf::actor_addr>(self->current_sender());
         if (req.spec.threads < 1) req.spec.threads = self->state.info.threads;
+        if (auto fits = check_stage_fits(req.spec, self->state.info.memory_mb); !fits) {
+          rp.deliver(to_caf_error(fits.error()));
+          return rp;
+        }
         auto loader = self->spawn<caf::detached>(loader_impl);
         self->request(loader, load_timeout, req)
             .then(
@@ -141,33 +149,18 @@ node_actor spawn_node(caf::actor_system& sys, const node_info& info) {
 }
 
 expected<std::vector<double>> profile_layers(const stage_spec& spec, int microbatch) {
-  stage_spec whole = spec;
-  whole.first = 1;
-  whole.last = 0;
-  auto model = load_stage_model(whole);
-  if (!model) return model.error();
-  const auto& c = model->config();
-  ops::activation act;
-  act.main = ops::tensor::zeros(
-      {microbatch < 1 ? 1 : microbatch, c.num_channels, c.image_size, c.image_size});
-  std::mt19937_64 rng(1);
-  std::normal_distribution<float> normal(0, 1);
-  for (float& x : act.main.data) x = normal(rng);
-  // Each layer on the previous one's real output; the better of two rounds
-  // (the first also pays for oneDNN's primitive creation).
-  std::vector<double> best(model->num_layers(), 1e30);
-  for (int round = 0; round < 2; ++round) {
-    ops::activation a = act;
-    for (int l = 1; l <= model->num_layers(); ++l) {
-      auto t0 = std::chrono::steady_clock::now();
-      auto out = model->forward(l, l, a);
-      if (!out) return out.error();
-      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      best[l - 1] = std::min(best[l - 1], s);
-      a = std::move(*out);
-    }
-  }
-  return best;
+  auto source = stage_model_source(spec);
+  if (!source) return source.error();
+  auto dt = ops::parse_dtype(spec.dtype);
+  if (!dt) return dt.error();
+  ops::profile_options opts;
+  opts.microbatch = microbatch < 1 ? 1 : microbatch;
+  opts.threads = spec.threads < 1 ? 1 : spec.threads;
+  opts.compute = *dt;
+  opts.measured_blocks = profiled_blocks;
+  auto profile = ops::profile_layers(*source, opts);
+  if (!profile) return profile.error();
+  return std::move(profile->time_s);
 }
 
 } // namespace edgepipe::actors

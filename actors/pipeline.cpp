@@ -7,6 +7,7 @@
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "actors/connect_policy.hpp"
 #include "actors/errors.hpp"
 
 namespace edgepipe::actors {
@@ -30,18 +31,25 @@ expected<std::vector<connected_node>> connect_nodes(caf::actor_system& sys,
   for (const auto& addr : nodes) {
     connected_node n;
     n.address = addr;
-    auto deadline = clock_type::now() + timeout;
+    const auto start = clock_type::now();
+    const double timeout_s = std::chrono::duration<double>(timeout).count();
     for (;;) {
       auto handle = sys.middleman().remote_actor<node_actor>(addr.host, addr.port);
       if (handle) {
         n.actor = *handle;
         break;
       }
-      if (clock_type::now() >= deadline)
-        return make_error(errc::timeout, "cannot reach " + node_label(addr) + ": " +
-                                             describe(handle.error()) +
-                                             " (is `edgepipe node` running there?)");
-      std::this_thread::sleep_for(100ms); // a node being started is not listening yet
+      // A node being started is not listening yet: retry a refusal briefly,
+      // then say what is most likely wrong.
+      const auto failure = handle.error() == caf::sec::cannot_connect_to_node
+                               ? connect_failure::refused
+                               : connect_failure::other;
+      const double elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
+      if (!retry_connect(failure, elapsed, timeout_s))
+        return make_error(errc::timeout,
+                          connect_error_message(addr.name, addr.host, addr.port, failure, elapsed,
+                                                describe(handle.error())));
+      std::this_thread::sleep_for(100ms);
     }
     std::optional<edgepipe::error> failure;
     self->request(n.actor, timeout, get_node_info{})

@@ -10,6 +10,8 @@
 #include "actors/control_messages.hpp"
 #include "actors/encoder_actor.hpp"
 #include "actors/errors.hpp"
+#include "actors/stage_source.hpp"
+#include "ops/stage_memory.hpp"
 #include "ops/vit_model.hpp"
 #include "runtime/stage_machine.hpp"
 
@@ -48,6 +50,12 @@ struct worker_state {
   std::unique_ptr<ops::vit_model> model;
   int first = 1, last = 0;
   static inline const char* name = "edgepipe.stage_worker";
+  // A retired stage's weights go back to the system (glibc would keep them
+  // in its arenas, and the node's RSS with them).
+  ~worker_state() {
+    model.reset();
+    ops::release_free_memory();
+  }
 };
 
 worker_actor::behavior_type worker_impl(worker_actor::stateful_pointer<worker_state> self,
@@ -216,27 +224,9 @@ expected<ops::vit_model> load_stage_model(const stage_spec& spec) {
   auto dt = ops::parse_dtype(spec.dtype);
   if (!dt) return dt.error();
   opts.compute = *dt;
-  if (!spec.model_dir.empty()) return ops::vit_model::load(spec.model_dir, opts);
-  ops::vit_config cfg;
-  if (!spec.synthetic.empty()) {
-    auto named = ops::named_vit_config(spec.synthetic);
-    if (!named) return named.error();
-    cfg = *named;
-  } else if (spec.dims.hidden_size > 0) {
-    const vit_dims& d = spec.dims;
-    cfg.image_size = d.image_size;
-    cfg.patch_size = d.patch_size;
-    cfg.num_channels = d.num_channels;
-    cfg.hidden_size = d.hidden_size;
-    cfg.num_attention_heads = d.num_attention_heads;
-    cfg.num_hidden_layers = d.num_hidden_layers;
-    cfg.intermediate_size = d.intermediate_size;
-    cfg.num_labels = d.num_labels;
-  } else {
-    return make_error(errc::invalid_argument,
-                      "stage_spec names no model (model_dir, synthetic or dims)");
-  }
-  return ops::vit_model::synthetic(cfg, spec.seed, opts);
+  auto source = stage_model_source(spec);
+  if (!source) return source.error();
+  return source->load(opts);
 }
 
 expected<stage_actor> spawn_stage(caf::actor_system& sys, const stage_spec& spec, uint64_t epoch,

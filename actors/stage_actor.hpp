@@ -16,7 +16,7 @@
 
 namespace edgepipe::ops {
 class vit_model;
-}
+} // namespace edgepipe::ops
 
 namespace edgepipe::actors {
 
