@@ -16,6 +16,7 @@
 #include "actors/control_messages.hpp"
 #include "actors/pipeline.hpp"
 #include "runtime/bit_controller.hpp"
+#include "runtime/replanner.hpp"
 
 
 namespace edgepipe::actors {
@@ -51,7 +52,9 @@ struct planner_state {
   std::unique_ptr<runtime::bit_controller> bits; // the current plan's links
   std::vector<link_report> link_latest;   // by link index of the current plan
   std::vector<stage_report> stage_latest; // by stage of the current plan
+  std::unique_ptr<runtime::replanner> replanner;
   int64_t last_replan_check_ns = 0;
+  bool gave_up_noted = false;
 
   runtime::run_summary last_summary;
   int64_t last_progress_ns = 0; // last time the answered count grew
@@ -82,5 +85,8 @@ void on_stage_report(planner_ptr self, const stage_report& r);
 void record_throughput(planner_ptr self, const runtime::run_summary& s);
 void record_plan(planner_ptr self, const plan_change& c);
 void record_note(planner_ptr self, const std::string& text, bool fault);
+
+// planner_replan.cpp
+void consider_replan(planner_ptr self);
 
 } // namespace edgepipe::actors
