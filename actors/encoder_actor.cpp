@@ -1,5 +1,6 @@
 #include "actors/encoder_actor.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -149,6 +150,16 @@ void report(encoder_ptr self) {
   r.skip_shape = st.shapes[1];
   r.mask_shape = st.shapes[2];
   r.backlog = static_cast<uint32_t>(st.backlog.size());
+  int64_t now = now_ns(), oldest = now;
+  for (const auto& h : st.held) {
+    oldest = std::min(oldest, h.offered_ns);
+    r.unacked_bytes += h.frame.main.size() + h.frame.skip.size() + h.frame.mask.size();
+  }
+  for (const auto& [seq, f] : st.unacked) {
+    oldest = std::min(oldest, f.offered_ns);
+    r.unacked_bytes += f.bytes;
+  }
+  r.stalled_ms = (now - oldest) / 1e6;
   self->send(st.w.monitor, r);
 }
 

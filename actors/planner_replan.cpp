@@ -18,6 +18,9 @@ namespace {
 constexpr int64_t replan_interval_ns = 1'000'000'000;
 // A stage's time is trusted once it has computed this many microbatches.
 constexpr uint64_t min_computed = 4;
+// A link measured by an earlier plan is believed this long, then the
+// configured rate applies again.
+constexpr int64_t pair_memory_ns = 30'000'000'000;
 
 double configured_rate(const link_choice& c) {
   const auto& s = c.out.shaper;
@@ -35,6 +38,7 @@ runtime::replan_inputs gather(planner_ptr self) {
   const auto& d = *st.current;
   runtime::replan_inputs in;
   in.current = d.plan;
+  in.now_ns = planner_now_ns();
   size_t n = st.cfg.nodes.size();
   for (size_t i = 0; i < n; ++i) {
     runtime::node_state ns;
@@ -48,16 +52,20 @@ runtime::replan_inputs gather(planner_ptr self) {
   in.layer_output_elements = st.cfg.layer_output_elements;
   in.input_elements = st.cfg.input_elements;
   in.microbatch = st.cfg.work.microbatch;
-  for (const auto& r : st.stage_latest) in.stage_compute_s.push_back(r.ms_per_microbatch / 1e3);
+  // A stage behind a stalled link may have computed too little to be timed:
+  // it counts as not measured (its profile stands).
+  for (const auto& r : st.stage_latest)
+    in.stage_compute_s.push_back(r.computed >= min_computed ? r.ms_per_microbatch / 1e3 : 0);
   for (size_t k = 0; k + 1 < d.stages.size(); ++k) {
-    runtime::measured_link e;
-    if (k < st.link_latest.size() && st.link_latest[k].mbps > 0) {
-      e.known = true;
-      e.mbps = st.link_latest[k].mbps;
-      e.lower_bound = st.link_latest[k].lower_bound;
-    }
-    in.stage_links.push_back(e);
+    runtime::measured_link m;
+    auto e = effective_estimate(self, k);
+    if (e.mbps > 0) m = runtime::measured_link{true, e.mbps, e.lower_bound};
+    in.stage_links.push_back(m);
   }
+  in.pair_links.assign(n * n, runtime::measured_link{});
+  for (const auto& [pair, entry] : st.pair_estimates)
+    if (in.now_ns - entry.second < pair_memory_ns)
+      in.pair_links[pair] = runtime::measured_link{true, entry.first.mbps, entry.first.lower_bound};
   in.configured_mbps.assign(n * n, std::numeric_limits<double>::infinity());
   in.min_bits.assign(n * n, 0);
   in.max_bits.assign(n * n, 0);
@@ -70,7 +78,6 @@ runtime::replan_inputs gather(planner_ptr self) {
       in.min_bits[a * n + b] = c.adaptive ? c.min_bits : c.out.bits;
       in.max_bits[a * n + b] = c.adaptive ? c.max_bits : c.out.bits;
     }
-  in.now_ns = planner_now_ns();
   return in;
 }
 
@@ -84,8 +91,9 @@ void consider_replan(planner_ptr self) {
   st.last_replan_check_ns = now;
   const auto& d = *st.current;
   if (st.stage_latest.size() < d.stages.size()) return;
-  for (const auto& r : st.stage_latest)
-    if (r.computed < min_computed) return;
+  uint64_t timed = 0;
+  for (const auto& r : st.stage_latest) timed += r.computed >= min_computed ? 1 : 0;
+  if (timed == 0) return;
   if (!st.replanner) {
     runtime::replanner_options o;
     o.margin = st.cfg.planner.margin;
