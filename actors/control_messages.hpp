@@ -136,7 +136,7 @@ struct run_outcome {
 
 // -- inspect ----------------------------------------------------------------------
 #define EDGEPIPE_EMPTY_MESSAGE(T)                                                                  \
-  template <class Inspector> typename Inspector::result_type inspect(Inspector& f, T&) {         \
+  template <class Inspector> typename Inspector::result_type inspect(Inspector& f, T&) {           \
     return f(caf::meta::type_name(#T));                                                            \
   }
 EDGEPIPE_EMPTY_MESSAGE(monitor_tick)
@@ -155,10 +155,12 @@ EDGEPIPE_EMPTY_MESSAGE(get_source_stats)
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, encoder_tick& x) {
   return f(caf::meta::type_name("encoder_tick"), x.report);
 }
-template <class Inspector> typename Inspector::result_type inspect(Inspector& f, deploy_request& x) {
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, deploy_request& x) {
   return f(caf::meta::type_name("deploy_request"), x.spec, x.epoch, x.stage);
 }
-template <class Inspector> typename Inspector::result_type inspect(Inspector& f, retire_request& x) {
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, retire_request& x) {
   return f(caf::meta::type_name("retire_request"), x.stage);
 }
 template <class Inspector>

@@ -23,8 +23,7 @@ constexpr auto report_interval = std::chrono::milliseconds(200);
 constexpr double max_hold_s = 86400;
 
 int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             clock_type::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch())
       .count();
 }
 
@@ -64,9 +63,9 @@ struct encoder_state {
   runtime::link_estimator estimator;
 
   std::deque<std::pair<result_msg, result_producer>> backlog; // waiting for a credit
-  std::deque<held_frame> held;                               // encoded, held by the shaper
-  std::unordered_map<uint64_t, sent_frame> unacked;          // sent, waiting for the ack
-  int in_flight = 0;                                         // frames without a credit back
+  std::deque<held_frame> held;                                // encoded, held by the shaper
+  std::unordered_map<uint64_t, sent_frame> unacked;           // sent, waiting for the ack
+  int in_flight = 0;                                          // frames without a credit back
   bool release_armed = false;
 
   uint64_t frames = 0, bytes = 0, last_frame_bytes = 0;
@@ -121,8 +120,13 @@ void pump(encoder_ptr self) {
     st.shapes[2] = in.value.mask.empty() ? std::vector<int64_t>{} : in.value.mask.shape;
     ++st.in_flight;
     held_frame h;
-    h.frame = frame_msg{st.w.epoch,          st.w.spec.link,      in.seq, in.origin_ns,
-                        std::move(frames->main), std::move(frames->skip), std::move(frames->mask)};
+    h.frame = frame_msg{st.w.epoch,
+                        st.w.spec.link,
+                        in.seq,
+                        in.origin_ns,
+                        std::move(frames->main),
+                        std::move(frames->skip),
+                        std::move(frames->mask)};
     h.offered_ns = now_ns();
     h.busy = !st.unacked.empty() || !st.held.empty();
     size_t size = h.frame.main.size() + h.frame.skip.size() + h.frame.mask.size();
@@ -185,7 +189,10 @@ encoder_actor::behavior_type encoder_impl(encoder_ptr self, encoder_wiring w) {
       [=](encoder_tick tick) {
         if (tick.report) {
           report(self);
-          self->delayed_send(self, report_interval, encoder_tick{true});
+          // Only the encoder's own timer re-arms itself: a report asked for
+          // by someone else must not start a second timer.
+          if (self->current_sender() == self->ctrl())
+            self->delayed_send(self, report_interval, encoder_tick{true});
           return;
         }
         self->state.release_armed = false;

@@ -76,9 +76,9 @@ struct link_report {
   double confidence = 0; // 0..1
   bool lower_bound = true;
   double latency_ms = 0;
-  int32_t bits = 0;          // what the encoder sends at now
-  uint64_t frame_bytes = 0;  // the last frame's size at those bits
-  uint64_t frames = 0;       // sent so far
+  int32_t bits = 0;         // what the encoder sends at now
+  uint64_t frame_bytes = 0; // the last frame's size at those bits
+  uint64_t frames = 0;      // sent so far
   // The tensors of the last frame (empty: absent), so the planner knows a
   // frame's size at every bitwidth (runtime::encoded_bytes).
   std::vector<int64_t> main_shape, skip_shape, mask_shape;
@@ -148,8 +148,8 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, link_report& x) {
   return f(caf::meta::type_name("link_report"), x.epoch, x.link, x.mbps, x.confidence,
-           x.lower_bound, x.latency_ms, x.bits, x.frame_bytes, x.frames, x.main_shape,
-           x.skip_shape, x.mask_shape, x.backlog, x.stalled_ms, x.unacked_bytes);
+           x.lower_bound, x.latency_ms, x.bits, x.frame_bytes, x.frames, x.main_shape, x.skip_shape,
+           x.mask_shape, x.backlog, x.stalled_ms, x.unacked_bytes);
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, stage_report& x) {

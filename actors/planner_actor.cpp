@@ -25,9 +25,9 @@ constexpr int64_t throughput_interval_ns = 1'000'000'000;
 // The run process's own actors: source, its encoder, sink, monitor.
 void stop_local_actors(planner_ptr self) {
   auto& st = self->state;
-  for (auto a : {caf::actor_cast<caf::actor>(st.source), caf::actor_cast<caf::actor>(st.sink),
-                 caf::actor_cast<caf::actor>(st.monitor),
-                 caf::actor_cast<caf::actor>(st.source_encoder)})
+  for (auto a :
+       {caf::actor_cast<caf::actor>(st.source), caf::actor_cast<caf::actor>(st.sink),
+        caf::actor_cast<caf::actor>(st.monitor), caf::actor_cast<caf::actor>(st.source_encoder)})
     if (a) self->send_exit(a, caf::exit_reason::user_shutdown);
 }
 

@@ -30,8 +30,8 @@ std::optional<double> configured_mbps(const link_choice& c, double t_s) {
   const auto& s = c.out.shaper;
   if (s.mode == shaper_spec::unlimited) return std::nullopt;
   config::bandwidth_spec b;
-  b.kind = s.mode == shaper_spec::fixed ? config::bandwidth_kind::fixed
-                                        : config::bandwidth_kind::trace;
+  b.kind =
+      s.mode == shaper_spec::fixed ? config::bandwidth_kind::fixed : config::bandwidth_kind::trace;
   b.mbps = s.mbps;
   for (size_t i = 0; i < s.trace_s.size() && i < s.trace_mbps.size(); ++i)
     b.trace.push_back(config::rate_point{s.trace_s[i], s.trace_mbps[i]});
@@ -122,7 +122,8 @@ void on_link_reports(planner_ptr self, const link_reports& reports) {
     auto e = effective_estimate(self, k);
     if (e.mbps > 0 && k + 1 < d.stages.size()) { // the last link feeds the sink
       size_t n = st.cfg.nodes.size();
-      st.pair_estimates[d.plan.stages[k].node * n + d.plan.stages[k + 1].node] = {e, planner_now_ns()};
+      st.pair_estimates[d.plan.stages[k].node * n + d.plan.stages[k + 1].node] = {e,
+                                                                                  planner_now_ns()};
     }
     runtime::link_record rec;
     rec.t = t;

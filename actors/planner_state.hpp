@@ -18,7 +18,6 @@
 #include "runtime/bit_controller.hpp"
 #include "runtime/replanner.hpp"
 
-
 namespace edgepipe::actors {
 
 // One epoch's deployment: its stages, as they come up and get wired.
@@ -50,8 +49,8 @@ struct planner_state {
   bool plan_recorded_last = true; // the latest change is on the timeline
 
   std::unique_ptr<runtime::bit_controller> bits; // the current plan's links
-  std::vector<link_report> link_latest;   // by link index of the current plan
-  std::vector<stage_report> stage_latest; // by stage of the current plan
+  std::vector<link_report> link_latest;          // by link index of the current plan
+  std::vector<stage_report> stage_latest;        // by stage of the current plan
   std::unique_ptr<runtime::replanner> replanner;
   // The latest estimate of every node pair measured (from * nodes + to) and
   // when, so a plan does not route straight back over a link it left because
