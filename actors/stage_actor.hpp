@@ -35,8 +35,9 @@ expected<caf::actor> spawn_stage(caf::actor_system& sys, const stage_spec& spec)
 } // namespace edgepipe::actors
 
 namespace edgepipe::ops {
-class vit_model;
-}
+class model; // ops/model.hpp: every family (ViT, DeiT, BERT)
+using vit_model = model;
+} // namespace edgepipe::ops
 
 namespace edgepipe::actors {
 
