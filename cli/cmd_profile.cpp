@@ -11,38 +11,28 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <random>
 #include <sys/stat.h>
 
 #include "cli/args.hpp"
 #include "cli/command.hpp"
 #include "config/profiles_io.hpp"
+#include "ops/model_weights.hpp"
 #include "ops/vit_model.hpp"
 
 namespace edgepipe::cli {
 
 namespace {
 
-// Parameters of planner layer `layer` (1-based), as in ops/vit_model.hpp's split.
+// Parameters of planner layer `layer` (1-based): its tensors' elements, as
+// ops/model_weights.hpp lists them for the model's family.
 int64_t layer_parameters(const ops::vit_config& c, int layer) {
-  const int64_t D = c.hidden_size, I = c.intermediate_size, P = c.patch_size;
-  const int block = (layer - 1) / 4, part = (layer - 1) % 4;
-  switch (part) {
-  case 0: {
-    int64_t n = 2 * D + 3 * (D * D + D);
-    if (block == 0) n += c.num_channels * P * P * D + D + D + int64_t(c.tokens()) * D;
-    return n;
+  int64_t n = 0;
+  for (const auto& spec : ops::layer_weights(c, layer)) {
+    int64_t e = 1;
+    for (int64_t d : spec.shape) e *= d;
+    n += e;
   }
-  case 1:
-    return D * D + D;
-  case 2:
-    return 2 * D + D * I + I;
-  default: {
-    int64_t n = I * D + D;
-    if (block == c.num_hidden_layers - 1) n += 2 * D + D * c.num_labels + c.num_labels;
-    return n;
-  }
-  }
+  return n;
 }
 
 double median(std::vector<double> v) {
@@ -68,7 +58,8 @@ expected<void> time_layers(ops::vit_model& model, int first, int last, int repea
       if (r + 1 == repeats) warm = std::move(out);
     }
     time_s[l - 1] = median(runs);
-    int64_t elems = warm->main.numel() + (warm->has_skip() ? warm->skip.numel() : 0);
+    int64_t elems = warm->main.numel() + (warm->has_skip() ? warm->skip.numel() : 0) +
+                    (warm->has_mask() ? warm->mask.numel() : 0); // BERT: the mask crosses too
     out_per_sample[l - 1] = elems / batch;
     cur = std::move(*warm);
     std::fprintf(stderr, "layer %d: %.6f s\n", l, time_s[l - 1]);
@@ -79,7 +70,10 @@ expected<void> time_layers(ops::vit_model& model, int first, int last, int repea
 int run_profile(int argc, char** argv) {
   args a("profile", "Measure this device's time per planner layer (median of repeats after a\n"
                     "warm-up) and write PipeEdge's models.yml and device_types.yml.");
-  a.option("model", "DIR|NAME", "model directory, or vit-base | vit-large | vit-huge (synthetic)",
+  a.option("model", "DIR|NAME",
+           "model directory, or a published name (synthetic): google/vit-base-patch16-224,\n"
+           "facebook/deit-tiny-distilled-patch16-224, bert-base-uncased, ... or vit-base,\n"
+           "deit-small, bert-large, ...",
            true);
   a.option("model-name", "NAME", "name in the files (default: google/vit-... or the directory)");
   a.option("microbatch", "B", "microbatch size", false, "8");
@@ -105,17 +99,15 @@ int run_profile(int argc, char** argv) {
   if (!dt) return a.usage_error(dt.error().message);
 
   const std::string src = a.get("model");
-  const bool synthetic = src == "vit-base" || src == "vit-large" || src == "vit-huge";
+  // A published name (any family: vit-base, deit-small, bert-base-uncased, ...) is synthetic.
+  const bool synthetic = !ops::pipeedge_model_name(src).empty();
   ops::vit_config cfg;
   std::string name = a.get("model-name");
   if (synthetic) {
-    auto c = ops::named_vit_config(src);
+    auto c = ops::named_model_config(src);
     if (!c) return a.usage_error(c.error().message);
     cfg = *c;
-    if (name.empty())
-      name = src == "vit-base"    ? "google/vit-base-patch16-224"
-             : src == "vit-large" ? "google/vit-large-patch16-224"
-                                  : "google/vit-huge-patch14-224-in21k";
+    if (name.empty()) name = ops::pipeedge_model_name(src);
   } else {
     auto c = ops::read_vit_config(src + "/config.json");
     if (!c) return a.usage_error(c.error().message);
@@ -135,11 +127,8 @@ int run_profile(int argc, char** argv) {
   };
   std::vector<double> time_s(L, 0);
   std::vector<int64_t> out_per_sample(L, 0);
-  ops::activation cur;
-  cur.main = ops::tensor::zeros({batch, cfg.num_channels, cfg.image_size, cfg.image_size});
-  std::mt19937 rng(1);
-  std::normal_distribution<float> noise(0, 1);
-  for (float& x : cur.main.data) x = noise(rng);
+  ops::activation cur = ops::synthetic_input(cfg, batch, 1); // images, or ids + mask
+  const int64_t cur_in_per_sample = cur.main.numel() / batch;
   {
     auto model = make_model(1, 4 * measured);
     if (!model) return a.usage_error(model.error().message);
@@ -164,7 +153,7 @@ int run_profile(int argc, char** argv) {
   const double bytes_per_param = *dt == ops::dtype::bf16 ? 2.0 : 4.0;
   planner::model_spec m;
   m.layers = L;
-  m.parameters_in = int64_t(cfg.num_channels) * cfg.image_size * cfg.image_size;
+  m.parameters_in = cur_in_per_sample;
   m.parameters_out = out_per_sample;
   for (int l = 1; l <= L; ++l)
     m.mem_mb.push_back(layer_parameters(cfg, l) * bytes_per_param / (1024.0 * 1024.0));

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "family_test_util.hpp"
+#include "ops/bert_model.hpp"
 
 using namespace edgepipe;
 using namespace edgepipe::ops;
@@ -135,6 +136,44 @@ TEST(deit_inputs, a_mask_is_refused) {
   activation a = reference_input(deit_dir("gray28_p7_h3"), false);
   a.mask = tensor::zeros({3, 18});
   expect_error(m->forward(1, 4, a), "takes no attention mask");
+}
+
+} // namespace
+
+namespace {
+
+TEST(bert_text_input, pads_masks_and_matches_the_reference_batch) {
+  const std::string dir = edgepipe::ops::testing::bert_dir(padded_model);
+  auto cfg = read_model_config(dir + "/config.json");
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  const activation ref = reference_input(dir, true);
+  std::vector<std::vector<int32_t>> ids, types;
+  for (int64_t i = 0; i < 3; ++i) {
+    const int64_t len = real_tokens(ref.mask, i);
+    ids.emplace_back();
+    types.emplace_back();
+    for (int64_t j = 0; j < len; ++j) {
+      ids.back().push_back(static_cast<int32_t>(ref.main.data[i * 11 + j]));
+      types.back().push_back(static_cast<int32_t>(ref.skip.data[i * 11 + j]));
+    }
+  }
+  auto a = text_input(*cfg, ids, 0, types);
+  ASSERT_TRUE(a) << a.error().message;
+  EXPECT_EQ(a->main.shape, ref.main.shape);
+  EXPECT_EQ(a->main.data, ref.main.data); // the reference pads with id 0 too
+  EXPECT_EQ(a->skip.data, ref.skip.data);
+  EXPECT_EQ(a->mask.data, ref.mask.data);
+  auto longer = text_input(*cfg, ids, 20);
+  ASSERT_TRUE(longer) << longer.error().message;
+  EXPECT_EQ(longer->main.shape, (std::vector<int64_t>{3, 20}));
+  EXPECT_FALSE(longer->has_skip());
+  auto too_short = text_input(*cfg, ids, 5);
+  ASSERT_FALSE(too_short);
+  EXPECT_NE(too_short.error().message.find("sentence 0 has 11 tokens"), std::string::npos);
+  ids[1][2] = 97;
+  auto bad = text_input(*cfg, ids);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("token id 97"), std::string::npos);
 }
 
 } // namespace
