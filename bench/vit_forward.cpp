@@ -20,6 +20,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <string>
 
+#include "ops/layer_descriptor.hpp"
 #include "ops/vit_model.hpp"
 
 using namespace edgepipe;
@@ -29,20 +30,11 @@ namespace {
 
 std::string model_name = "vit-base";
 
-// Multiply-adds x 2 of one sample's forward: the patch embedding (images),
-// per block the Q/K/V, scores, context, output, fc1 and fc2 matmuls, and the
-// head (pooler and classifier for BERT; two classifiers for distilled DeiT).
+// Multiply-adds x 2 of one sample's forward: the embedding matmul (images),
+// per block the Q/K/V, scores, context, output, fc1 and fc2 matmuls, the head.
 double forward_flops(const model_config& c) {
-  const double t = c.tokens(), d = c.hidden_size, i = c.intermediate_size;
-  const double block = 2 * t * d * 3 * d + 2 * 2 * t * t * d + 2 * t * d * d + 2 * 2 * t * d * i;
-  double ends = 0;
-  if (c.is_text()) {
-    ends = 2 * d * d + (c.classifier ? 2 * d * c.num_labels : 0);
-  } else {
-    const double n = c.num_patches(), k = double(c.num_channels) * c.patch_size * c.patch_size;
-    ends = 2 * n * k * d + 2 * d * c.num_labels * (c.distilled ? 2 : 1);
-  }
-  return ends + c.num_hidden_layers * block;
+  const model_descriptor desc = model_descriptor::of(c);
+  return desc.flops(1, desc.num_layers());
 }
 
 // One model per (dtype, threads), created on first use (about a second each).

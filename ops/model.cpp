@@ -57,6 +57,39 @@ int model::num_layers() const {
   return impl_->cfg.planner_layers();
 }
 
+namespace {
+
+int64_t bytes_of(const dnnl::memory& m) {
+  return m ? static_cast<int64_t>(m.get_desc().get_size()) : 0;
+}
+
+int64_t bytes_of(const std::vector<float>& v) {
+  return static_cast<int64_t>(v.size() * sizeof(float));
+}
+
+} // namespace
+
+int64_t model::weight_bytes() const {
+  const vit_params& p = impl_->params;
+  int64_t n = 0;
+  if (p.embed) {
+    const embed_params& e = *p.embed;
+    n += bytes_of(e.weight) + bytes_of(e.bias) + bytes_of(e.norm_scale) + bytes_of(e.norm_shift);
+    n += bytes_of(e.cls) + bytes_of(e.dist) + bytes_of(e.pos) + bytes_of(e.word) +
+         bytes_of(e.token_type);
+  }
+  for (const block_params& b : p.blocks)
+    for (const dnnl::memory* m :
+         {&b.ln1_scale, &b.ln1_shift, &b.qkv_w, &b.qkv_b, &b.out_w, &b.out_b, &b.ln2_scale,
+          &b.ln2_shift, &b.fc1_w, &b.fc1_b, &b.fc2_w, &b.fc2_b})
+      n += bytes_of(*m);
+  if (p.head)
+    for (const dnnl::memory* m : {&p.head->ln_scale, &p.head->ln_shift, &p.head->pooler_w,
+                                  &p.head->pooler_b, &p.head->weight, &p.head->bias})
+      n += bytes_of(*m);
+  return n;
+}
+
 expected<model> model::create(const model_config& cfg, const weight_map& weights,
                               const model_options& opts) {
   auto source = [&](const weight_spec& spec) -> expected<tensor> {
