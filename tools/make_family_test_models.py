@@ -14,6 +14,7 @@ mask.npy (float32 [B, S]; padded rows end in id 0 with mask 0), logits.npy
 Run: /usr/bin/python3 tools/make_family_test_models.py [OUT_ROOT]
 """
 
+import argparse
 import json
 import math
 import os
@@ -140,7 +141,12 @@ def make_bert(root, name, overrides, dtype, prefix, lengths, with_types, seed):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "tests", "data")
+    parser = argparse.ArgumentParser(
+        description="Create the small DeiT and BERT model directories (with PyTorch reference "
+        "outputs) that the C++ family tests compare against.")
+    parser.add_argument("out_root", nargs="?", default=os.path.join(here, "..", "tests", "data"),
+                        help="where deit_configs/ and bert_configs/ go (default: tests/data)")
+    root = parser.parse_args().out_root
     torch.set_num_threads(1)
     for i, (name, overrides, dtype) in enumerate(DEIT):
         make_deit(root, name, overrides, dtype, seed=2000 + i)
