@@ -24,6 +24,7 @@
 #include "base/expected.hpp"
 #include "ops/dtype.hpp"
 #include "ops/model_config.hpp"
+#include "ops/vit_config.hpp" // the old names (vit_config, named_vit_config)
 
 namespace edgepipe::ops {
 
