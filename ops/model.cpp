@@ -122,6 +122,14 @@ expected<model> model::load(const std::string& dir, const model_options& opts) {
   if (!range) return range.error();
   std::set<std::string> needed;
   for (const auto& spec : range_weights(*cfg, range->first, range->last)) needed.insert(spec.name);
+  // A DeiT config without "architectures": the head's names say the layout.
+  const bool deit_layout_unknown = cfg->family == model_family::deit && !cfg->distilled;
+  if (deit_layout_unknown) {
+    model_config distilled = *cfg;
+    distilled.distilled = true;
+    for (const auto& spec : range_weights(distilled, range->first, range->last))
+      needed.insert(spec.name);
+  }
   // A BertModel saved alone has no "bert." prefix: accept both, keep the one found.
   if (cfg->is_text()) {
     model_config bare = *cfg;
@@ -132,6 +140,9 @@ expected<model> model::load(const std::string& dir, const model_options& opts) {
   const std::string file = dir + "/model.safetensors";
   auto weights = read_safetensors(file, [&](const std::string& n) { return needed.count(n) > 0; });
   if (!weights) return weights.error();
+  if (deit_layout_unknown && weights->count("cls_classifier.weight") &&
+      !weights->count("classifier.weight"))
+    cfg->distilled = true;
   if (cfg->is_text()) {
     bool prefixed = false;
     for (const auto& [name, t] : *weights) prefixed = prefixed || name.rfind("bert.", 0) == 0;

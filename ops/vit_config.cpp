@@ -15,9 +15,10 @@ expected<model_config> parse_image_config(const json& j, const std::string& path
                          "\": the supported ViT layout is ViTForImageClassification");
     c.prefix = "vit.";
   } else {
+    // No architectures: model::load tells the layouts apart by their head's tensor names.
     if (architecture == "DeiTForImageClassificationWithTeacher")
       c.distilled = true;
-    else if (architecture != "DeiTForImageClassification")
+    else if (!architecture.empty() && architecture != "DeiTForImageClassification")
       return bad_key(path, "architectures",
                      "is \"" + architecture +
                          "\": the supported DeiT layouts are DeiTForImageClassification and "

@@ -94,6 +94,25 @@ TEST(model_config, other_layouts_and_families_are_refused_by_name) {
   expect_refused(no_vocab, "no_vocab", {"vocab_size", "missing"});
 }
 
+// With no "architectures", a DeiT's layout comes from its head's tensor names.
+TEST(model_config, a_deit_without_architectures_is_told_apart_by_its_tensors) {
+  for (const std::string name : {"rgb32_p8_h4_distilled", "gray28_p7_h3"}) {
+    const std::string src = deit_dir(name);
+    auto j = read_json(src + "/config.json");
+    j.erase("architectures");
+    const std::string cfg_path = write_config(j, "deit_noarch_" + name);
+    const std::string dir = fs::path(cfg_path).parent_path().string();
+    fs::copy_file(src + "/model.safetensors", dir + "/model.safetensors");
+    auto m = model::load(dir, one_thread());
+    ASSERT_TRUE(m) << m.error().message;
+    EXPECT_EQ(m->config().distilled, name == "rgb32_p8_h4_distilled");
+    auto out = m->classify(load_npy(src + "/images.npy"));
+    ASSERT_TRUE(out) << out.error().message;
+    EXPECT_LE(max_abs_diff(*out, load_npy(src + "/logits.npy")), 1e-4) << name;
+    fs::remove_all(dir);
+  }
+}
+
 TEST(model_config, a_bert_model_saved_alone_loads_without_the_prefix) {
   // v50_h3_model_f16 was written with no "bert." prefix (a BertModel's own names).
   auto m = model::load(bert_dir("v50_h3_model_f16"), one_thread());
