@@ -10,9 +10,11 @@ The environment (OPENBLAS_CORETYPE, OPENBLAS_NUM_THREADS) is set by the caller,
 bench/vit_vs_pytorch.sh, because OpenBLAS reads it when it is loaded.
 
   --dtype f32    eager fp32 (Linear layers go to OpenBLAS)
-  --dtype bf16   ViT: torch.autocast('cpu', dtype=torch.bfloat16) (Linear goes to oneDNN);
-                 DeiT, BERT: the model and its input in bfloat16 (autocast breaks
-                 PyTorch 1.13's fused encoder-layer kernel)
+  --dtype bf16   torch.autocast('cpu', dtype=torch.bfloat16) (Linear goes to oneDNN);
+                 DeiT, BERT on the fused kernel (no --eager): the model and its
+                 input in bfloat16 instead (autocast breaks that kernel in 1.13)
+  --eager        DeiT, BERT: nn.TransformerEncoderLayer's plain path (Linear on
+                 OpenBLAS) instead of its fused inference kernel (the default)
   --mkldnn       fp32 with Linear layers converted by torch.utils.mkldnn.to_mkldnn,
                  i.e. PyTorch's own oneDNN path for fp32
 
@@ -46,36 +48,50 @@ NAMED = {
 SEQUENCE = 128  # BERT's tokens per sample, as bench_vit_forward
 
 
-def make_model(name, overrides):
-    """(model, a function batch -> the model's input tuple)."""
+def make_model(name, overrides, eager):
+    """(model, a function batch -> the model's input tuple). eager: DeiT and BERT
+    blocks take PyTorch's plain path (an all-zero additive src_mask turns the
+    fused inference kernel off) instead of its fused kernel."""
     if name.startswith("vit"):
         cfg = hf_vit.make_config(num_channels=3, num_labels=1000, **overrides)
         model = hf_vit.ViTForImageClassification(cfg)
-    elif name.startswith("deit"):
+        size = cfg["image_size"]
+        return model.eval(), lambda b: (torch.randn(b, 3, size, size),)
+
+    def blocks(module, x):
+        mask = torch.zeros(x.shape[1], x.shape[1], dtype=x.dtype) if eager else None
+        for blk in module.blocks:
+            x = blk(x, src_mask=mask)
+        return x
+
+    if name.startswith("deit"):
         cfg = pt_deit.make_config(num_channels=3, num_labels=1000, layer_norm_eps=1e-12,
                                   distilled=True, **overrides)
-        model = pt_deit.DeiT(cfg)
-    else:
-        cfg = pt_bert.make_config(vocab_size=30522, max_position_embeddings=512,
-                                  type_vocab_size=2, layer_norm_eps=1e-12, num_labels=2,
-                                  classifier=False, **overrides)
-        model = pt_bert.Bert(cfg)
 
-        class NoPadding(torch.nn.Module):  # every token real: no key padding mask
-            def __init__(self, bert):
+        class Run(torch.nn.Module):
+            def __init__(self, deit):
                 super().__init__()
-                self.bert = bert
+                self.deit = deit
 
-            def forward(self, ids):
-                x = self.bert.embed(ids, torch.zeros_like(ids))
-                for blk in self.bert.blocks:
-                    x = blk(x)
-                return self.bert.head(x)
+            def forward(self, images):
+                return self.deit.classify(blocks(self.deit, self.deit.embed(images)))
 
-        ids = lambda b: (torch.randint(0, cfg["vocab_size"], (b, SEQUENCE)),)  # noqa: E731
-        return NoPadding(model).eval(), ids
-    size = cfg["image_size"]
-    return model.eval(), lambda b: (torch.randn(b, 3, size, size),)
+        size = cfg["image_size"]
+        return Run(pt_deit.DeiT(cfg)).eval(), lambda b: (torch.randn(b, 3, size, size),)
+
+    cfg = pt_bert.make_config(vocab_size=30522, max_position_embeddings=512, type_vocab_size=2,
+                              layer_norm_eps=1e-12, num_labels=2, classifier=False, **overrides)
+
+    class Run(torch.nn.Module):  # every token real: no key padding mask
+        def __init__(self, bert):
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, ids):
+            return self.bert.head(blocks(self.bert, self.bert.embed(ids, torch.zeros_like(ids))))
+
+    return Run(pt_bert.Bert(cfg)).eval(), \
+        lambda b: (torch.randint(0, cfg["vocab_size"], (b, SEQUENCE)),)
 
 
 def main():
@@ -86,6 +102,8 @@ def main():
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--dtype", choices=["f32", "bf16"], default="f32")
     ap.add_argument("--mkldnn", action="store_true")
+    ap.add_argument("--eager", action="store_true",
+                    help="DeiT, BERT: PyTorch's plain encoder-layer path, not its fused kernel")
     ap.add_argument("--repeats", type=int, default=3, help="timed runs; the best is reported")
     ap.add_argument("--min-seconds", type=float, default=2.0,
                     help="keep repeating until this much time was measured")
@@ -97,10 +115,11 @@ def main():
     overrides = dict(NAMED[args.model])
     if args.layers:
         overrides["num_hidden_layers"] = args.layers
-    model, make_input = make_model(args.model, overrides)
-    variant = "eager"
+    fused = not args.model.startswith("vit") and not args.eager
+    model, make_input = make_model(args.model, overrides, eager=not fused)
+    variant = "fused" if fused else "eager"
     autocast = args.dtype == "bf16"
-    if autocast and not args.model.startswith("vit"):
+    if autocast and fused:
         # TransformerEncoderLayer's fused kernel fails under autocast in 1.13
         # (float/bfloat16 mix): give it bf16 weights and inputs instead.
         model = model.to(torch.bfloat16)

@@ -13,7 +13,10 @@
 #   f32 best  the fastest of OPENBLAS_CORETYPE = (detected), SkylakeX, Haswell,
 #             Zen, each with OPENBLAS_NUM_THREADS = threads, and of Linear on
 #             PyTorch's own oneDNN (torch.utils.mkldnn)
-#   bf16      torch.autocast('cpu', dtype=torch.bfloat16)
+#   bf16      torch.autocast('cpu', dtype=torch.bfloat16); DeiT and BERT also
+#             with bf16 weights on nn.TransformerEncoderLayer's fused kernel
+#   DeiT/BERT the f32 set-ups run the fused kernel; eager-* runs take PyTorch's
+#             plain encoder-layer path (both count for "best")
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:-$here/../build}"
@@ -59,9 +62,20 @@ for t in 1 2; do
   for core in SkylakeX Haswell Zen; do
     run_torch $t "$core" OPENBLAS_CORETYPE=$core OPENBLAS_NUM_THREADS=$t
   done
-  # to_mkldnn cannot convert nn.MultiheadAttention (DeiT, BERT): ViT only.
-  [ "${model#vit}" != "$model" ] && run_torch $t mkldnn OPENBLAS_NUM_THREADS=$t --mkldnn
-  run_torch $t bf16-autocast OPENBLAS_NUM_THREADS=$t --dtype bf16
+  if [ "${model#vit}" != "$model" ]; then
+    run_torch $t mkldnn OPENBLAS_NUM_THREADS=$t --mkldnn
+    run_torch $t bf16-autocast OPENBLAS_NUM_THREADS=$t --dtype bf16
+  else
+    # DeiT, BERT: nn.TransformerEncoderLayer's fused kernel (the runs above) and
+    # its plain path; to_mkldnn cannot convert nn.MultiheadAttention.
+    for core in detected SkylakeX; do
+      envs=(OPENBLAS_NUM_THREADS=$t)
+      [ $core = SkylakeX ] && envs+=(OPENBLAS_CORETYPE=SkylakeX)
+      run_torch $t "eager-$core" "${envs[@]}" --eager
+    done
+    run_torch $t bf16-fused OPENBLAS_NUM_THREADS=$t --dtype bf16
+    run_torch $t bf16-autocast-eager OPENBLAS_NUM_THREADS=$t --dtype bf16 --eager
+  fi
 done
 run_ours 2
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
