@@ -5,6 +5,7 @@
 #
 #   bench/vit_vs_pytorch.sh [BUILD_DIR] [--quick]
 #   BENCH_MODEL=deit-base bench/vit_vs_pytorch.sh ...   (or bert-base: 128 tokens)
+#   BENCH_THREADS=1 ...                                 (one thread only)
 #
 # edgepipe runs twice (before and after PyTorch) so its numbers come as a
 # range; every number is the best of several runs (the machine is shared).
@@ -35,10 +36,13 @@ reps=3
 [ $quick = 1 ] && reps=1
 
 model="${BENCH_MODEL:-vit-base}"
-echo "model: $model"
+threads="${BENCH_THREADS:-1 2}" # BENCH_THREADS=1: one thread only (a busy machine)
+filter=.
+[ "$threads" = 1 ] && filter='/1/min_time'
+echo "model: $model, threads: $threads"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 run_ours() {
-  "$bench" --model "$model" --benchmark_repetitions=$reps --benchmark_format=json >"$out/ours$1.json" 2>/dev/null
+  "$bench" --model "$model" --benchmark_filter="$filter" --benchmark_repetitions=$reps --benchmark_format=json >"$out/ours$1.json" 2>/dev/null
   echo "edgepipe pass $1 done"
 }
 
@@ -56,7 +60,7 @@ run_torch() { # threads, label, then env assignments and pytorch_vit.py flags
 }
 
 run_ours 1
-for t in 1 2; do
+for t in $threads; do
   run_torch $t default
   run_torch $t detected OPENBLAS_NUM_THREADS=$t
   for core in SkylakeX Haswell Zen; do
