@@ -1,5 +1,6 @@
 #include "actors/encoder_actor.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -19,10 +20,10 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 constexpr auto report_interval = std::chrono::milliseconds(200);
+constexpr double max_hold_s = 86400;
 
 int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             clock_type::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch())
       .count();
 }
 
@@ -62,9 +63,9 @@ struct encoder_state {
   runtime::link_estimator estimator;
 
   std::deque<std::pair<result_msg, result_producer>> backlog; // waiting for a credit
-  std::deque<held_frame> held;                               // encoded, held by the shaper
-  std::unordered_map<uint64_t, sent_frame> unacked;          // sent, waiting for the ack
-  int in_flight = 0;                                         // frames without a credit back
+  std::deque<held_frame> held;                                // encoded, held by the shaper
+  std::unordered_map<uint64_t, sent_frame> unacked;           // sent, waiting for the ack
+  int in_flight = 0;                                          // frames without a credit back
   bool release_armed = false;
 
   uint64_t frames = 0, bytes = 0, last_frame_bytes = 0;
@@ -119,14 +120,21 @@ void pump(encoder_ptr self) {
     st.shapes[2] = in.value.mask.empty() ? std::vector<int64_t>{} : in.value.mask.shape;
     ++st.in_flight;
     held_frame h;
-    h.frame = frame_msg{st.w.epoch,          st.w.spec.link,      in.seq, in.origin_ns,
-                        std::move(frames->main), std::move(frames->skip), std::move(frames->mask)};
+    h.frame = frame_msg{st.w.epoch,
+                        st.w.spec.link,
+                        in.seq,
+                        in.origin_ns,
+                        std::move(frames->main),
+                        std::move(frames->skip),
+                        std::move(frames->mask)};
     h.offered_ns = now_ns();
     h.busy = !st.unacked.empty() || !st.held.empty();
     size_t size = h.frame.main.size() + h.frame.skip.size() + h.frame.mask.size();
     // Asked even on an unlimited link: its configured latency still applies.
     double hold = st.shaper->hold_s(size, (h.offered_ns - st.start_ns) / 1e9);
-    h.release_ns = h.offered_ns + static_cast<int64_t>(hold * 1e9);
+    // An outage without end (a trace that ends at 0 Mbit/s) or an absurdly
+    // slow rate holds the frame for at most a day, within int64 nanoseconds.
+    h.release_ns = h.offered_ns + static_cast<int64_t>(std::min(hold, max_hold_s) * 1e9);
     st.held.push_back(std::move(h));
   }
   release_due(self);
@@ -149,6 +157,16 @@ void report(encoder_ptr self) {
   r.skip_shape = st.shapes[1];
   r.mask_shape = st.shapes[2];
   r.backlog = static_cast<uint32_t>(st.backlog.size());
+  int64_t now = now_ns(), oldest = now;
+  for (const auto& h : st.held) {
+    oldest = std::min(oldest, h.offered_ns);
+    r.unacked_bytes += h.frame.main.size() + h.frame.skip.size() + h.frame.mask.size();
+  }
+  for (const auto& [seq, f] : st.unacked) {
+    oldest = std::min(oldest, f.offered_ns);
+    r.unacked_bytes += f.bytes;
+  }
+  r.stalled_ms = (now - oldest) / 1e6;
   self->send(st.w.monitor, r);
 }
 
@@ -171,7 +189,10 @@ encoder_actor::behavior_type encoder_impl(encoder_ptr self, encoder_wiring w) {
       [=](encoder_tick tick) {
         if (tick.report) {
           report(self);
-          self->delayed_send(self, report_interval, encoder_tick{true});
+          // Only the encoder's own timer re-arms itself: a report asked for
+          // by someone else must not start a second timer.
+          if (self->current_sender() == self->ctrl())
+            self->delayed_send(self, report_interval, encoder_tick{true});
           return;
         }
         self->state.release_armed = false;

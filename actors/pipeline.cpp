@@ -77,9 +77,9 @@ expected<std::vector<std::vector<double>>> profile_nodes(caf::actor_system& sys,
     self->request(n.actor, timeout, req)
         .receive([&](layer_times& times) { out.push_back(std::move(times.seconds)); },
                  [&](caf::error& err) {
-                   failure = make_error(from_caf_error(err).code, node_label(n.address) +
-                                                                      " cannot profile: " +
-                                                                      describe(err));
+                   failure =
+                       make_error(from_caf_error(err).code,
+                                  node_label(n.address) + " cannot profile: " + describe(err));
                  });
     if (failure) return *failure;
   }
@@ -100,9 +100,12 @@ expected<run_outcome> run_pipeline(caf::actor_system& sys, pipeline_config cfg,
   self->send(planner, run_request{caf::actor_cast<caf::actor>(self)});
   std::optional<expected<run_outcome>> result;
   while (!result)
-    self->receive([&](run_progress& p) { if (progress) progress(p); },
-                  [&](run_outcome& o) { result = std::move(o); },
-                  [&](caf::error& err) { result = from_caf_error(err); });
+    self->receive(
+        [&](run_progress& p) {
+          if (progress) progress(p);
+        },
+        [&](run_outcome& o) { result = std::move(o); },
+        [&](caf::error& err) { result = from_caf_error(err); });
   return std::move(*result);
 }
 

@@ -81,9 +81,9 @@ struct planner_options {
 
 struct pipeline_config {
   std::vector<connected_node> nodes;
-  stage_spec model;                // model_dir/synthetic/dims, seed, dtype; layers set per stage
-  std::vector<int32_t> threads;    // per node: compute threads of its stages (0: the node's own)
-  runtime::plan plan;              // the first plan (epoch 1); bits are filled from `links`
+  stage_spec model;             // model_dir/synthetic/dims, seed, dtype; layers set per stage
+  std::vector<int32_t> threads; // per node: compute threads of its stages (0: the node's own)
+  runtime::plan plan;           // the first plan (epoch 1); bits are filled from `links`
   std::function<link_choice(size_t after_stage, size_t from_node, size_t to_node)> links;
   workload work;
   planner_options planner;
@@ -94,9 +94,9 @@ struct pipeline_config {
   std::vector<int64_t> layer_output_elements;
   int64_t input_elements = 0;
 
-  int window = 2;              // credits per link (K)
-  int max_outstanding = 0;     // source to sink; 0: K per link + 2 per stage, summed
-  int max_attempts = 3;        // computations of one microbatch before it is given up
+  int window = 2;          // credits per link (K)
+  int max_outstanding = 0; // source to sink; 0: K per link + 2 per stage, summed
+  int max_attempts = 3;    // computations of one microbatch before it is given up
   bool keep_outputs = false;
   std::chrono::milliseconds request_timeout{30000};
   std::chrono::milliseconds deploy_timeout{600000};

@@ -40,8 +40,7 @@ void deployment_failed(planner_ptr self, const std::string& why) {
     fail_run(self, why);
     return;
   }
-  st.failures.push_back("plan epoch " + std::to_string(st.next->plan.epoch) +
-                        " abandoned: " + why);
+  st.failures.push_back("plan epoch " + std::to_string(st.next->plan.epoch) + " abandoned: " + why);
   retire_deployment(self, *st.next);
   st.next.reset();
 }
@@ -177,7 +176,8 @@ void deploy_plan(planner_ptr self, runtime::plan plan, std::string reason) {
     req.spec = st.cfg.model;
     req.spec.first = s.first;
     req.spec.last = s.last;
-    req.spec.threads = s.node < st.cfg.threads.size() ? st.cfg.threads[s.node] : 0;
+    req.spec.threads =
+        static_cast<size_t>(s.node) < st.cfg.threads.size() ? st.cfg.threads[s.node] : 0;
     req.epoch = epoch;
     req.stage = static_cast<uint32_t>(k);
     std::string label = stage_label(s, k) + " on " + node_label(node);

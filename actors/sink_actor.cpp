@@ -89,8 +89,7 @@ sink_actor::behavior_type sink_impl(sink_ptr self, sink_config cfg, planner_acto
         r.origin_ns = in.origin_ns;
         r.output.shape = std::move(frame->shape);
         r.output.data = std::move(frame->data);
-        if (s.reorder.on_arrival(in.epoch, std::move(r)) == runtime::arrival::accepted &&
-            s.source)
+        if (s.reorder.on_arrival(in.epoch, std::move(r)) == runtime::arrival::accepted && s.source)
           self->send(s.source, answered{in.seq});
         deliver_ready(self);
         check_finished(self);

@@ -26,8 +26,7 @@ constexpr auto connect_timeout = std::chrono::seconds(30);
 constexpr auto report_interval = std::chrono::milliseconds(500);
 
 int64_t now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             clock_type::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch())
       .count();
 }
 
@@ -173,8 +172,8 @@ stage_actor::behavior_type stage_impl(stage_ptr self, worker_actor worker, uint6
           auto& s = self->state;
           if (s.encoder) self->send_exit(s.encoder, caf::exit_reason::user_shutdown);
           s.planner = req.planner;
-          encoder_wiring w{req.spec.epoch, req.spec.out, req.next, req.monitor, req.planner,
-                           s.index};
+          encoder_wiring w{req.spec.epoch, req.spec.out, req.next,
+                           req.monitor,    req.planner,  s.index};
           s.encoder = spawn_encoder(self->system(), w);
           self->link_to(s.encoder);
           if (s.planner) self->delayed_send(self, report_interval, stage_tick{});
@@ -194,9 +193,9 @@ stage_actor::behavior_type stage_impl(stage_ptr self, worker_actor worker, uint6
               .then([=](const caf::node_id&, caf::strong_actor_ptr&,
                         const std::set<std::string>&) mutable { finish(); },
                     [=](caf::error& err) mutable {
-                      rp.deliver(make_caf_error(errc::io_error,
-                                                "stage cannot connect to " + host + ":" +
-                                                    std::to_string(port) + ": " + describe(err)));
+                      rp.deliver(make_caf_error(errc::io_error, "stage cannot connect to " + host +
+                                                                    ":" + std::to_string(port) +
+                                                                    ": " + describe(err)));
                     });
         }
         return rp;

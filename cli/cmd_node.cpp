@@ -14,8 +14,8 @@
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/errors.hpp"
 #include "actors/control_messages.hpp"
+#include "actors/errors.hpp"
 #include "actors/node_actor.hpp"
 #include "actors/register_types.hpp"
 #include "cli/args.hpp"

@@ -64,7 +64,8 @@ int run_run(int argc, char** argv) {
   a.flag("json", "print a JSON summary as the last line of output");
   a.flag("quiet", "no progress line");
   a.flag("dry-run", "connect, plan and explain the plan per stage; run nothing");
-  a.option("timeline", "FILE.jsonl", "write the run's timeline, one JSON object a line (docs/timeline.md)");
+  a.option("timeline", "FILE.jsonl",
+           "write the run's timeline, one JSON object a line (docs/timeline.md)");
   a.option("plot", "FILE.svg", "draw bandwidth, bits, throughput and plan changes against time");
   if (int rc = a.parse(argc, argv); rc >= 0) return rc;
   bool json = a.flag_set("json");
@@ -139,9 +140,11 @@ int run_run(int argc, char** argv) {
                topo->name.c_str(), plan.size(), plan_method.c_str(), work->batches.size(),
                work->microbatch);
   if (auto rep = explain_plan(inst, stages))
-    for (const auto& line : report_lines(*rep)) std::fprintf(stderr, "[edgepipe run]   %s\n", line.c_str());
+    for (const auto& line : report_lines(*rep))
+      std::fprintf(stderr, "[edgepipe run]   %s\n", line.c_str());
   else
-    std::fprintf(stderr, "[edgepipe run]   (no per-stage estimate: %s)\n", rep.error().message.c_str());
+    std::fprintf(stderr, "[edgepipe run]   (no per-stage estimate: %s)\n",
+                 rep.error().message.c_str());
   if (a.flag_set("dry-run")) {
     local.stop_all();
     return exit_ok;
@@ -209,8 +212,9 @@ int run_run(int argc, char** argv) {
   // 5. Report.
   print_outcome(*result, *topo, plan_method);
   if (json)
-    std::printf("%s\n",
-                outcome_json(*result, *topo, plan_method, microbatch, images_requested).dump().c_str());
+    std::printf(
+        "%s\n",
+        outcome_json(*result, *topo, plan_method, microbatch, images_requested).dump().c_str());
   std::fflush(stdout);
   local.stop_all();
   return result->summary.lost == 0 ? exit_ok : exit_failure;

@@ -109,9 +109,11 @@ expected<actors::link_choice> link_choice_for(const config::topology& topo, size
   auto link = config::settings_for_link(topo, static_cast<int>(after_stage), topo.nodes[from].name,
                                         topo.nodes[to].name);
   auto clip = codecs::parse_clip_method(link.quant.clip);
-  if (!clip) return make_error(errc::invalid_input, link.quant.pos.str() + ": " + clip.error().message);
+  if (!clip)
+    return make_error(errc::invalid_input, link.quant.pos.str() + ": " + clip.error().message);
   auto gran = codecs::parse_granularity(link.quant.granularity);
-  if (!gran) return make_error(errc::invalid_input, link.quant.pos.str() + ": " + gran.error().message);
+  if (!gran)
+    return make_error(errc::invalid_input, link.quant.pos.str() + ": " + gran.error().message);
   actors::link_choice c;
   c.out.clip = static_cast<uint8_t>(*clip);
   c.out.gran = static_cast<uint8_t>(*gran);

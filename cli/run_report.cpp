@@ -37,9 +37,9 @@ void print_progress(const actors::run_progress& p, bool final_line) {
                "%s[edgepipe run] %llu/%llu microbatches  %.1f images/s (last 3 s)  p50 %.1f ms  "
                "epoch %llu  bits %s%s",
                tty ? "\r" : "", static_cast<unsigned long long>(s.answered),
-               static_cast<unsigned long long>(s.requests), s.recent_images_per_s,
-               s.latency_p50_ms, static_cast<unsigned long long>(p.epoch),
-               bits_text(p.bits).c_str(), final_line || !tty ? "\n" : "   ");
+               static_cast<unsigned long long>(s.requests), s.recent_images_per_s, s.latency_p50_ms,
+               static_cast<unsigned long long>(p.epoch), bits_text(p.bits).c_str(),
+               final_line || !tty ? "\n" : "   ");
   std::fflush(stderr);
 }
 
@@ -59,17 +59,19 @@ void print_outcome(const actors::run_outcome& o, const config::topology& topo,
                 bits == 0 ? "fp32" : (std::to_string(bits) + "-bit").c_str(), mbps);
   }
   for (const auto& c : o.plans) {
-    std::printf("plan      epoch %llu at %.2f s: %s  (%s)", static_cast<unsigned long long>(c.plan.epoch),
-                c.t_s, plan_text(c.plan, topo).c_str(), c.reason.c_str());
+    std::printf("plan      epoch %llu at %.2f s: %s  (%s)",
+                static_cast<unsigned long long>(c.plan.epoch), c.t_s,
+                plan_text(c.plan, topo).c_str(), c.reason.c_str());
     if (c.pause_ms >= 0) std::printf("  pause %.1f ms", c.pause_ms);
     std::printf("\n");
   }
-  std::printf("requests  %llu microbatches (%llu images answered), answered %llu, lost %llu, "
-              "duplicates dropped %llu, stale dropped %llu, replayed %llu\n",
-              static_cast<unsigned long long>(s.requests), static_cast<unsigned long long>(s.images),
-              static_cast<unsigned long long>(s.answered), static_cast<unsigned long long>(s.lost),
-              static_cast<unsigned long long>(s.duplicates),
-              static_cast<unsigned long long>(s.stale), static_cast<unsigned long long>(s.replayed));
+  std::printf(
+      "requests  %llu microbatches (%llu images answered), answered %llu, lost %llu, "
+      "duplicates dropped %llu, stale dropped %llu, replayed %llu\n",
+      static_cast<unsigned long long>(s.requests), static_cast<unsigned long long>(s.images),
+      static_cast<unsigned long long>(s.answered), static_cast<unsigned long long>(s.lost),
+      static_cast<unsigned long long>(s.duplicates), static_cast<unsigned long long>(s.stale),
+      static_cast<unsigned long long>(s.replayed));
   std::printf("throughput %.1f images/s over %.2f s\n", s.images_per_s, s.elapsed_s);
   std::printf("latency   p50 %.2f ms, p99 %.2f ms (per microbatch)\n", s.latency_p50_ms,
               s.latency_p99_ms);
@@ -112,13 +114,15 @@ nlohmann::json outcome_json(const actors::run_outcome& o, const config::topology
   for (const auto& c : o.plans) {
     nlohmann::json stages = nlohmann::json::array();
     for (const auto& st : c.plan.stages)
-      stages.push_back({{"node", topo.nodes[st.node].name}, {"first", st.first}, {"last", st.last}});
-    changes.push_back({{"t", c.t_s},
-                       {"epoch", c.plan.epoch},
-                       {"reason", c.reason},
-                       {"stages", stages},
-                       {"bits", c.plan.bits},
-                       {"pause_ms", c.pause_ms >= 0 ? nlohmann::json(c.pause_ms) : nlohmann::json(nullptr)}});
+      stages.push_back(
+          {{"node", topo.nodes[st.node].name}, {"first", st.first}, {"last", st.last}});
+    changes.push_back(
+        {{"t", c.t_s},
+         {"epoch", c.plan.epoch},
+         {"reason", c.reason},
+         {"stages", stages},
+         {"bits", c.plan.bits},
+         {"pause_ms", c.pause_ms >= 0 ? nlohmann::json(c.pause_ms) : nlohmann::json(nullptr)}});
   }
   j["plan_changes"] = changes;
   j["link_mbps_measured"] = o.link_mbps;

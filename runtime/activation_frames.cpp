@@ -54,8 +54,7 @@ expected<ops::activation> decode_activation(const activation_frames& src) {
   return out;
 }
 
-size_t encoded_bytes(const std::vector<int64_t>& main_shape,
-                     const std::vector<int64_t>& skip_shape,
+size_t encoded_bytes(const std::vector<int64_t>& main_shape, const std::vector<int64_t>& skip_shape,
                      const std::vector<int64_t>& mask_shape, const codecs::quant_params& params) {
   size_t n = codecs::frame_size(main_shape, params);
   if (!skip_shape.empty()) n += codecs::frame_size(skip_shape, params);

@@ -31,8 +31,7 @@ expected<ops::activation> decode_activation(const activation_frames& src);
 
 // The exact bytes encode_activation would produce for tensors of these
 // shapes (empty shape = absent part), without encoding anything.
-size_t encoded_bytes(const std::vector<int64_t>& main_shape,
-                     const std::vector<int64_t>& skip_shape,
+size_t encoded_bytes(const std::vector<int64_t>& main_shape, const std::vector<int64_t>& skip_shape,
                      const std::vector<int64_t>& mask_shape, const codecs::quant_params& params);
 
 } // namespace edgepipe::runtime

@@ -9,10 +9,9 @@ namespace {
 constexpr int64_t recent_window_ns = 3'000'000'000;
 } // namespace
 
-run_tally::run_tally(uint64_t requests, int microbatch, std::vector<int> labels,
-                     bool keep_outputs)
-    : requests_(requests), microbatch_(microbatch < 1 ? 1 : microbatch),
-      labels_(std::move(labels)), keep_outputs_(keep_outputs) {
+run_tally::run_tally(uint64_t requests, int microbatch, std::vector<int> labels, bool keep_outputs)
+    : requests_(requests), microbatch_(microbatch < 1 ? 1 : microbatch), labels_(std::move(labels)),
+      keep_outputs_(keep_outputs) {
   s_.requests = requests;
   if (keep_outputs_) outputs_.resize(requests);
   predictions_.assign(requests * microbatch_, -1);
@@ -32,8 +31,7 @@ void run_tally::book(uint64_t seq, const ops::tensor& logits, int64_t origin_ns,
   int64_t classes = rows ? logits.numel() / rows : 0;
   s_.images += rows;
   recent_.emplace_back(now_ns, rows);
-  while (!recent_.empty() && recent_.front().first < now_ns - recent_window_ns)
-    recent_.pop_front();
+  while (!recent_.empty() && recent_.front().first < now_ns - recent_window_ns) recent_.pop_front();
   for (int64_t r = 0; r < rows && classes > 0; ++r) {
     const float* row = logits.data.data() + r * classes;
     int best = static_cast<int>(std::max_element(row, row + classes) - row);

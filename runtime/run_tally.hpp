@@ -14,18 +14,18 @@
 namespace edgepipe::runtime {
 
 struct run_summary {
-  uint64_t requests = 0;     // microbatches the source was to send
-  uint64_t answered = 0;     // delivered to the sink's user, each once, in order
-  uint64_t lost = 0;         // requests - answered
-  uint64_t duplicates = 0;   // arrivals of a microbatch already answered (dropped)
-  uint64_t stale = 0;        // arrivals from a replaced plan (dropped)
-  uint64_t replayed = 0;     // microbatches the source sent again
-  uint64_t images = 0;       // images answered
-  uint64_t correct = 0;      // of those with a label, argmax == label
+  uint64_t requests = 0;   // microbatches the source was to send
+  uint64_t answered = 0;   // delivered to the sink's user, each once, in order
+  uint64_t lost = 0;       // requests - answered
+  uint64_t duplicates = 0; // arrivals of a microbatch already answered (dropped)
+  uint64_t stale = 0;      // arrivals from a replaced plan (dropped)
+  uint64_t replayed = 0;   // microbatches the source sent again
+  uint64_t images = 0;     // images answered
+  uint64_t correct = 0;    // of those with a label, argmax == label
   uint64_t labeled = 0;
-  double accuracy = -1;      // correct / labeled; -1 without labels
-  double elapsed_s = 0;      // first hand-off to last delivery
-  double images_per_s = 0;   // over elapsed_s
+  double accuracy = -1;           // correct / labeled; -1 without labels
+  double elapsed_s = 0;           // first hand-off to last delivery
+  double images_per_s = 0;        // over elapsed_s
   double recent_images_per_s = 0; // over the last few seconds
   double latency_p50_ms = 0, latency_p99_ms = 0;
   bool complete() const { return answered >= requests; }

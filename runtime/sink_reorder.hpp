@@ -53,10 +53,10 @@ private:
 
   uint64_t requests_;
   uint64_t epoch_;
-  uint64_t next_ = 0;                     // every seq below has been delivered or skipped
-  std::vector<uint8_t> seen_;             // accepted or skipped
-  std::map<uint64_t, sink_result> held_;  // accepted, waiting for an earlier seq
-  std::vector<sink_result> ready_;        // in order, not yet taken
+  uint64_t next_ = 0;                    // every seq below has been delivered or skipped
+  std::vector<uint8_t> seen_;            // accepted or skipped
+  std::map<uint64_t, sink_result> held_; // accepted, waiting for an earlier seq
+  std::vector<sink_result> ready_;       // in order, not yet taken
   uint64_t delivered_ = 0, duplicates_ = 0, stale_ = 0;
 };
 

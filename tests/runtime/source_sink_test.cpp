@@ -152,9 +152,8 @@ TEST(SourceAndSink, ExactlyOnceInOrderAcrossRandomReplansAndFailures) {
         ++epoch;
         sink.set_epoch(epoch);
         src.switch_epoch(epoch);
-        pipe.erase(std::remove_if(pipe.begin(), pipe.end(), [&](const in_flight&) {
-                     return rng() % 2 == 0;
-                   }),
+        pipe.erase(std::remove_if(pipe.begin(), pipe.end(),
+                                  [&](const in_flight&) { return rng() % 2 == 0; }),
                    pipe.end());
       }
     }
