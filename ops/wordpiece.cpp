@@ -62,6 +62,16 @@ expected<wordpiece_options> read_options(const std::string& path) {
   auto cjk = optional_bool(j, path, "tokenize_chinese_chars", true);
   if (!cjk) return cjk.error();
   o.split_cjk = *cjk;
+  if (j.contains("model_max_length")) {
+    const json& v = j.at("model_max_length");
+    // Hugging Face writes a huge number for "no limit": only a usable length counts.
+    if (!v.is_number_integer() || v.get<int64_t>() < 2)
+      return make_error(errc::invalid_input, path +
+                                                 ": key \"model_max_length\" must be an "
+                                                 "integer >= 2, got " +
+                                                 v.dump());
+    if (v.get<int64_t>() <= (1 << 20)) o.model_max_length = static_cast<int>(v.get<int64_t>());
+  }
   if (j.contains("strip_accents") && !j.at("strip_accents").is_null()) {
     auto strip = optional_bool(j, path, "strip_accents", false);
     if (!strip) return strip.error();

@@ -34,6 +34,7 @@ struct wordpiece_options {
   accent_stripping strip_accents = accent_stripping::follow_lower_case;
   bool split_cjk = true; // tokenize_chinese_chars
   int max_chars_per_word = 100;
+  int model_max_length = 0; // tokenizer_config.json's sequence length; 0 = not given
 };
 
 // One text as the model takes it: `length` ids and mask values.
@@ -46,7 +47,7 @@ class wordpiece_tokenizer {
 public:
   // DIR/vocab.txt (one token a line, id = line number from 0) and, if present,
   // DIR/tokenizer_config.json (do_lower_case, strip_accents,
-  // tokenize_chinese_chars; Hugging Face's defaults otherwise).
+  // tokenize_chinese_chars, model_max_length; Hugging Face's defaults otherwise).
   static expected<wordpiece_tokenizer> load(const std::string& model_dir);
   // From tokens in id order. Errors: [UNK], [CLS], [SEP] or [PAD] missing.
   static expected<wordpiece_tokenizer> create(std::vector<std::string> vocab,

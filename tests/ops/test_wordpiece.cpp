@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/text_data.hpp"
 #include "ops/unicode_text.hpp"
 #include "ops/wordpiece.hpp"
 
@@ -148,6 +149,12 @@ TEST(WordPiece, ReadsTheConfigOfTheModelDirectory) {
   auto keep = wordpiece_tokenizer::load(dir);
   ASSERT_TRUE(keep.has_value()) << keep.error().message;
   EXPECT_EQ(keep->to_ids(*keep->tokenize("Café")), std::vector<int32_t>{4});
+  EXPECT_EQ(keep->options().model_max_length, 0);
+
+  write_file(dir + "/tokenizer_config.json", R"({"model_max_length": 48})");
+  auto sized = wordpiece_tokenizer::load(dir);
+  ASSERT_TRUE(sized.has_value()) << sized.error().message;
+  EXPECT_EQ(sized->options().model_max_length, 48);
 }
 
 TEST(WordPiece, RefusesBadModelDirectoriesNamingTheFile) {
@@ -195,4 +202,55 @@ TEST(UnicodeText, NormalFormsMatchPythonOnKnownStrings) {
   EXPECT_EQ(nfc(U"\u1112\u1161\u11ab"), U"\ud55c");
   EXPECT_EQ(nfc(U"\u0344"), U"\u0308\u0301"); // a composition exclusion
   EXPECT_EQ(lower_each_char(U"\u0130\u03a3"), U"i\u0307\u03c3");
+}
+
+TEST(TextData, ReadsLinesAndLabelsAndNamesTheBadLine) {
+  const std::string dir = temp_dir("text");
+  write_file(dir + "/lines.txt", "first\r\n\nthird");
+  auto lines = read_text_lines(dir + "/lines.txt");
+  ASSERT_TRUE(lines.has_value()) << lines.error().message;
+  EXPECT_EQ(*lines, (std::vector<std::string>{"first", "", "third"}));
+
+  write_file(dir + "/bad.txt", "ok\nstill ok\nca\xc3\x28\n");
+  auto bad = read_text_lines(dir + "/bad.txt");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().message,
+            dir + "/bad.txt:3: invalid UTF-8 at byte 2 (truncated sequence) of the line");
+
+  const std::vector<std::string> names = {"de", "en"};
+  write_file(dir + "/data.tsv", "Guten\tTag\tde\nhello\t1\n\tde\n");
+  auto data = read_labeled_tsv(dir + "/data.tsv", names);
+  ASSERT_TRUE(data.has_value()) << data.error().message;
+  EXPECT_EQ(data->texts, (std::vector<std::string>{"Guten\tTag", "hello", ""}));
+  EXPECT_EQ(data->labels, (std::vector<int>{0, 1, 0}));
+  auto first = read_labeled_tsv(dir + "/data.tsv", names, 1);
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->labels.size(), 1u);
+
+  write_file(dir + "/nolabel.tsv", "a\tde\nno tab here\n");
+  auto no_tab = read_labeled_tsv(dir + "/nolabel.tsv", names);
+  ASSERT_FALSE(no_tab.has_value());
+  EXPECT_NE(no_tab.error().message.find("nolabel.tsv:2: expected text<TAB>label"),
+            std::string::npos);
+  write_file(dir + "/unknown.tsv", "a\tfr\n");
+  auto unknown = read_labeled_tsv(dir + "/unknown.tsv", names);
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message.find(
+                "unknown.tsv:1: label 'fr' is not one of the model's labels (de, en)"),
+            std::string::npos)
+      << unknown.error().message;
+  write_file(dir + "/range.tsv", "a\t2\n");
+  EXPECT_FALSE(read_labeled_tsv(dir + "/range.tsv", names).has_value());
+}
+
+TEST(TextData, EncodesABatchAsFloatIdsAndMask) {
+  auto tok =
+      wordpiece_tokenizer::create({"[PAD]", "[UNK]", "[CLS]", "[SEP]", "hello", "world"}, {});
+  ASSERT_TRUE(tok.has_value());
+  auto b = encode_texts(*tok, {"x", "Hello world", ""}, 1, 2, 5);
+  ASSERT_TRUE(b.has_value()) << b.error().message;
+  EXPECT_EQ(b->ids.shape, (std::vector<int64_t>{2, 5}));
+  EXPECT_EQ(b->ids.data, (std::vector<float>{2, 4, 5, 3, 0, 2, 3, 0, 0, 0}));
+  EXPECT_EQ(b->mask.data, (std::vector<float>{1, 1, 1, 1, 0, 1, 1, 0, 0, 0}));
+  EXPECT_FALSE(encode_texts(*tok, {"x"}, 0, 2, 5).has_value());
 }
