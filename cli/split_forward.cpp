@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "ops/layer_descriptor.hpp"
+
 namespace edgepipe::cli {
 namespace {
 
@@ -35,7 +37,7 @@ expected<cut_list> even_block_cuts(int blocks, int stages) {
   cut_list cuts;
   for (int k = 1; k < stages; ++k) {
     int block = static_cast<int>(std::lround(static_cast<double>(k) * blocks / stages));
-    cuts.push_back(4 * block);
+    cuts.push_back(ops::layers_per_block * block);
   }
   return cuts;
 }

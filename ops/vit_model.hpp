@@ -16,17 +16,13 @@
 
 #include "base/expected.hpp"
 #include "ops/activation.hpp"
+#include "ops/dtype.hpp"
 #include "ops/safetensors.hpp"
 #include "ops/vit_config.hpp"
 
 namespace edgepipe::ops {
 
 struct weight_spec; // ops/vit_weights.hpp
-
-enum class dtype { f32, bf16 };
-
-expected<dtype> parse_dtype(const std::string& name); // "f32" | "bf16"
-const char* to_string(dtype dt);
 
 struct model_options {
   dtype compute = dtype::f32;
@@ -57,6 +53,9 @@ public:
   const vit_config& config() const;
   const model_options& options() const;
   int num_layers() const; // 4 * num_hidden_layers
+  // Bytes of weights this model holds (its layer range, in oneDNN's layouts):
+  // what model_descriptor::weight_bytes predicts, checked by the tests.
+  int64_t weight_bytes() const;
 
   // Runs layers first..last (1-based, inclusive) on src, any batch size.
   // src must be what layer `first` takes (see activation.hpp).

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <map>
 
+#include "ops/layer_descriptor.hpp"
+
 namespace edgepipe::ops {
 namespace {
 
@@ -83,10 +85,11 @@ expected<vit_params> build_params(const dnnl_context& ctx, const vit_config& cfg
       auto fetched = fetch_layer(cfg, layer, source);
       if (!fetched) return fetched.error();
       host_weights& w = *fetched;
-      block_params& b = p.blocks[(layer - 1) / 4];
-      const std::string pre = "vit.encoder.layer." + std::to_string((layer - 1) / 4) + ".";
-      switch ((layer - 1) % 4) {
-      case 0: {
+      const layer_position at = encoder_position(layer);
+      block_params& b = p.blocks[at.block];
+      const std::string pre = "vit.encoder.layer." + std::to_string(at.block) + ".";
+      switch (at.part) {
+      case block_part::attention: {
         if (layer == 1) {
           embed_params e;
           e.weight = linear_weight(
@@ -112,19 +115,19 @@ expected<vit_params> build_params(const dnnl_context& ctx, const vit_config& cfg
         b.qkv_b = bias_memory(ctx, qkv_b);
         break;
       }
-      case 1:
+      case block_part::attention_output:
         b.out_w = linear_weight(ctx, data(w, pre + "attention.output.dense.weight").data(), d, d,
                                 lay.out);
         b.out_b = bias_memory(ctx, data(w, pre + "attention.output.dense.bias"));
         break;
-      case 2:
+      case block_part::mlp_in:
         b.ln2_scale = vector_memory(ctx, data(w, pre + "layernorm_after.weight"));
         b.ln2_shift = vector_memory(ctx, data(w, pre + "layernorm_after.bias"));
         b.fc1_w = linear_weight(ctx, data(w, pre + "intermediate.dense.weight").data(), d, inter,
                                 lay.fc1);
         b.fc1_b = bias_memory(ctx, data(w, pre + "intermediate.dense.bias"));
         break;
-      default:
+      case block_part::mlp_out:
         b.fc2_w =
             linear_weight(ctx, data(w, pre + "output.dense.weight").data(), inter, d, lay.fc2);
         b.fc2_b = bias_memory(ctx, data(w, pre + "output.dense.bias"));
