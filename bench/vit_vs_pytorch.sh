@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# ViT-Base/16-224 forward: edgepipe (oneDNN) against Debian's PyTorch in the
-# same run, batch 1 and 8, 1 and 2 threads, f32 and bf16, in images/s, with
+# ViT-Base/16-224 (or DeiT-Base, BERT-Base: BENCH_MODEL) forward: edgepipe
+# (oneDNN) against Debian's PyTorch in the same run, batch 1 and 8, 1 and 2 threads, f32 and bf16, in images/s, with
 # the f32 GFLOPS against the f32 matmul peak oneDNN reaches here.
 #
 #   bench/vit_vs_pytorch.sh [BUILD_DIR] [--quick]
+#   BENCH_MODEL=deit-base bench/vit_vs_pytorch.sh ...   (or bert-base: 128 tokens)
 #
 # edgepipe runs twice (before and after PyTorch) so its numbers come as a
 # range; every number is the best of several runs (the machine is shared).
@@ -30,9 +31,11 @@ trap 'rm -rf "$out"' EXIT
 reps=3
 [ $quick = 1 ] && reps=1
 
+model="${BENCH_MODEL:-vit-base}"
+echo "model: $model"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 run_ours() {
-  "$bench" --benchmark_repetitions=$reps --benchmark_format=json >"$out/ours$1.json" 2>/dev/null
+  "$bench" --model "$model" --benchmark_repetitions=$reps --benchmark_format=json >"$out/ours$1.json" 2>/dev/null
   echo "edgepipe pass $1 done"
 }
 
@@ -44,7 +47,7 @@ run_torch() { # threads, label, then env assignments and pytorch_vit.py flags
     case "$a" in *=*) envs+=("$a") ;; *) flags+=("$a") ;; esac
   done
   env -u OPENBLAS_CORETYPE -u OPENBLAS_NUM_THREADS "${envs[@]}" \
-    "$py" "$here/pytorch_vit.py" --batch 1 8 --threads "$threads" --label "$label" \
+    "$py" "$here/pytorch_vit.py" --model "$model" --batch 1 8 --threads "$threads" --label "$label" \
     --repeats $reps --min-seconds $((reps > 1 ? 3 : 1)) "${flags[@]}" >>"$out/torch.jsonl"
   echo "pytorch $label threads $threads done"
 }
@@ -56,13 +59,14 @@ for t in 1 2; do
   for core in SkylakeX Haswell Zen; do
     run_torch $t "$core" OPENBLAS_CORETYPE=$core OPENBLAS_NUM_THREADS=$t
   done
-  run_torch $t mkldnn OPENBLAS_NUM_THREADS=$t --mkldnn
+  # to_mkldnn cannot convert nn.MultiheadAttention (DeiT, BERT): ViT only.
+  [ "${model#vit}" != "$model" ] && run_torch $t mkldnn OPENBLAS_NUM_THREADS=$t --mkldnn
   run_torch $t bf16-autocast OPENBLAS_NUM_THREADS=$t --dtype bf16
 done
 run_ours 2
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-"$py" "$here/vit_vs_pytorch_table.py" "$out"
+"$py" "$here/vit_vs_pytorch_table.py" "$out" "$model"
 if [ -n "${VIT_BENCH_KEEP:-}" ]; then
   mkdir -p "$VIT_BENCH_KEEP" && cp "$out"/* "$VIT_BENCH_KEEP"/
 fi

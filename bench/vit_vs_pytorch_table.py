@@ -50,7 +50,9 @@ def main():
         return [p[0][(dt, b, t)][field] for p in passes]
 
     print()
-    print("ViT-Base/16-224 forward, images/s (best of runs; edgepipe as the range of 2 passes)")
+    model = sys.argv[2] if len(sys.argv) > 2 else "vit-base"
+    unit = "sequences of 128 tokens" if model.startswith("bert") else "images"
+    print(f"{model} forward, {unit}/s (best of runs; edgepipe as the range of 2 passes)")
     hdr = ("batch thr | ours f32  | pt default | pt best f32 (set-up)  | f32 x     | ours bf16 | "
            "pt bf16 | bf16 x pt bf16 | bf16 x pt f32 | f32 GFLOPS / matmul peak")
     print(hdr)

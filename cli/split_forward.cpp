@@ -76,6 +76,7 @@ expected<ops::activation> cross_link(const ops::activation& act, const codecs::q
     if (!skip) return skip.error();
     out.skip = std::move(*skip);
   }
+  out.mask = act.mask; // BERT's attention mask crosses raw, never quantized (ops/activation.hpp)
   return out;
 }
 
