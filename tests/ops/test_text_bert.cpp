@@ -155,3 +155,21 @@ TEST(TextBert, InferTextPrintsALabelPerLine) {
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find(path + ":2: invalid UTF-8 at byte 2"), std::string::npos) << bad.err;
 }
+
+TEST(TextBert, BadTextArgumentsExitWithCode2NamingTheProblem) {
+  const std::string path = ::testing::TempDir() + "/text_bert_bad_" + std::to_string(::getpid());
+  std::ofstream(path) << "Guten Tag\tde\nBonjour\tklingon\n";
+  auto label = run("eval --model " + model_dir + " --data " + path);
+  EXPECT_EQ(label.exit_code, 2);
+  EXPECT_NE(label.err.find(path + ":2: label 'klingon' is not one of the model's labels"),
+            std::string::npos)
+      << label.err;
+  auto seq = run("eval --model " + model_dir + " --data " + test_tsv + " --seq 64");
+  EXPECT_EQ(seq.exit_code, 2);
+  EXPECT_NE(seq.err.find("max_position_embeddings"), std::string::npos) << seq.err;
+  auto both = run("infer --model " + model_dir + " --text " + path + " --input x.npy");
+  EXPECT_EQ(both.exit_code, 2);
+  auto neither = run("infer --model " + model_dir);
+  EXPECT_EQ(neither.exit_code, 2);
+  EXPECT_NE(neither.err.find("--text FILE"), std::string::npos) << neither.err;
+}
