@@ -17,6 +17,7 @@ Tables (all sorted by code point, searched by binary search):
   composition    (first, second) -> primary composite, for NFC
 """
 
+import argparse
 import sys
 import unicodedata
 
@@ -138,4 +139,6 @@ def main():
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                            epilog="Writes the C++ source to stdout.").parse_args()
     main()

@@ -27,6 +27,7 @@ own string methods and unicodedata (the data Hugging Face uses):
       # the reference ids of the first N texts of DATA.tsv with MODEL_DIR's vocab
 """
 
+import argparse
 import json
 import os
 import sys
@@ -292,9 +293,16 @@ def write_tsv(model_dir, data_path, out_path, limit):
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["cases"]:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    sub = ap.add_subparsers(dest="command", required=True)
+    sub.add_parser("cases", help="write tests/data/wordpiece/vocab.txt and cases.tsv")
+    tsv = sub.add_parser("tsv", help="reference ids of a text<TAB>label file's texts")
+    tsv.add_argument("model_dir")
+    tsv.add_argument("data")
+    tsv.add_argument("out")
+    tsv.add_argument("limit", type=int, nargs="?")
+    args = ap.parse_args()
+    if args.command == "cases":
         write_cases()
-    elif sys.argv[1:2] == ["tsv"]:
-        write_tsv(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]) if len(sys.argv) > 5 else None)
     else:
-        sys.exit(__doc__)
+        write_tsv(args.model_dir, args.data, args.out, args.limit)
