@@ -74,6 +74,11 @@ struct retry_seq {
   uint64_t seq = 0;
   std::string why;
 };
+struct get_source_stats {};
+struct source_stats {
+  uint64_t sent = 0, replayed = 0;
+  std::vector<uint64_t> given_up; // microbatches no stage could compute
+};
 struct set_epoch {
   uint64_t epoch = 0;
 };
@@ -144,6 +149,7 @@ EDGEPIPE_EMPTY_MESSAGE(get_link_reports)
 EDGEPIPE_EMPTY_MESSAGE(start_run)
 EDGEPIPE_EMPTY_MESSAGE(get_summary)
 EDGEPIPE_EMPTY_MESSAGE(get_run_output)
+EDGEPIPE_EMPTY_MESSAGE(get_source_stats)
 #undef EDGEPIPE_EMPTY_MESSAGE
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, encoder_tick& x) {
@@ -179,6 +185,9 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 }
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, retry_seq& x) {
   return f(caf::meta::type_name("retry_seq"), x.seq, x.why);
+}
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, source_stats& x) {
+  return f(caf::meta::type_name("source_stats"), x.sent, x.replayed, x.given_up);
 }
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, set_epoch& x) {
   return f(caf::meta::type_name("set_epoch"), x.epoch);

@@ -1,5 +1,6 @@
 #include "actors/encoder_actor.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <memory>
@@ -19,6 +20,7 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 constexpr auto report_interval = std::chrono::milliseconds(200);
+constexpr double max_hold_s = 86400;
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -126,7 +128,9 @@ void pump(encoder_ptr self) {
     size_t size = h.frame.main.size() + h.frame.skip.size() + h.frame.mask.size();
     // Asked even on an unlimited link: its configured latency still applies.
     double hold = st.shaper->hold_s(size, (h.offered_ns - st.start_ns) / 1e9);
-    h.release_ns = h.offered_ns + static_cast<int64_t>(hold * 1e9);
+    // An outage without end (a trace that ends at 0 Mbit/s) or an absurdly
+    // slow rate holds the frame for at most a day, within int64 nanoseconds.
+    h.release_ns = h.offered_ns + static_cast<int64_t>(std::min(hold, max_hold_s) * 1e9);
     st.held.push_back(std::move(h));
   }
   release_due(self);
@@ -149,6 +153,16 @@ void report(encoder_ptr self) {
   r.skip_shape = st.shapes[1];
   r.mask_shape = st.shapes[2];
   r.backlog = static_cast<uint32_t>(st.backlog.size());
+  int64_t now = now_ns(), oldest = now;
+  for (const auto& h : st.held) {
+    oldest = std::min(oldest, h.offered_ns);
+    r.unacked_bytes += h.frame.main.size() + h.frame.skip.size() + h.frame.mask.size();
+  }
+  for (const auto& [seq, f] : st.unacked) {
+    oldest = std::min(oldest, f.offered_ns);
+    r.unacked_bytes += f.bytes;
+  }
+  r.stalled_ms = (now - oldest) / 1e6;
   self->send(st.w.monitor, r);
 }
 

@@ -49,6 +49,8 @@ struct start_run;
 struct answered;
 struct switch_epoch;
 struct retry_seq;
+struct get_source_stats;
+struct source_stats;
 
 // Anything frames can be sent to: a stage or the sink.
 using frame_receiver = caf::typed_actor<caf::reacts_to<frame_msg>>;
@@ -95,6 +97,7 @@ using sink_actor = frame_receiver::extend<
 // The source: feeds microbatches with a bounded number outstanding, replays.
 using source_actor =
     result_producer::extend<caf::reacts_to<start_run>, caf::reacts_to<answered>,
-                            caf::reacts_to<switch_epoch>, caf::reacts_to<retry_seq>>;
+                            caf::reacts_to<switch_epoch>, caf::reacts_to<retry_seq>,
+                            caf::replies_to<get_source_stats>::with<source_stats>>;
 
 } // namespace edgepipe::actors

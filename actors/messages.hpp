@@ -83,6 +83,12 @@ struct link_report {
   // frame's size at every bitwidth (runtime::encoded_bytes).
   std::vector<int64_t> main_shape, skip_shape, mask_shape;
   uint32_t backlog = 0; // results waiting for a credit
+  // The oldest frame in the link (offered, not acknowledged) has been there
+  // this long, with this many bytes in the link in all: if the link were
+  // faster than unacked_bytes / stalled_ms it would have delivered them, so
+  // a long stall bounds the capacity from above before any ack arrives.
+  double stalled_ms = 0;
+  uint64_t unacked_bytes = 0;
 };
 
 // A stage's periodic report (about every 500 ms) to the planner.
@@ -143,7 +149,7 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, link_report& x) {
   return f(caf::meta::type_name("link_report"), x.epoch, x.link, x.mbps, x.confidence,
            x.lower_bound, x.latency_ms, x.bits, x.frame_bytes, x.frames, x.main_shape,
-           x.skip_shape, x.mask_shape, x.backlog);
+           x.skip_shape, x.mask_shape, x.backlog, x.stalled_ms, x.unacked_bytes);
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, stage_report& x) {

@@ -178,7 +178,7 @@ void deploy_plan(planner_ptr self, runtime::plan plan, std::string reason) {
     req.spec = st.cfg.model;
     req.spec.first = s.first;
     req.spec.last = s.last;
-    req.spec.threads = s.node < st.cfg.threads.size() ? st.cfg.threads[s.node] : 0;
+    req.spec.threads = static_cast<size_t>(s.node) < st.cfg.threads.size() ? st.cfg.threads[s.node] : 0;
     req.epoch = epoch;
     req.stage = static_cast<uint32_t>(k);
     std::string label = stage_label(s, k) + " on " + node_label(node);

@@ -31,6 +31,8 @@ void stop_local_actors(planner_ptr self) {
     if (a) self->send_exit(a, caf::exit_reason::user_shutdown);
 }
 
+void deliver_outcome(planner_ptr self, source_stats ss);
+
 void send_progress(planner_ptr self) {
   auto& st = self->state;
   if (!st.progress) return;
@@ -46,12 +48,21 @@ void finish(planner_ptr self) {
   auto& st = self->state;
   if (st.finishing) return;
   st.finishing = true;
+  self->request(st.source, st.cfg.request_timeout, get_source_stats{})
+      .then([=](source_stats& ss) { deliver_outcome(self, std::move(ss)); },
+            [=](caf::error&) { deliver_outcome(self, source_stats{}); });
+}
+
+void deliver_outcome(planner_ptr self, source_stats ss) {
+  auto& st = self->state;
   self->request(st.sink, st.cfg.request_timeout, get_run_output{})
       .then(
-          [=](run_output& out) {
+          [=](run_output& out) mutable {
             auto& s = self->state;
             run_outcome o;
             o.summary = out.summary;
+            o.summary.replayed = ss.replayed;
+            o.given_up = std::move(ss.given_up);
             o.predictions = std::move(out.predictions);
             o.outputs = std::move(out.outputs);
             if (!s.plan_recorded_last && !s.plans.empty()) record_plan(self, s.plans.back());
@@ -163,7 +174,9 @@ planner_actor::behavior_type planner_impl(planner_ptr self, pipeline_config cfg)
           }
       },
       [=](planner_tick) {
-        if (!self->state.finishing) on_tick(self);
+        if (self->state.finishing) return;
+        on_tick(self);
+        consider_replan(self);
       },
   };
 }

@@ -90,6 +90,25 @@ double target_period_s(planner_ptr self) {
   return slowest;
 }
 
+runtime::link_estimate effective_estimate(planner_ptr self, size_t k) {
+  auto& st = self->state;
+  if (k >= st.link_latest.size()) return {};
+  const auto& r = st.link_latest[k];
+  runtime::link_estimate e{r.mbps, r.confidence, r.lower_bound, r.latency_ms, r.frames};
+  // A stall counts only when it is long against the period (and against a
+  // loaded machine's scheduling noise).
+  double threshold_ms = std::max(250.0, 4e3 * target_period_s(self));
+  if (r.stalled_ms > threshold_ms && r.unacked_bytes > 0) {
+    double at_most = r.unacked_bytes * 8.0 / (r.stalled_ms / 1e3) / 1e6;
+    if (e.mbps <= 0 || at_most < e.mbps) {
+      e.mbps = at_most;
+      e.confidence = 1;
+      e.lower_bound = false;
+    }
+  }
+  return e;
+}
+
 void on_link_reports(planner_ptr self, const link_reports& reports) {
   auto& st = self->state;
   if (!st.current) return;
@@ -100,24 +119,25 @@ void on_link_reports(planner_ptr self, const link_reports& reports) {
     size_t k = l.link - 1; // link k+1 leaves stage k
     if (k >= st.link_latest.size()) st.link_latest.resize(k + 1);
     st.link_latest[k] = l;
+    auto e = effective_estimate(self, k);
+    if (e.mbps > 0 && k + 1 < d.stages.size()) { // the last link feeds the sink
+      size_t n = st.cfg.nodes.size();
+      st.pair_estimates[d.plan.stages[k].node * n + d.plan.stages[k + 1].node] = {e, planner_now_ns()};
+    }
     runtime::link_record rec;
     rec.t = t;
     rec.link = static_cast<int>(k);
-    rec.mbps = l.mbps;
+    rec.mbps = e.mbps;
     rec.configured_mbps = configured_mbps(d.links[k], t);
     rec.bits = l.bits;
-    rec.lower_bound = l.lower_bound;
+    rec.lower_bound = e.lower_bound;
     rec.epoch = l.epoch;
     add_record(self, rec);
   }
   double period = target_period_s(self);
   if (period <= 0 || !ensure_controller(self)) return;
   std::vector<runtime::link_estimate> estimates(d.stages.size() - 1);
-  for (size_t k = 0; k < estimates.size() && k < st.link_latest.size(); ++k) {
-    const auto& r = st.link_latest[k];
-    estimates[k] = runtime::link_estimate{r.mbps, r.confidence, r.lower_bound, r.latency_ms,
-                                          r.frames};
-  }
+  for (size_t k = 0; k < estimates.size(); ++k) estimates[k] = effective_estimate(self, k);
   for (const auto& c : st.bits->update(planner_now_ns(), period, estimates)) {
     d.plan.bits[static_cast<size_t>(c.link)] = c.new_bits;
     self->send(d.stages[static_cast<size_t>(c.link)],

@@ -16,6 +16,7 @@
 #include "actors/control_messages.hpp"
 #include "actors/pipeline.hpp"
 #include "runtime/bit_controller.hpp"
+#include "runtime/replanner.hpp"
 
 
 namespace edgepipe::actors {
@@ -51,7 +52,13 @@ struct planner_state {
   std::unique_ptr<runtime::bit_controller> bits; // the current plan's links
   std::vector<link_report> link_latest;   // by link index of the current plan
   std::vector<stage_report> stage_latest; // by stage of the current plan
+  std::unique_ptr<runtime::replanner> replanner;
+  // The latest estimate of every node pair measured (from * nodes + to) and
+  // when, so a plan does not route straight back over a link it left because
+  // it was slow; forgotten after a while (the link may have recovered).
+  std::map<size_t, std::pair<runtime::link_estimate, int64_t>> pair_estimates;
   int64_t last_replan_check_ns = 0;
+  bool gave_up_noted = false;
 
   runtime::run_summary last_summary;
   int64_t last_progress_ns = 0; // last time the answered count grew
@@ -77,10 +84,17 @@ void on_plan_committed(planner_ptr self);
 
 // planner_adapt.cpp
 double target_period_s(planner_ptr self);
+// What the controller and the re-planner should believe about link k of the
+// current plan: the encoder's estimate, or, when frames have been stuck in
+// the link far longer than the period, the rate that stall allows at most.
+runtime::link_estimate effective_estimate(planner_ptr self, size_t k);
 void on_link_reports(planner_ptr self, const link_reports& reports);
 void on_stage_report(planner_ptr self, const stage_report& r);
 void record_throughput(planner_ptr self, const runtime::run_summary& s);
 void record_plan(planner_ptr self, const plan_change& c);
 void record_note(planner_ptr self, const std::string& text, bool fault);
+
+// planner_replan.cpp
+void consider_replan(planner_ptr self);
 
 } // namespace edgepipe::actors

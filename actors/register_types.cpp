@@ -57,6 +57,8 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<answered>("edgepipe::answered");
   cfg.add_message_type<switch_epoch>("edgepipe::switch_epoch");
   cfg.add_message_type<retry_seq>("edgepipe::retry_seq");
+  cfg.add_message_type<get_source_stats>("edgepipe::get_source_stats");
+  cfg.add_message_type<source_stats>("edgepipe::source_stats");
   cfg.add_message_type<set_epoch>("edgepipe::set_epoch");
   cfg.add_message_type<skip_seq>("edgepipe::skip_seq");
   cfg.add_message_type<attach_source>("edgepipe::attach_source");

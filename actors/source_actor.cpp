@@ -28,6 +28,7 @@ struct source_state {
   encoder_actor encoder;
   sink_actor sink;
   int handed = 0;
+  uint64_t sent = 0;
   bool running = false;
   static inline const char* name = "edgepipe.source";
 };
@@ -47,6 +48,7 @@ void feed(source_ptr self) {
     msg.value.main = (*st.cfg.batches)[*seq];
     if (st.cfg.masks && *seq < st.cfg.masks->size()) msg.value.mask = (*st.cfg.masks)[*seq];
     ++st.handed;
+    ++st.sent;
     self->send(st.encoder, std::move(msg));
   }
 }
@@ -81,6 +83,10 @@ source_actor::behavior_type source_impl(source_ptr self, source_config cfg, enco
         s.handed = 0;
         s.window.switch_epoch(sw.epoch);
         feed(self);
+      },
+      [=](get_source_stats) {
+        auto& s = self->state;
+        return source_stats{s.sent, s.window.replayed(), s.window.given_up()};
       },
       [=](retry_seq& r) {
         auto& s = self->state;

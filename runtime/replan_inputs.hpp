@@ -26,7 +26,7 @@ struct node_state {
 };
 
 // What the bandwidth monitor knows about one link.
-struct link_estimate {
+struct measured_link {
   bool known = false;       // false: never measured (the configured rate applies)
   double mbps = 0;          // the smoothed estimate, 10^6 bit/s
   bool lower_bound = false; // the link was never saturated: it is at least this fast
@@ -48,10 +48,10 @@ struct replan_inputs {
   // per stage, compute seconds per microbatch (<= 0: no measurement yet);
   std::vector<double> stage_compute_s;
   // per link leaving stage i (size stages - 1, or stages: the sink link is ignored);
-  std::vector<link_estimate> stage_links;
+  std::vector<measured_link> stage_links;
   // optionally per ordered node pair (from * n + to), e.g. probes between
   // nodes the plan does not connect; empty when there are none.
-  std::vector<link_estimate> pair_links;
+  std::vector<measured_link> pair_links;
 
   // CONFIGURED, per ordered node pair (from * n + to):
   std::vector<double> configured_mbps; // assumed rate when never measured; infinity = unlimited

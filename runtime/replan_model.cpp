@@ -116,7 +116,7 @@ std::string type_key(const planner::device& d) {
   return key;
 }
 
-pair_rate apply(const link_estimate& e, pair_rate configured) {
+pair_rate apply(const measured_link& e, pair_rate configured) {
   if (!e.known) return configured;
   if (!e.lower_bound) return pair_rate{e.mbps, rate_source::measured};
   if (e.mbps > configured.mbps) return pair_rate{e.mbps, rate_source::at_least};

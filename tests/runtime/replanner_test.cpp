@@ -92,7 +92,7 @@ TEST(Replanner, ALinkEvenMinBitsCannotCarryIsRoutedAround) {
   int a = 0, b = 1;
   plan current = make_plan({{a, 1, 6}, {b, 7, 12}}, 2); // the bit controller is at 2 already
   replan_inputs in = inputs_for(w, current, unchanged);
-  in.stage_links = {link_estimate{true, 0.01, false}};
+  in.stage_links = {measured_link{true, 0.01, false}};
   w.rate_mbps[w.pair(a, b)] = 0.01; // what the search believes, too
 
   replanner r(no_smoothing());
@@ -113,7 +113,7 @@ TEST(Replanner, NoLinkCarriesMinBitsSoOneStage) {
   world w = three_nodes();
   plan current = make_plan({{0, 1, 6}, {1, 7, 12}}, 2);
   replan_inputs in = inputs_for(w, current, unchanged);
-  in.pair_links.assign(9, link_estimate{true, 0.01, false}); // probes between every pair
+  in.pair_links.assign(9, measured_link{true, 0.01, false}); // probes between every pair
   w.rate_mbps.assign(9, 0.01);
 
   replanner r(no_smoothing());
@@ -128,7 +128,7 @@ TEST(Replanner, ALowerBoundBelowTheConfiguredRateChangesNothing) {
   world w = three_nodes();
   plan current = start_plan(w);
   replan_inputs in = inputs_for(w, current, unchanged);
-  in.stage_links = {link_estimate{true, 0.01, true}, link_estimate{true, 0.01, true}};
+  in.stage_links = {measured_link{true, 0.01, true}, measured_link{true, 0.01, true}};
   replanner r(no_smoothing());
   auto d = r.decide(in);
   ASSERT_TRUE(d);
@@ -144,7 +144,7 @@ TEST(Replanner, ASlowLinkThatFewerBitsCanHoldOnlyChangesBits) {
   double rate = double(frame_bytes(4 * w.out_elements[current.stages[0].last - 1], 16)) * 8 /
                 (2 * period) / 1e6;
   replan_inputs in = inputs_for(w, current, unchanged);
-  in.stage_links = {link_estimate{true, rate, false}, link_estimate{}};
+  in.stage_links = {measured_link{true, rate, false}, measured_link{}};
   w.rate_mbps[w.pair(a, b)] = rate;
   ASSERT_GT(send_s(w, current.stages[0].last, a, b, 16), period);
   int expected_bits = 2;
@@ -175,7 +175,7 @@ TEST(Replanner, APlanMeetingTheTargetRateIsKept) {
   double rate = double(frame_bytes(4 * w.out_elements[current.stages[0].last - 1], 16)) * 8 /
                 (2 * period) / 1e6; // 16 bits need twice the plan's period
   replan_inputs in = inputs_for(w, current, unchanged);
-  in.stage_links = {link_estimate{true, rate, false}, link_estimate{}};
+  in.stage_links = {measured_link{true, rate, false}, measured_link{}};
   replanner_options o = no_smoothing();
   o.target_images_per_s = w.microbatch / (3 * period);
   replanner r(o);
