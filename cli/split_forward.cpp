@@ -61,7 +61,6 @@ expected<ops::activation> cross_link(const ops::activation& act, const codecs::q
     traffic->raw_bytes +=
         (act.main.data.size() + act.skip.data.size() + act.mask.data.size()) * sizeof(float);
   }
-  out.mask = act.mask; // BERT's attention mask crosses raw, never quantized (ops/activation.hpp)
   return out;
 }
 
