@@ -7,7 +7,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/control_messages.hpp"
-#include "codecs/codec.hpp"
+#include "runtime/activation_frames.hpp"
 #include "runtime/sink_reorder.hpp"
 
 namespace edgepipe::actors {
@@ -76,19 +76,19 @@ sink_actor::behavior_type sink_impl(sink_ptr self, sink_config cfg, planner_acto
           self->send(from, frame_ack{in.epoch, in.link, in.seq});
           self->send(from, frame_credit{in.epoch, in.link, in.seq});
         }
-        auto frame = codecs::decode(in.main.data(), in.main.size());
-        if (!frame) {
+        auto logits = runtime::decode_activation(
+            {std::move(in.main), std::move(in.skip), std::move(in.mask)});
+        if (!logits) {
           // The source replays it: nothing is lost for a bad last link.
           std::fprintf(stderr, "edgepipe sink: microbatch %llu arrived malformed: %s\n",
-                       static_cast<unsigned long long>(in.seq), frame.error().message.c_str());
-          if (s.source) self->send(s.source, retry_seq{in.seq, frame.error().message});
+                       static_cast<unsigned long long>(in.seq), logits.error().message.c_str());
+          if (s.source) self->send(s.source, retry_seq{in.seq, logits.error().message});
           return;
         }
         runtime::sink_result r;
         r.seq = in.seq;
         r.origin_ns = in.origin_ns;
-        r.output.shape = std::move(frame->shape);
-        r.output.data = std::move(frame->data);
+        r.output = std::move(logits->main);
         if (s.reorder.on_arrival(in.epoch, std::move(r)) == runtime::arrival::accepted && s.source)
           self->send(s.source, answered{in.seq});
         deliver_ready(self);
