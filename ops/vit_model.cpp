@@ -9,6 +9,7 @@
 
 #include <omp.h>
 
+#include "ops/int8_calibrate.hpp"
 #include "ops/vit_plan.hpp"
 
 namespace edgepipe::ops {
@@ -16,12 +17,13 @@ namespace edgepipe::ops {
 expected<dtype> parse_dtype(const std::string& name) {
   if (name == "f32") return dtype::f32;
   if (name == "bf16") return dtype::bf16;
+  if (name == "int8") return dtype::int8;
   return make_error(errc::invalid_argument,
-                    "unknown dtype \"" + name + "\" (expected f32 or bf16)");
+                    "unknown dtype \"" + name + "\" (expected f32, bf16 or int8)");
 }
 
 const char* to_string(dtype dt) {
-  return dt == dtype::bf16 ? "bf16" : "f32";
+  return dt == dtype::bf16 ? "bf16" : dt == dtype::int8 ? "int8" : "f32";
 }
 
 struct vit_model::impl {
@@ -30,6 +32,7 @@ struct vit_model::impl {
   dnnl_context dnnl;
   vit_params params;
   std::map<int64_t, std::unique_ptr<vit_plan>> plans; // by batch size
+  site_observer observer;
 
   expected<vit_plan*> plan_for(int64_t batch);
   expected<void> import(vit_plan& plan, int first, const activation& src);
@@ -50,8 +53,22 @@ expected<model_options> resolve(const vit_config& cfg, model_options opts) {
   return opts;
 }
 
-// Copies a host tensor into a plan buffer (converting to bf16 when it is bf16).
-void copy_in(const dnnl_context& ctx, const tensor& src, const dnnl::memory& dst) {
+// A one-off reorder that multiplies by `scale` (quantizing to or from s8).
+void scaled_reorder(const dnnl_context& ctx, const dnnl::memory& src, const dnnl::memory& dst,
+                    float scale) {
+  ctx.use_threads();
+  dnnl::primitive_attr attr;
+  attr.set_output_scales(0, {scale});
+  dnnl::reorder::primitive_desc pd(ctx.eng, src.get_desc(), ctx.eng, dst.get_desc(), attr);
+  dnnl::reorder(pd).execute(ctx.strm, const_cast<dnnl::memory&>(src),
+                            const_cast<dnnl::memory&>(dst));
+  ctx.strm.wait();
+}
+
+// Copies a host tensor into a plan buffer (converting to bf16 when it is
+// bf16, quantizing with `step` when it is s8).
+void copy_in(const dnnl_context& ctx, const tensor& src, const dnnl::memory& dst,
+             float step = 1.0f) {
   const auto& md = dst.get_desc();
   if (md.data_type() == dnnl_dt::f32) {
     std::memcpy(dst.get_data_handle(), src.data.data(), src.data.size() * sizeof(float));
@@ -59,17 +76,24 @@ void copy_in(const dnnl_context& ctx, const tensor& src, const dnnl::memory& dst
   }
   dnnl::memory user({md.dims(), dnnl_dt::f32, dnnl_tag::ab}, ctx.eng,
                     const_cast<float*>(src.data.data()));
-  reorder_now(ctx, user, dst);
+  if (md.data_type() == dnnl_dt::s8)
+    scaled_reorder(ctx, user, dst, 1.0f / step);
+  else
+    reorder_now(ctx, user, dst);
 }
 
-tensor copy_out(const dnnl_context& ctx, const dnnl::memory& src, std::vector<int64_t> shape) {
+tensor copy_out(const dnnl_context& ctx, const dnnl::memory& src, std::vector<int64_t> shape,
+                float step = 1.0f) {
   tensor t = tensor::zeros(std::move(shape));
   const auto& md = src.get_desc();
   if (md.data_type() == dnnl_dt::f32) {
     std::memcpy(t.data.data(), src.get_data_handle(), t.data.size() * sizeof(float));
   } else {
     dnnl::memory user({md.dims(), dnnl_dt::f32, dnnl_tag::ab}, ctx.eng, t.data.data());
-    reorder_now(ctx, src, user);
+    if (md.data_type() == dnnl_dt::s8)
+      scaled_reorder(ctx, src, user, step);
+    else
+      reorder_now(ctx, src, user);
   }
   return t;
 }
@@ -90,6 +114,7 @@ expected<vit_plan*> vit_model::impl::plan_for(int64_t batch) {
       vit_plan::create(dnnl, cfg, params, batch, params.embed.has_value(), params.head.has_value());
   if (!plan) return plan.error();
   vit_plan* p = plan->get();
+  p->observer = observer;
   plans[batch] = std::move(*plan);
   return p;
 }
@@ -113,7 +138,8 @@ expected<void> vit_model::impl::import(vit_plan& plan, int first, const activati
                        {b, t, width});
     if (src.skip.shape != stream)
       return bad_input(first, "a skip (residual) tensor", src.skip.shape, stream);
-    copy_in(dnnl, src.main, part == 0 ? plan.ctx : plan.h);
+    // int8: h is s8 with the step of fc2's input (block of layer `first`).
+    copy_in(dnnl, src.main, part == 0 ? plan.ctx : plan.h, params.blocks[(first - 1) / 4].fc2_in);
     copy_in(dnnl, src.skip, plan.x);
     return {};
   }
@@ -140,7 +166,8 @@ activation vit_model::impl::export_(vit_plan& plan, int last) {
     out.skip = copy_out(dnnl, plan.x, {b, t, d});
     break;
   case 2:
-    out.main = copy_out(dnnl, plan.h, {b, t, cfg.intermediate_size});
+    out.main =
+        copy_out(dnnl, plan.h, {b, t, cfg.intermediate_size}, params.blocks[(last - 1) / 4].fc2_in);
     out.skip = copy_out(dnnl, plan.x, {b, t, d});
     break;
   default:
@@ -175,10 +202,26 @@ expected<vit_model> vit_model::create(const vit_config& cfg, const weight_map& w
 }
 
 expected<vit_model> vit_model::synthetic(const vit_config& cfg, uint64_t seed,
-                                         const model_options& opts) {
+                                         const model_options& options) {
   auto source = [&](const weight_spec& spec) -> expected<tensor> {
     return synthetic_weight(spec, seed);
   };
+  model_options opts = options;
+  if (opts.compute == dtype::int8 && !opts.calibration) {
+    // Calibrated on the f32 model over layers 1..last (a stage needs the
+    // activations that reach it): two seeded synthetic images.
+    auto range = resolve(cfg, opts);
+    if (!range) return range.error();
+    model_options f32 = opts;
+    f32.compute = dtype::f32;
+    f32.first = 1;
+    f32.last = range->last;
+    auto ref = build(cfg, f32, source);
+    if (!ref) return ref.error();
+    auto calib = calibrate_int8(*ref, synthetic_images(cfg, 2, seed), 2, "synthetic");
+    if (!calib) return calib.error();
+    opts.calibration = std::make_shared<const int8_calibration>(std::move(*calib));
+  }
   return build(cfg, opts, source);
 }
 
@@ -205,6 +248,17 @@ expected<vit_model> vit_model::load(const std::string& dir, const model_options&
                                                  shape_string(spec.shape) + " (from config.json)");
     return t;
   };
+  if (opts.compute == dtype::int8 && !opts.calibration) {
+    auto calib = read_int8_calibration(int8_calibration_path(dir));
+    if (!calib) return calib.error();
+    if (calib->clip.size() != size_t(cfg->num_hidden_layers))
+      return make_error(errc::invalid_input,
+                        int8_calibration_path(dir) + ": has " + std::to_string(calib->clip.size()) +
+                            " blocks, config.json " + std::to_string(cfg->num_hidden_layers));
+    model_options with = opts;
+    with.calibration = std::make_shared<const int8_calibration>(std::move(*calib));
+    return build(*cfg, with, source);
+  }
   return build(*cfg, opts, source);
 }
 
@@ -225,11 +279,23 @@ expected<vit_model> vit_model::build(const vit_config& cfg, const model_options&
   p->cfg = cfg;
   p->opts = *opts;
   p->dnnl.threads = opts->threads > 0 ? opts->threads : omp_get_num_procs();
-  const dnnl_dt compute = opts->compute == dtype::bf16 ? dnnl_dt::bf16 : dnnl_dt::f32;
-  auto params = build_params(p->dnnl, cfg, compute, opts->first, opts->last, source);
+  const dnnl_dt compute = opts->compute == dtype::bf16   ? dnnl_dt::bf16
+                          : opts->compute == dtype::int8 ? dnnl_dt::s8
+                                                         : dnnl_dt::f32;
+  if (opts->compute == dtype::int8 && !opts->calibration)
+    return make_error(errc::invalid_argument,
+                      "int8 needs activation ranges: model_options::calibration "
+                      "(edgepipe calibrate writes int8_calibration.json)");
+  auto params =
+      build_params(p->dnnl, cfg, compute, opts->first, opts->last, source, opts->calibration.get());
   if (!params) return params.error();
   p->params = std::move(*params);
   return vit_model(std::move(p));
+}
+
+void vit_model::set_observer(site_observer observer) {
+  impl_->observer = observer;
+  for (auto& [batch, plan] : impl_->plans) plan->observer = observer;
 }
 
 expected<std::vector<std::string>> vit_model::implementations(int64_t batch) {

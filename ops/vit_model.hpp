@@ -16,6 +16,7 @@
 
 #include "base/expected.hpp"
 #include "ops/activation.hpp"
+#include "ops/int8_calibration.hpp"
 #include "ops/safetensors.hpp"
 #include "ops/vit_config.hpp"
 
@@ -23,9 +24,11 @@ namespace edgepipe::ops {
 
 struct weight_spec; // ops/vit_weights.hpp
 
-enum class dtype { f32, bf16 };
+// int8: the block matmuls in int8 (weights per output channel, activations
+// per tensor with calibrated steps), the rest in f32/bf16 (vit_plan.hpp).
+enum class dtype { f32, bf16, int8 };
 
-expected<dtype> parse_dtype(const std::string& name); // "f32" | "bf16"
+expected<dtype> parse_dtype(const std::string& name); // "f32" | "bf16" | "int8"
 const char* to_string(dtype dt);
 
 struct model_options {
@@ -33,6 +36,9 @@ struct model_options {
   int threads = 1;
   int first = 1; // the layer range whose weights are loaded; last = 0: to the end
   int last = 0;
+  // int8 only. Not set: load() reads DIR/int8_calibration.json; synthetic()
+  // calibrates on two synthetic images; create() fails.
+  std::shared_ptr<const int8_calibration> calibration;
 };
 
 // One model serves one caller at a time (its buffers are reused between
@@ -64,6 +70,11 @@ public:
 
   // Convenience: images [B, C, H, W] -> logits [B, labels] over all layers.
   expected<tensor> classify(const tensor& images);
+
+  // f32 models: `observer` sees every int8 site's values during forward
+  // (to calibrate an int8 model, int8_calibrate.hpp). Empty: none.
+  using site_observer = std::function<void(int block, int8_site site, const float* x, int64_t n)>;
+  void set_observer(site_observer observer);
 
   // The oneDNN implementation of every primitive at this batch size
   // ("qkv: brg:avx512_core", ...), creating them if needed; for benchmarks.
