@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # ViT-Base/16-224 forward: edgepipe (oneDNN) against Debian's PyTorch in the
-# same run, batch 1 and 8, 1 and 2 threads, f32 and bf16, in images/s, with
-# the f32 GFLOPS against the f32 matmul peak oneDNN reaches here.
+# same run, batch 1 and 8, 1 and 2 threads, f32, bf16 and int8 (ours only:
+# PyTorch 1.13 has no int8 ViT path on this CPU to compare with), in images/s,
+# with the f32 GFLOPS against the f32 matmul peak oneDNN reaches here and the
+# int8 GFLOPS-equivalent against its s8s8 matmul peak.
 #
 #   bench/vit_vs_pytorch.sh [BUILD_DIR] [--quick]
 #
