@@ -12,6 +12,16 @@ namespace {
 // compute to transfer times depends on it; the partition between nodes
 // depends on the nodes' thread counts.
 constexpr double flops_per_thread = 20e9;
+
+// How much faster than f32 a thread computes a dtype (measured with
+// bench_vit_forward on AVX-512 BF16/VNNI: bf16 ~2x, int8 ~3x f32), and bytes
+// per weight, for the estimate used when the nodes measured nothing.
+double dtype_speedup(const std::string& dtype) {
+  return dtype == "bf16" ? 2.0 : dtype == "int8" ? 3.0 : 1.0;
+}
+double dtype_bytes(const std::string& dtype) {
+  return dtype == "bf16" ? 2.0 : dtype == "int8" ? 1.0 : 4.0;
+}
 constexpr double unlimited_mbps = 1e5; // loopback-class links
 
 double link_rate_mbps(const config::bandwidth_spec& b) {
@@ -61,8 +71,8 @@ int64_t layer_output_elements(const ops::vit_config& c, int layer) {
 
 namespace {
 
-// Weights of a planner layer, in MB (float32).
-double layer_weights_mb(const ops::vit_config& c, int layer) {
+// Weights of a planner layer, in MB, at `bytes` per weight.
+double layer_weights_mb(const ops::vit_config& c, int layer, double bytes) {
   double D = c.hidden_size, I = c.intermediate_size, params = 0;
   switch ((layer - 1) % 4) {
   case 0:
@@ -81,7 +91,7 @@ double layer_weights_mb(const ops::vit_config& c, int layer) {
   if (layer == 1)
     params += c.num_channels * c.patch_size * c.patch_size * D + D + (c.tokens() + 1.0) * D;
   if (layer == c.planner_layers()) params += 2 * D + D * c.num_labels + c.num_labels;
-  return params * 4 / (1024.0 * 1024.0);
+  return params * bytes / (1024.0 * 1024.0);
 }
 
 } // namespace
@@ -95,7 +105,7 @@ expected<auto_plan_result> auto_partition(const config::topology& topo, const op
   inst.parameters_in = int64_t(cfg.num_channels) * cfg.image_size * cfg.image_size;
   for (int l = 1; l <= inst.layers; ++l) {
     inst.parameters_out.push_back(layer_output_elements(cfg, l));
-    inst.mem_mb.push_back(layer_weights_mb(cfg, l));
+    inst.mem_mb.push_back(layer_weights_mb(cfg, l, dtype_bytes(topo.model.dtype)));
   }
   inst.options.model = planner::cost_model::edgepipe;
   inst.options.batch_size = microbatch;
@@ -113,7 +123,8 @@ expected<auto_plan_result> auto_partition(const config::topology& topo, const op
       d.time_s = layer_times[i];
     else
       for (int l = 1; l <= inst.layers; ++l)
-        d.time_s.push_back(layer_flops(cfg, l) * microbatch / (flops_per_thread * threads));
+        d.time_s.push_back(layer_flops(cfg, l) * microbatch /
+                           (flops_per_thread * dtype_speedup(topo.model.dtype) * threads));
     inst.devices.push_back(std::move(d));
   }
   inst.link_mbps.assign(n * n, unlimited_mbps);

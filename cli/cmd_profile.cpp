@@ -6,7 +6,7 @@
 // 1..N and the last block (on block N's output, same shape), and gives the
 // blocks in between block N's times: transformer blocks are identical in
 // shape, so their times differ only by noise. Memory per layer is the size of
-// its parameters at the compute dtype; output sizes are the real activations'.
+// its parameters at float32 (for every dtype); output sizes are the real activations'.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -83,7 +83,7 @@ int run_profile(int argc, char** argv) {
            true);
   a.option("model-name", "NAME", "name in the files (default: google/vit-... or the directory)");
   a.option("microbatch", "B", "microbatch size", false, "8");
-  a.option("dtype", "f32|bf16", "compute dtype", false, "f32");
+  a.option("dtype", "f32|bf16|int8", "compute dtype (profiles are kept per dtype)", false, "f32");
   a.option("threads", "N", "oneDNN threads", false, "1");
   a.option("device-type", "NAME", "device type name to write", true);
   a.option("memory-mb", "M", "memory this device offers to the pipeline, MB", true);
@@ -161,7 +161,10 @@ int run_profile(int argc, char** argv) {
     }
   }
 
-  const double bytes_per_param = *dt == ops::dtype::bf16 ? 2.0 : 4.0;
+  // models.yml holds one entry per model whatever the dtype, so a profile at
+  // bf16 or int8 must not shrink it: weights are counted at float32, a bound
+  // that is safe for every dtype (the times, in device_types.yml, are per dtype).
+  const double bytes_per_param = 4.0;
   planner::model_spec m;
   m.layers = L;
   m.parameters_in = int64_t(cfg.num_channels) * cfg.image_size * cfg.image_size;
@@ -189,7 +192,10 @@ int run_profile(int argc, char** argv) {
   auto& type = types[a.get("device-type")];
   type.mem_mb = mem_mb;
   type.bw_mbps = bw;
-  const std::string dtype_name = *dt == ops::dtype::bf16 ? "torch.bfloat16" : "torch.float32";
+  // PipeEdge's files name dtypes as torch does; the planner picks the entry by it.
+  const std::string dtype_name = *dt == ops::dtype::bf16   ? "torch.bfloat16"
+                                 : *dt == ops::dtype::int8 ? "torch.int8"
+                                                           : "torch.float32";
   auto& list = type.model_profiles[name];
   list.erase(std::remove_if(list.begin(), list.end(),
                             [&](const planner::model_profile_entry& p) {

@@ -122,3 +122,38 @@ TEST(CliProfile, WritesFilesThatPlan) {
   auto j = nlohmann::json::parse(p.out);
   EXPECT_GT(j["period_s"].get<double>(), 0);
 }
+
+// Profiles are kept per dtype: an int8 profile joins the f32 one of the same
+// device type (models.yml unchanged: weights at float32 for every dtype), and
+// `plan --dtype` plans with the times of that dtype.
+TEST(CliProfile, KeepsOneProfilePerDtypeAndPlansForTheOneAsked) {
+  const std::string model = std::string(EDGEPIPE_SOURCE_DIR) + "/examples/models/fashion-vit";
+  std::string dir = ::testing::TempDir() + "/ep_profile_dtypes";
+  std::string common = "profile --model " + model + " --model-name fvit --microbatch 4 " +
+                       "--device-type here --memory-mb 64 --bandwidth-mbps 1000 --repeats 1 " +
+                       "--out-dir " + dir;
+  auto f = run(common + " --dtype f32");
+  ASSERT_EQ(f.code, 0) << f.err;
+  const std::string models_after_f32 = slurp(dir + "/models.yml");
+  auto q = run(common + " --dtype int8");
+  ASSERT_EQ(q.code, 0) << q.err;
+  EXPECT_EQ(slurp(dir + "/models.yml"), models_after_f32);
+  const std::string types = slurp(dir + "/device_types.yml");
+  EXPECT_NE(types.find("torch.float32"), std::string::npos) << types;
+  EXPECT_NE(types.find("torch.int8"), std::string::npos) << types;
+  write(dir + "/devices.yml", "here: [a]\n");
+  std::string plan = "plan --models " + dir + "/models.yml --device-types " + dir +
+                     "/device_types.yml --devices " + dir +
+                     "/devices.yml --model fvit --microbatch 4 --json --dtype ";
+  auto p8 = run(plan + "torch.int8");
+  ASSERT_EQ(p8.code, 0) << p8.err;
+  auto p32 = run(plan + "torch.float32");
+  ASSERT_EQ(p32.code, 0) << p32.err;
+  // One device: the period is the sum of that dtype's layer times, so the two
+  // plans differ exactly where the two profiles do.
+  EXPECT_NE(nlohmann::json::parse(p8.out)["period_s"].get<double>(),
+            nlohmann::json::parse(p32.out)["period_s"].get<double>());
+  auto none = run(plan + "torch.float16");
+  EXPECT_NE(none.code, 0);
+  EXPECT_NE(none.err.find("no device has a torch.float16 profile"), std::string::npos) << none.err;
+}
