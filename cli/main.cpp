@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "cli/command.hpp"
+#include "cli/openmp_env.hpp"
 
 namespace edgepipe::cli {
 
@@ -30,6 +31,7 @@ void print_usage() {
 
 int main(int argc, char** argv) {
   using namespace edgepipe::cli;
+  ensure_openmp_env(argv); // before any OpenMP use; may re-execute this program
   if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
     print_usage();
     return argc < 2 ? exit_usage : exit_ok;
