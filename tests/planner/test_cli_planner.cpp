@@ -108,6 +108,32 @@ TEST(CliSimulate, WritesSummaryAndTimeline) {
   EXPECT_NE(slurp(dir + "/ep_tl.csv").find("time_s,microbatch,latency_s"), std::string::npos);
 }
 
+// Two stages given the same 1-core machine (--machines) compute in turn:
+// with one stage's time dominating neither, the steady throughput drops to
+// 1 / (sum of the stage times) from 1 / (the larger one).
+TEST(CliSimulate, StagesOnOneMachineShareItsCores) {
+  std::string dir = ::testing::TempDir();
+  const std::string base = "simulate " + files() +
+                           " --model google/vit-base-patch16-224 --stages mb-0:1-24,mb-1:25-48 "
+                           "--stage-compute-s 1,1 --microbatches 40 --credits 2 --json ";
+  auto own = run(base + dir + "/ep_own.json");
+  ASSERT_EQ(own.code, 0) << own.err;
+  auto one = run(base + dir + "/ep_one.json --machines mb-0,mb-1:1");
+  ASSERT_EQ(one.code, 0) << one.err;
+  auto two = run(base + dir + "/ep_two.json --machines mb-0,mb-1:2");
+  ASSERT_EQ(two.code, 0) << two.err;
+  auto rate = [&](const std::string& f) {
+    return nlohmann::json::parse(slurp(dir + f))["throughput_per_s"].get<double>();
+  };
+  const double r_own = rate("/ep_own.json"), r_one = rate("/ep_one.json");
+  EXPECT_LT(r_own, 1.0 + 1e-9); // the slower link or stage bounds it
+  EXPECT_NEAR(r_one, 0.5, 0.02);
+  EXPECT_NEAR(rate("/ep_two.json"), r_own, 1e-9); // 2 cores for 2 stages: no sharing
+  auto bad = run(base + dir + "/ep_bad.json --machines mb-0,mb-1");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("HOST,HOST,...:CORES"), std::string::npos) << bad.err;
+}
+
 TEST(CliProfile, WritesFilesThatPlan) {
   std::string dir = ::testing::TempDir() + "/ep_profile";
   auto r = run("profile --model vit-base --microbatch 1 --device-type here --memory-mb 2048 "
