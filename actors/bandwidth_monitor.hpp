@@ -1,21 +1,17 @@
-// bandwidth monitor: collects the encoders' transfer measurements (bytes and
-// the time from when the link could carry them to the receiver's ack) and
-// keeps a smoothed estimate per link (exponentially weighted harmonic mean:
-// time and bytes are averaged separately, so small frames do not dominate).
-// It measures what the shapers let through; it never reads configured rates.
-//
-// Messages:
-//   link_sample                                    from encoders
-//   (get_atom) -> std::vector<double>              Mbit/s per link (0 = none yet)
-// Each new estimate also goes to `subscriber` (if valid) as
-//   (estimate_atom, uint32 link, double mbps, double frame_bytes), at most
-// every 200 ms per link (frame_bytes: the smoothed size of its frames).
+// bandwidth monitor: collects the encoders' link reports (each encoder
+// estimates its own link from what gets through: runtime/link_estimator)
+// and hands the latest of every link to the planner about every 250 ms.
+// Reports of an older epoch than one already seen for a link are stale and
+// ignored. Nothing here reads a configured rate.
 #pragma once
 
 #include <caf/fwd.hpp>
 
+#include "actors/interfaces.hpp"
+
 namespace edgepipe::actors {
 
-caf::actor spawn_bandwidth_monitor(caf::actor_system& sys, const caf::actor& subscriber);
+// `planner` may be invalid: the monitor only answers get_link_reports then.
+monitor_actor spawn_bandwidth_monitor(caf::actor_system& sys, planner_actor planner);
 
 } // namespace edgepipe::actors

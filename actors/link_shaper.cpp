@@ -75,6 +75,8 @@ double link_shaper::time_to_send(double t0, double bytes) const {
       double done = t + remaining / rate;
       if (done <= end) return done;
       remaining -= rate * (end - t);
+    } else if (end == forever) {
+      return forever; // a trace that ends in an outage: the frame never leaves
     }
     t = end;
   }

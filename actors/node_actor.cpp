@@ -2,16 +2,17 @@
 
 #include <chrono>
 #include <map>
-#include <random>
 #include <set>
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
+#include "actors/control_messages.hpp"
 #include "actors/errors.hpp"
-#include "actors/messages.hpp"
 #include "actors/stage_actor.hpp"
+#include "actors/stage_source.hpp"
+#include "ops/layer_profiler.hpp"
 #include "ops/vit_model.hpp"
 
 namespace edgepipe::actors {
@@ -20,43 +21,43 @@ namespace {
 
 // Loading a large model's layers from disk can take a while.
 constexpr auto load_timeout = std::chrono::minutes(10);
+// Identical transformer blocks after the first few are not timed again
+// (ops::profile_layers copies them): ViT-Large is profiled in 5 blocks of 24.
+constexpr int profiled_blocks = 4;
 
 struct node_state {
   node_info info;
-  std::map<caf::actor_addr, caf::actor> stages;        // live stages
+  std::map<caf::actor_addr, stage_actor> stages;       // live stages
   std::map<caf::actor_addr, caf::actor_addr> owner_of; // stage -> deployer
   std::set<caf::actor_addr> owners;                    // monitored deployers
   static inline const char* name = "edgepipe.node";
 };
 
-using node_actor_t = caf::stateful_actor<node_state>;
+using node_ptr = node_actor::stateful_pointer<node_state>;
 
-// Loads a stage on its own thread and answers with the stage (or the error).
-caf::behavior loader_actor(caf::event_based_actor* self) {
+// Blocking work (loading weights, profiling) runs on a detached helper, so
+// the node keeps answering while it runs.
+using loader_actor = caf::typed_actor<caf::replies_to<deploy_request>::with<stage_actor>,
+                                      caf::replies_to<profile_request>::with<layer_times>>;
+
+loader_actor::behavior_type loader_impl(loader_actor::pointer self) {
   return {
-      [=](deploy_atom, const stage_spec& spec) -> caf::result<caf::actor> {
+      [=](deploy_request& req) -> caf::result<stage_actor> {
         self->quit();
-        auto stage = spawn_stage(self->system(), spec);
+        auto stage = spawn_stage(self->system(), req.spec, req.epoch, req.stage);
         if (!stage) return to_caf_error(stage.error());
         return *stage;
       },
-  };
-}
-
-// Profiles on its own thread (a forward pass of the whole model).
-caf::behavior profiler_actor(caf::event_based_actor* self) {
-  return {
-      [=](profile_atom, const stage_spec& spec,
-          int32_t microbatch) -> caf::result<std::vector<double>> {
+      [=](profile_request& req) -> caf::result<layer_times> {
         self->quit();
-        auto times = profile_layers(spec, microbatch);
+        auto times = profile_layers(req.spec, req.microbatch);
         if (!times) return to_caf_error(times.error());
-        return *times;
+        return layer_times{std::move(*times)};
       },
   };
 }
 
-void retire(node_actor_t* self, const caf::actor_addr& addr) {
+void retire(node_ptr self, const caf::actor_addr& addr) {
   auto& st = self->state;
   auto it = st.stages.find(addr);
   if (it == st.stages.end()) return;
@@ -65,7 +66,7 @@ void retire(node_actor_t* self, const caf::actor_addr& addr) {
   st.owner_of.erase(addr);
 }
 
-caf::behavior node_actor(node_actor_t* self, node_info info) {
+node_actor::behavior_type node_impl(node_ptr self, node_info info) {
   self->state.info = info;
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
@@ -81,24 +82,31 @@ caf::behavior node_actor(node_actor_t* self, node_info info) {
     st.stages.erase(dm.source);
     st.owner_of.erase(dm.source);
   });
-  self->attach_functor([=](const caf::error&) {
+  // Whatever ends the node ends its stages; the state is still alive here.
+  self->set_exit_handler([=](caf::exit_msg& em) {
     for (auto& [addr, stage] : self->state.stages)
-      caf::anon_send_exit(stage, caf::exit_reason::user_shutdown);
+      self->send_exit(stage, caf::exit_reason::user_shutdown);
+    self->state.stages.clear();
+    self->quit(em.reason);
   });
   return {
-      [=](info_atom) {
+      [=](get_node_info) {
         node_info out = self->state.info;
         out.stages = static_cast<int32_t>(self->state.stages.size());
         return out;
       },
-      [=](deploy_atom, stage_spec& spec) -> caf::result<caf::actor> {
-        auto rp = self->make_response_promise<caf::actor>();
+      [=](deploy_request& req) -> caf::result<stage_actor> {
+        auto rp = self->make_response_promise<stage_actor>();
         caf::actor_addr owner = caf::actor_cast<caf::actor_addr>(self->current_sender());
-        if (spec.threads < 1) spec.threads = self->state.info.threads;
-        auto loader = self->spawn<caf::detached>(loader_actor);
-        self->request(loader, load_timeout, deploy_atom::value, spec)
+        if (req.spec.threads < 1) req.spec.threads = self->state.info.threads;
+        if (auto fits = check_stage_fits(req.spec, self->state.info.memory_mb); !fits) {
+          rp.deliver(to_caf_error(fits.error()));
+          return rp;
+        }
+        auto loader = self->spawn<caf::detached>(loader_impl);
+        self->request(loader, load_timeout, req)
             .then(
-                [=](caf::actor& stage) mutable {
+                [=](stage_actor& stage) mutable {
                   auto& st = self->state;
                   self->monitor(stage);
                   st.stages.emplace(stage.address(), stage);
@@ -111,58 +119,48 @@ caf::behavior node_actor(node_actor_t* self, node_info info) {
                 [=](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
-      [=](profile_atom, stage_spec& spec, int32_t microbatch) -> caf::result<std::vector<double>> {
-        auto rp = self->make_response_promise<std::vector<double>>();
-        if (spec.threads < 1) spec.threads = self->state.info.threads;
-        auto profiler = self->spawn<caf::detached>(profiler_actor);
-        self->request(profiler, load_timeout, profile_atom::value, spec, microbatch)
-            .then([=](std::vector<double>& times) mutable { rp.deliver(std::move(times)); },
+      [=](profile_request& req) -> caf::result<layer_times> {
+        auto rp = self->make_response_promise<layer_times>();
+        if (req.spec.threads < 1) req.spec.threads = self->state.info.threads;
+        auto loader = self->spawn<caf::detached>(loader_impl);
+        self->request(loader, load_timeout, req)
+            .then([=](layer_times& times) mutable { rp.deliver(std::move(times)); },
                   [=](caf::error& err) mutable { rp.deliver(err); });
         return rp;
       },
-      [=](retire_atom, caf::actor& stage) {
-        retire(self, stage.address());
+      [=](retire_request& req) {
+        retire(self, req.stage.address());
         return caf::ok_atom::value;
       },
-      [=](caf::put_atom, std::string& name) { self->state.info.name = std::move(name); },
-      [=](shutdown_atom) { self->quit(); },
+      [=](set_node_name& n) { self->state.info.name = std::move(n.name); },
+      [=](shutdown_request) {
+        for (auto& [addr, stage] : self->state.stages)
+          self->send_exit(stage, caf::exit_reason::user_shutdown);
+        self->state.stages.clear();
+        self->quit();
+      },
   };
 }
 
 } // namespace
 
-caf::actor spawn_node(caf::actor_system& sys, const node_info& info) {
-  return sys.spawn(node_actor, info);
+node_actor spawn_node(caf::actor_system& sys, const node_info& info) {
+  return sys.spawn(node_impl, info);
 }
 
 expected<std::vector<double>> profile_layers(const stage_spec& spec, int microbatch) {
-  stage_spec whole = spec;
-  whole.first = 1;
-  whole.last = 0;
-  auto model = load_stage_model(whole);
-  if (!model) return model.error();
-  const auto& c = model->config();
-  ops::activation act;
-  act.main = ops::tensor::zeros(
-      {microbatch < 1 ? 1 : microbatch, c.num_channels, c.image_size, c.image_size});
-  std::mt19937_64 rng(1);
-  std::normal_distribution<float> normal(0, 1);
-  for (float& x : act.main.data) x = normal(rng);
-  // Each layer on the previous one's real output; the better of two rounds
-  // (the first also pays for oneDNN's primitive creation).
-  std::vector<double> best(model->num_layers(), 1e30);
-  for (int round = 0; round < 2; ++round) {
-    ops::activation a = act;
-    for (int l = 1; l <= model->num_layers(); ++l) {
-      auto t0 = std::chrono::steady_clock::now();
-      auto out = model->forward(l, l, a);
-      if (!out) return out.error();
-      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      best[l - 1] = std::min(best[l - 1], s);
-      a = std::move(*out);
-    }
-  }
-  return best;
+  auto source = stage_model_source(spec);
+  if (!source) return source.error();
+  auto dt = ops::parse_dtype(spec.dtype);
+  if (!dt) return dt.error();
+  ops::profile_options opts;
+  opts.microbatch = microbatch < 1 ? 1 : microbatch;
+  opts.threads = spec.threads < 1 ? 1 : spec.threads;
+  opts.compute = *dt;
+  opts.measured_blocks = profiled_blocks;
+  auto profile = ops::profile_layers(*source, opts);
+  if (!profile) return profile.error();
+  return std::move(profile->time_s);
 }
 
 } // namespace edgepipe::actors

@@ -2,31 +2,27 @@
 // It reports the device (name, threads, memory), spawns stage actors for the
 // layer ranges it is asked for (loading the weights from its own disk on a
 // helper thread, so the node keeps answering), and retires them. Stages of a
-// deployer that goes away (its process died) are retired too.
-//
-// Messages:
-//   (info_atom) -> node_info
-//   (deploy_atom, stage_spec) -> actor | error      the new stage
-//   (retire_atom, actor stage) -> ok_atom
-//   (profile_atom, stage_spec, int32 microbatch) -> std::vector<double>
-//       seconds per planner layer on this node (the whole model of spec is
-//       loaded, each layer timed on the previous one's output; best of 2)
-//   (put_atom, string name)    sets the reported name
-//   (shutdown_atom)            the node actor quits (the process exits)
+// deployer that goes away (its process died) are retired too. A stage whose
+// weights exceed the node's memory_mb is refused (errc::infeasible) before
+// anything is loaded. The typed interface is actors::node_actor
+// (actors/interfaces.hpp).
 #pragma once
 
 #include <caf/fwd.hpp>
 
 #include <vector>
 
+#include "actors/interfaces.hpp"
 #include "actors/specs.hpp"
 #include "base/expected.hpp"
 
 namespace edgepipe::actors {
 
-caf::actor spawn_node(caf::actor_system& sys, const node_info& info);
+node_actor spawn_node(caf::actor_system& sys, const node_info& info);
 
-// The measurement behind profile_atom, blocking the caller.
+// The measurement behind profile_request, blocking the caller: seconds per
+// planner layer of spec's model at `microbatch` (ops::profile_layers: one
+// block's weights loaded at a time, median of 3 after a warm-up).
 expected<std::vector<double>> profile_layers(const stage_spec& spec, int microbatch);
 
 } // namespace edgepipe::actors

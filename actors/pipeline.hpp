@@ -1,9 +1,12 @@
-// pipeline: the deployer's side of a run, used by `edgepipe run`, the
-// integration tests and the benchmark. It connects to node processes, asks
-// them for stages, wires each stage to the next directly, feeds a workload
-// through a source and collects it in a sink, then retires the stages.
-// Every request has a finite timeout; every node and stage is monitored, so
-// a lost peer ends the run with an error instead of a hang.
+// pipeline: what an application (or `edgepipe run`) needs to run a live
+// pipeline on edgepipe nodes:
+//   1. connect_nodes(sys, addresses)            -> the nodes' handles and reports
+//   2. fill a pipeline_config (model, plan, links, workload, planner options)
+//   3. spawn_planner(sys, config), then send it run_request{progress}: it
+//      deploys the plan, runs the workload, adapts bits and re-partitions,
+//      and answers with a run_outcome (or an error); `progress` gets a
+//      run_progress about every 250 ms.
+// run_pipeline() does 3 for a caller that may block (main, tests, benches).
 #pragma once
 
 #include <chrono>
@@ -12,13 +15,18 @@
 #include <string>
 #include <vector>
 
-#include <caf/actor.hpp>
 #include <caf/fwd.hpp>
 
-#include "actors/sink_actor.hpp"
+#include "actors/control_messages.hpp"
+#include "actors/interfaces.hpp"
 #include "actors/specs.hpp"
 #include "base/expected.hpp"
 #include "ops/tensor.hpp"
+#include "runtime/plan.hpp"
+
+namespace edgepipe::runtime {
+class timeline;
+}
 
 namespace edgepipe::actors {
 
@@ -30,32 +38,29 @@ struct node_address {
 
 struct connected_node {
   node_address address;
-  caf::actor actor;
+  node_actor actor;
   node_info info;
 };
 
-// Connects to every node (retrying until `timeout` while nobody listens yet)
-// and asks each for its node_info. Blocks the calling thread: call it from
-// main, not from an actor.
+// Connects to every node and asks each for its node_info. A node that is
+// not listening yet is retried until `timeout`. Blocks the calling thread:
+// call it from main, not from an actor.
 expected<std::vector<connected_node>> connect_nodes(caf::actor_system& sys,
                                                     const std::vector<node_address>& nodes,
                                                     std::chrono::milliseconds timeout);
 
-// Asks every node to time each planner layer of `model` on a microbatch
-// (node_actor's profile_atom), one node after the other so they do not
-// disturb each other's measurement. Result: seconds per layer, by node.
+// Asks every node to time each planner layer of `model` on a microbatch,
+// one node after the other so they do not disturb each other's measurement.
+// Result: seconds per layer, by node. Blocks.
 expected<std::vector<std::vector<double>>> profile_nodes(caf::actor_system& sys,
                                                          const std::vector<connected_node>& nodes,
                                                          const stage_spec& model, int microbatch,
                                                          std::chrono::milliseconds timeout);
 
-// One stage of the pipeline: which node runs it, what it runs, how its
-// outgoing link sends (link id, next host/port are filled in by run_pipeline).
-struct stage_placement {
-  size_t node = 0; // index into the connected nodes
-  stage_spec spec;
-  link_spec out;
-  bool adaptive = false; // the planner actor may change out.bits at run time
+// How the link after a stage sends, for a pair of nodes.
+struct link_choice {
+  link_spec out;         // bits (the start value), clip, granularity, shaper
+  bool adaptive = false; // the planner may change the bits
   int min_bits = 2, max_bits = 16;
 };
 
@@ -65,34 +70,46 @@ struct workload {
   int microbatch = 1;
 };
 
-struct run_options {
+struct planner_options {
+  bool replan = false;            // re-partition while running
+  double margin = 0.1;            // switch only if the new period is this much better
+  double hysteresis = 0.15;       // bit controller headroom
+  double target_images_per_s = 0; // 0: the rate the slowest stage computes at
+  double min_interval_s = 5;      // between two switches
+  double switch_cost_s = 0.5;     // assumed pause of a switch, amortized
+};
+
+struct pipeline_config {
+  std::vector<connected_node> nodes;
+  stage_spec model;             // model_dir/synthetic/dims, seed, dtype; layers set per stage
+  std::vector<int32_t> threads; // per node: compute threads of its stages (0: the node's own)
+  runtime::plan plan;           // the first plan (epoch 1); bits are filled from `links`
+  std::function<link_choice(size_t after_stage, size_t from_node, size_t to_node)> links;
+  workload work;
+  planner_options planner;
+  // Baseline seconds per planner layer, by node (profiles), for re-planning;
+  // and per layer: weights MB and output elements per sample.
+  std::vector<std::vector<double>> layer_seconds;
+  std::vector<double> layer_weights_mb;
+  std::vector<int64_t> layer_output_elements;
+  int64_t input_elements = 0;
+
+  int window = 2;          // credits per link (K)
+  int max_outstanding = 0; // source to sink; 0: K per link + 2 per stage, summed
+  int max_attempts = 3;    // computations of one microbatch before it is given up
+  bool keep_outputs = false;
   std::chrono::milliseconds request_timeout{30000};
   std::chrono::milliseconds deploy_timeout{600000};
-  std::chrono::milliseconds run_timeout{0}; // 0: no limit on the whole run
-  std::chrono::milliseconds stall_timeout{
-      60000};              // no arrival for this long: stop, count the rest lost
-  int window = 2;          // credits per link (K)
-  int max_in_pipeline = 0; // >0: microbatches between source and sink (closed loop)
-  bool keep_outputs = false;
-  // Called about every 250 ms while the workload runs (the progress line).
-  std::function<void(const run_summary&)> progress;
+  std::chrono::milliseconds stall_timeout{120000}; // no delivery this long: stop
+  std::chrono::milliseconds run_timeout{0};        // 0: no limit
+  std::shared_ptr<runtime::timeline> timeline;     // may be null
 };
 
-struct run_result {
-  run_summary summary;
-  std::vector<ops::tensor> outputs; // by microbatch, with keep_outputs
-  std::vector<int> predictions;     // by image
-  std::vector<int32_t> bits_out;    // each stage's outgoing bits at the end
-  std::vector<double> link_mbps;    // measured estimate per link (0 = no sample)
-  std::vector<double>
-      stage_compute_ms; // per stage: mean worker time per microbatch (decode + layers)
-};
+planner_actor spawn_planner(caf::actor_system& sys, pipeline_config cfg);
 
-// Deploys `stages` on `nodes`, runs `work` and retires the stages (also on
-// failure). Errors: a node refuses a stage (bad model/range), a wiring or
-// request times out, a node or stage goes down during the run.
-expected<run_result> run_pipeline(caf::actor_system& sys, const std::vector<connected_node>& nodes,
-                                  std::vector<stage_placement> stages, const workload& work,
-                                  const run_options& opts);
+// Spawns the planner, runs, and waits for the outcome; `progress` is called
+// with each run_progress. Blocks: call it from main, not from an actor.
+expected<run_outcome> run_pipeline(caf::actor_system& sys, pipeline_config cfg,
+                                   std::function<void(const run_progress&)> progress = {});
 
 } // namespace edgepipe::actors

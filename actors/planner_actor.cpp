@@ -1,70 +1,226 @@
-#include "actors/planner_actor.hpp"
-
-#include <chrono>
+// The planner actor: the run process's coordinator. It deploys the first
+// plan (plan_switch.cpp), then lives on measurements: the monitor's link
+// reports drive the bit controller (bits per link, set by message to the
+// sending stage), the stages' reports and the link reports drive the
+// re-planner (a new epoch, deployed while the old one computes), stage
+// failures make the source replay, and the sink's word ends the run.
+#include <algorithm>
+#include <cmath>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
-#include "actors/messages.hpp"
+#include "actors/bandwidth_monitor.hpp"
+#include "actors/errors.hpp"
+#include "actors/planner_state.hpp"
+#include "actors/sink_actor.hpp"
 
 namespace edgepipe::actors {
 
-int choose_bits(double elements, double mbps, double budget_s, int min_bits, int max_bits) {
-  if (mbps <= 0 || budget_s <= 0) return min_bits;
-  for (int b = max_bits; b > min_bits; --b) {
-    double seconds = elements * b / (mbps * 1e6);
-    if (seconds <= budget_s) return b;
-  }
-  return min_bits;
-}
-
 namespace {
 
-constexpr auto stats_timeout = std::chrono::seconds(5);
+constexpr auto tick_interval = std::chrono::milliseconds(250);
+constexpr int64_t throughput_interval_ns = 1'000'000'000;
 
-struct planner_state {
-  std::vector<planned_link> links;
-  static inline const char* name = "edgepipe.planner";
-};
+// The run process's own actors: source, its encoder, sink, monitor.
+void stop_local_actors(planner_ptr self) {
+  auto& st = self->state;
+  for (auto a :
+       {caf::actor_cast<caf::actor>(st.source), caf::actor_cast<caf::actor>(st.sink),
+        caf::actor_cast<caf::actor>(st.monitor), caf::actor_cast<caf::actor>(st.source_encoder)})
+    if (a) self->send_exit(a, caf::exit_reason::user_shutdown);
+}
 
-caf::behavior planner_actor(caf::stateful_actor<planner_state>* self,
-                            std::vector<planned_link> links) {
-  self->state.links = std::move(links);
+void deliver_outcome(planner_ptr self, source_stats ss);
+
+void send_progress(planner_ptr self) {
+  auto& st = self->state;
+  if (!st.progress) return;
+  run_progress p;
+  p.summary = st.last_summary;
+  p.epoch = st.current ? st.current->plan.epoch : 0;
+  if (st.current)
+    for (int b : st.current->plan.bits) p.bits.push_back(b);
+  caf::anon_send(st.progress, p);
+}
+
+void finish(planner_ptr self) {
+  auto& st = self->state;
+  if (st.finishing) return;
+  st.finishing = true;
+  self->request(st.source, st.cfg.request_timeout, get_source_stats{})
+      .then([=](source_stats& ss) { deliver_outcome(self, std::move(ss)); },
+            [=](caf::error&) { deliver_outcome(self, source_stats{}); });
+}
+
+void deliver_outcome(planner_ptr self, source_stats ss) {
+  auto& st = self->state;
+  self->request(st.sink, st.cfg.request_timeout, get_run_output{})
+      .then(
+          [=](run_output& out) mutable {
+            auto& s = self->state;
+            run_outcome o;
+            o.summary = out.summary;
+            o.summary.replayed = ss.replayed;
+            o.given_up = std::move(ss.given_up);
+            o.predictions = std::move(out.predictions);
+            o.outputs = std::move(out.outputs);
+            if (!s.plan_recorded_last && !s.plans.empty()) record_plan(self, s.plans.back());
+            o.plans = s.plans;
+            if (s.current) {
+              for (int b : s.current->plan.bits) o.bits_out.push_back(b);
+              for (size_t k = 0; k < s.current->stages.size(); ++k) {
+                o.link_mbps.push_back(k < s.link_latest.size() ? s.link_latest[k].mbps : 0);
+                o.stage_compute_ms.push_back(
+                    k < s.stage_latest.size() ? s.stage_latest[k].ms_per_microbatch : 0);
+              }
+              retire_deployment(self, *s.current);
+            }
+            if (s.next) retire_deployment(self, *s.next);
+            stop_local_actors(self);
+            s.promise.deliver(std::move(o));
+            self->quit();
+          },
+          [=](caf::error& err) { fail_run(self, "the sink did not report: " + describe(err)); });
+}
+
+void on_tick(planner_ptr self) {
+  auto& st = self->state;
+  self->request(st.sink, st.cfg.request_timeout, get_summary{})
+      .then(
+          [=](runtime::run_summary& s) {
+            auto& ps = self->state;
+            int64_t now = planner_now_ns();
+            if (s.answered != ps.last_summary.answered) ps.last_progress_ns = now;
+            ps.last_summary = s;
+            record_throughput(self, s);
+            send_progress(self);
+            if (ps.cfg.stall_timeout.count() > 0 &&
+                now - ps.last_progress_ns > ps.cfg.stall_timeout.count() * 1'000'000)
+              fail_run(self, "no result for " +
+                                 std::to_string(ps.cfg.stall_timeout.count() / 1000) + " s");
+            else if (ps.cfg.run_timeout.count() > 0 &&
+                     now - ps.start_ns > ps.cfg.run_timeout.count() * 1'000'000)
+              finish(self); // the run's time is up: report what was answered
+          },
+          [](caf::error&) {});
+  self->delayed_send(self, tick_interval, planner_tick{});
+}
+
+planner_actor::behavior_type planner_impl(planner_ptr self, pipeline_config cfg) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  if (st.cfg.max_outstanding <= 0) {
+    size_t stages = st.cfg.plan.stages.size();
+    st.cfg.max_outstanding = static_cast<int>((stages + 1) * st.cfg.window + 2 * stages);
+  }
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto& s = self->state;
+    for (const auto& n : s.cfg.nodes)
+      if (dm.source == n.actor.address())
+        return fail_run(self, "node '" + n.address.name + "' (" + n.address.host + ":" +
+                                  std::to_string(n.address.port) +
+                                  ") went down: " + describe(dm.reason));
+    if (s.current)
+      for (size_t i = 0; i < s.current->stages.size(); ++i)
+        if (dm.source == s.current->stages[i].address())
+          return fail_run(self, "stage " + std::to_string(i) + " on node '" +
+                                    s.cfg.nodes[s.current->plan.stages[i].node].address.name +
+                                    "' went down: " + describe(dm.reason));
+  });
   return {
-      [=](estimate_atom, uint32_t link, double mbps, double frame_bytes) {
-        auto& st = self->state;
-        size_t i = 0;
-        while (i < st.links.size() && st.links[i].link != link) ++i;
-        if (i == st.links.size() || !st.links[i].adaptive || !st.links[i].stage) return;
-        // Values per frame, from the frames' measured size at the current bits.
-        int cur = st.links[i].bits;
-        double elements = frame_bytes * 8.0 / (cur == 0 ? 32 : cur);
-        self->request(st.links[i].stage, stats_timeout, stats_atom::value)
-            .then(
-                [=](uint64_t frames, int64_t compute_ns) {
-                  if (frames == 0) return;
-                  double budget = compute_ns / 1e9 / frames;
-                  auto& l = self->state.links[i];
-                  int bits = choose_bits(elements, mbps, budget, l.min_bits, l.max_bits);
-                  if (bits == l.bits) return;
-                  l.bits = bits;
-                  self->send(l.stage, quant_atom::value, static_cast<int32_t>(bits), l.clip);
-                },
-                [](caf::error&) {}); // a stage that does not answer keeps its bits
+      [=](run_request& req) -> caf::result<run_outcome> {
+        auto& s = self->state;
+        if (s.promise.pending())
+          return make_caf_error(errc::invalid_argument, "this planner is already running");
+        s.promise = self->make_response_promise<run_outcome>();
+        s.progress = req.progress;
+        s.start_ns = s.last_progress_ns = planner_now_ns();
+        for (const auto& n : s.cfg.nodes) self->monitor(n.actor);
+        sink_config sc;
+        sc.requests = s.cfg.work.batches.size();
+        sc.microbatch = s.cfg.work.microbatch;
+        sc.labels = s.cfg.work.labels;
+        sc.keep_outputs = s.cfg.keep_outputs;
+        s.sink = spawn_sink(self->system(), sc, self);
+        s.monitor = spawn_bandwidth_monitor(self->system(), self);
+        deploy_plan(self, s.cfg.plan, "initial plan");
+        self->delayed_send(self, tick_interval, planner_tick{});
+        return s.promise;
       },
-      [=](caf::get_atom) {
-        std::vector<int32_t> bits;
-        for (auto& l : self->state.links) bits.push_back(l.bits);
-        return bits;
+      [=](link_reports& r) { on_link_reports(self, r); },
+      [=](stage_report& r) { on_stage_report(self, r); },
+      [=](stage_failure& f) {
+        auto& s = self->state;
+        s.failures.push_back(f.what);
+        record_note(self, "microbatch " + std::to_string(f.seq) + ": " + f.what, true);
+        // An old plan's failures are replayed with the rest of its work.
+        if (s.current && f.epoch == s.current->plan.epoch && s.source)
+          self->send(s.source, retry_seq{f.seq, f.what});
+      },
+      [=](sink_progress& p) {
+        self->state.last_summary = p.summary;
+        if (p.finished) finish(self);
+      },
+      [=](switch_pause& p) {
+        auto& s = self->state;
+        for (auto& c : s.plans)
+          if (c.plan.epoch == p.epoch && c.pause_ms < 0) {
+            c.pause_ms = p.pause_ms;
+            if (!s.plan_recorded_last && &c == &s.plans.back()) {
+              record_plan(self, c);
+              s.plan_recorded_last = true;
+            }
+          }
+      },
+      [=](planner_tick) {
+        if (self->state.finishing) return;
+        on_tick(self);
+        consider_replan(self);
       },
   };
 }
 
 } // namespace
 
-caf::actor spawn_planner(caf::actor_system& sys, std::vector<planned_link> links) {
-  return sys.spawn(planner_actor, std::move(links));
+int64_t planner_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+double seconds_since_start(planner_ptr self) {
+  return (planner_now_ns() - self->state.start_ns) / 1e9;
+}
+
+void on_plan_committed(planner_ptr self) {
+  auto& st = self->state;
+  st.link_latest.clear();
+  st.stage_latest.clear();
+  st.bits.reset(); // new links: a new controller once they have sent
+  // The first plan goes on the timeline at once; a later one once the sink
+  // has measured the pause it caused (or at the end).
+  if (st.plans.size() == 1) {
+    record_plan(self, st.plans.back());
+  } else {
+    st.plan_recorded_last = false;
+  }
+}
+
+void fail_run(planner_ptr self, const std::string& why) {
+  auto& st = self->state;
+  if (st.finishing) return;
+  st.finishing = true;
+  if (st.current) retire_deployment(self, *st.current);
+  if (st.next) retire_deployment(self, *st.next);
+  stop_local_actors(self);
+  record_note(self, why, true);
+  if (st.promise.pending()) st.promise.deliver(make_caf_error(errc::io_error, why));
+  self->quit();
+}
+
+planner_actor spawn_planner(caf::actor_system& sys, pipeline_config cfg) {
+  return sys.spawn(planner_impl, std::move(cfg));
 }
 
 } // namespace edgepipe::actors

@@ -1,154 +1,128 @@
 #include "actors/sink_actor.hpp"
 
-#include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
-#include "actors/messages.hpp"
-#include "codecs/codec.hpp"
+#include "actors/control_messages.hpp"
+#include "runtime/activation_frames.hpp"
+#include "runtime/sink_reorder.hpp"
 
 namespace edgepipe::actors {
 
-run_record::run_record(uint64_t requests, int microbatch, std::vector<int> labels,
-                       bool keep_outputs)
-    : requests_(requests), microbatch_(microbatch < 1 ? 1 : microbatch), labels_(std::move(labels)),
-      keep_outputs_(keep_outputs), seen_(requests, 0) {
-  s_.requests = requests;
-  if (keep_outputs_) outputs_.resize(requests);
-  predictions_.assign(requests * microbatch_, -1);
-}
-
-void run_record::started(int64_t now_ns) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (start_ns_ == 0) start_ns_ = now_ns;
-}
-
-void run_record::book_failure(uint64_t seq) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  fprintf(stderr, "edgepipe sink: microbatch %llu arrived malformed\n",
-          static_cast<unsigned long long>(seq));
-}
-
-void run_record::book(uint64_t seq, const ops::tensor& logits, int64_t origin_ns, int64_t now_ns) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (seq >= requests_) {
-    ++s_.duplicates; // nobody asked for it: count it with the duplicates
-    return;
-  }
-  if (seen_[seq]) {
-    ++s_.duplicates;
-    return;
-  }
-  seen_[seq] = 1;
-  if (any_ && seq < max_seq_seen_) ++s_.out_of_order;
-  max_seq_seen_ = std::max(max_seq_seen_, seq);
-  any_ = true;
-  ++s_.answered;
-  last_ns_ = now_ns;
-  if (first_arrival_ns_ == 0) {
-    first_arrival_ns_ = now_ns;
-    first_images_ = logits.shape.empty() ? 0 : logits.shape[0];
-  }
-  if (start_ns_ == 0 || origin_ns < start_ns_) start_ns_ = origin_ns;
-  latencies_ms_.push_back((now_ns - origin_ns) / 1e6);
-  int64_t rows = logits.shape.empty() ? 0 : logits.shape[0];
-  int64_t classes = rows ? logits.numel() / rows : 0;
-  s_.images += rows;
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* row = logits.data.data() + r * classes;
-    int best = static_cast<int>(std::max_element(row, row + classes) - row);
-    uint64_t image = seq * microbatch_ + r;
-    if (image < predictions_.size()) predictions_[image] = best;
-    if (image < labels_.size()) {
-      ++s_.labeled;
-      if (labels_[image] == best) ++s_.correct;
-    }
-  }
-  if (keep_outputs_) outputs_[seq] = logits;
-}
-
-run_summary run_record::summary() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  run_summary s = s_;
-  s.lost = s.requests - s.answered;
-  s.accuracy = s.labeled ? static_cast<double>(s.correct) / s.labeled : -1;
-  s.elapsed_s = any_ ? (last_ns_ - start_ns_) / 1e9 : 0;
-  s.images_per_s = s.elapsed_s > 0 ? s.images / s.elapsed_s : 0;
-  double steady_s = (last_ns_ - first_arrival_ns_) / 1e9;
-  s.steady_images_per_s = steady_s > 0 ? (s.images - first_images_) / steady_s : 0;
-  if (!latencies_ms_.empty()) {
-    std::vector<double> sorted = latencies_ms_;
-    std::sort(sorted.begin(), sorted.end());
-    auto pct = [&](double p) {
-      size_t i = static_cast<size_t>(p * (sorted.size() - 1) + 0.5);
-      return sorted[std::min(i, sorted.size() - 1)];
-    };
-    s.latency_p50_ms = pct(0.50);
-    s.latency_p99_ms = pct(0.99);
-  }
-  return s;
-}
-
-std::vector<ops::tensor> run_record::outputs() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return outputs_;
-}
-
-std::vector<int> run_record::predictions() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return predictions_;
-}
-
 namespace {
 
-int64_t steady_now_ns() {
+int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
 struct sink_state {
-  caf::actor notify;
+  runtime::sink_reorder reorder{0};
+  std::unique_ptr<runtime::run_tally> tally;
+  source_actor source;
+  planner_actor planner;
+  int64_t last_delivery_ns = 0;
+  uint64_t switch_pending = 0; // epoch whose first delivery ends a pause
+  int64_t switch_gap_from_ns = 0;
+  bool finish_reported = false;
   static inline const char* name = "edgepipe.sink";
 };
 
-caf::behavior sink_actor(caf::stateful_actor<sink_state>* self,
-                         std::shared_ptr<run_record> record) {
+using sink_ptr = sink_actor::stateful_pointer<sink_state>;
+
+runtime::run_summary summarize(sink_ptr self) {
+  auto& st = self->state;
+  auto s = st.tally->summary(now_ns());
+  s.duplicates = st.reorder.duplicates();
+  s.stale = st.reorder.stale();
+  return s;
+}
+
+void deliver_ready(sink_ptr self) {
+  auto& st = self->state;
+  auto ready = st.reorder.take_ready();
+  if (ready.empty()) return;
+  int64_t now = now_ns();
+  for (auto& r : ready) st.tally->book(r.seq, r.output, r.origin_ns, now);
+  if (st.switch_pending && st.planner) {
+    self->send(st.planner, switch_pause{st.switch_pending, (now - st.switch_gap_from_ns) / 1e6});
+    st.switch_pending = 0;
+  }
+  st.last_delivery_ns = now;
+}
+
+void check_finished(sink_ptr self) {
+  auto& st = self->state;
+  if (!st.reorder.finished() || st.finish_reported) return;
+  st.finish_reported = true;
+  if (st.planner) self->send(st.planner, sink_progress{summarize(self), true});
+}
+
+sink_actor::behavior_type sink_impl(sink_ptr self, sink_config cfg, planner_actor planner) {
+  auto& st = self->state;
+  st.reorder = runtime::sink_reorder(cfg.requests, cfg.epoch);
+  st.tally = std::make_unique<runtime::run_tally>(cfg.requests, cfg.microbatch,
+                                                  std::move(cfg.labels), cfg.keep_outputs);
+  st.tally->started(now_ns());
+  st.planner = planner;
   return {
-      [=](caf::put_atom, caf::actor& notify) { self->state.notify = std::move(notify); },
       [=](frame_msg& in) {
-        int64_t now = steady_now_ns();
-        if (auto& from = self->current_sender()) {
-          auto sender = caf::actor_cast<caf::actor>(from);
-          self->send(sender, ack_atom::value, in.link, in.seq);
-          self->send(sender, credit_atom::value, in.link, in.seq);
+        auto& s = self->state;
+        if (auto from = caf::actor_cast<encoder_actor>(self->current_sender())) {
+          self->send(from, frame_ack{in.epoch, in.link, in.seq});
+          self->send(from, frame_credit{in.epoch, in.link, in.seq});
         }
-        auto frame = codecs::decode(in.main.data(), in.main.size());
-        if (!frame) {
-          record->book_failure(in.seq);
+        auto logits = runtime::decode_activation(
+            {std::move(in.main), std::move(in.skip), std::move(in.mask)});
+        if (!logits) {
+          // The source replays it: nothing is lost for a bad last link.
+          std::fprintf(stderr, "edgepipe sink: microbatch %llu arrived malformed: %s\n",
+                       static_cast<unsigned long long>(in.seq), logits.error().message.c_str());
+          if (s.source) self->send(s.source, retry_seq{in.seq, logits.error().message});
           return;
         }
-        ops::tensor logits;
-        logits.shape = std::move(frame->shape);
-        logits.data = std::move(frame->data);
-        record->book(in.seq, logits, in.origin_ns, now);
-        if (self->state.notify)
-          self->send(self->state.notify, credit_atom::value, uint32_t(-1), in.seq);
+        runtime::sink_result r;
+        r.seq = in.seq;
+        r.origin_ns = in.origin_ns;
+        r.output = std::move(logits->main);
+        if (s.reorder.on_arrival(in.epoch, std::move(r)) == runtime::arrival::accepted && s.source)
+          self->send(s.source, answered{in.seq});
+        deliver_ready(self);
+        check_finished(self);
+      },
+      [=](set_epoch& e) {
+        auto& s = self->state;
+        s.reorder.set_epoch(e.epoch);
+        // The pause runs from the last delivery before the switch to the first after it.
+        s.switch_pending = e.epoch;
+        s.switch_gap_from_ns = s.last_delivery_ns ? s.last_delivery_ns : now_ns();
+      },
+      [=](skip_seq& k) {
+        self->state.reorder.skip(k.seq);
+        deliver_ready(self);
+        check_finished(self);
+      },
+      [=](attach_source& a) { self->state.source = a.source; },
+      [=](get_summary) { return summarize(self); },
+      [=](get_run_output) {
+        auto& s = self->state;
+        return run_output{summarize(self), s.tally->predictions(), s.tally->outputs()};
       },
   };
 }
 
 } // namespace
 
-caf::actor spawn_sink(caf::actor_system& sys, std::shared_ptr<run_record> record) {
-  return sys.spawn(sink_actor, std::move(record));
+sink_actor spawn_sink(caf::actor_system& sys, sink_config cfg, planner_actor planner) {
+  return sys.spawn(sink_impl, std::move(cfg), planner);
 }
 
-void set_sink_notify(const caf::actor& sink, const caf::actor& notify) {
-  caf::anon_send(sink, caf::put_atom::value, notify);
+void set_sink_source(const sink_actor& sink, const source_actor& source) {
+  caf::anon_send(sink, attach_source{source});
 }
 
 } // namespace edgepipe::actors

@@ -1,15 +1,9 @@
-// source actor: feeds the pipeline's microbatches, in order, to the encoder
-// of the first link (which holds the credit window K toward stage 0). It
-// hands over a batch only while the encoder holds fewer than two untaken
-// ones, so the inputs wait here, not in a mailbox.
-//
-// With `max_in_pipeline` > 0 it also keeps at most that many microbatches
-// between itself and the sink (closed loop: the sink sends it
-// (credit_atom, uint32, uint64 seq) per arrival); the benchmark uses 1 to
-// time one frame alone through the pipeline.
-//
-// Messages: (start_atom) begins feeding; (taken_atom) from the encoder;
-// (credit_atom, uint32, uint64) from the sink.
+// source actor: the head of the pipeline, in the run process. A thin shell
+// around runtime::source_window: it hands microbatches to the encoder of
+// link 0 (at most two it has not taken), keeps every one the sink has not
+// answered, and sends them again through the new first stage when the
+// planner switches epochs, or when a stage reports it could not compute one
+// (up to `max_attempts`; then it is given up and the sink steps over it).
 #pragma once
 
 #include <memory>
@@ -17,16 +11,19 @@
 
 #include <caf/fwd.hpp>
 
+#include "actors/interfaces.hpp"
 #include "ops/tensor.hpp"
 
 namespace edgepipe::actors {
 
-class run_record;
+struct source_config {
+  std::shared_ptr<const std::vector<ops::tensor>> batches; // microbatch i = batches[i]
+  int max_outstanding = 16; // microbatches between source and sink at once
+  int max_attempts = 3;     // computations of one microbatch before it is given up
+  uint64_t epoch = 1;
+};
 
-// batches[i] is microbatch i ([B, C, H, W] images). The source stamps each
-// with its hand-off time and tells `record` when it starts.
-caf::actor spawn_source(caf::actor_system& sys, const caf::actor& encoder,
-                        std::shared_ptr<const std::vector<ops::tensor>> batches,
-                        std::shared_ptr<run_record> record, int max_in_pipeline = 0);
+source_actor spawn_source(caf::actor_system& sys, source_config cfg, encoder_actor encoder,
+                          sink_actor sink);
 
 } // namespace edgepipe::actors

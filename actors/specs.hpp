@@ -43,6 +43,9 @@ struct shaper_spec {
   double repeat_period_s = 0;
   double burst_kb = 0;   // token bucket depth (KiB)
   double latency_ms = 0; // extra one-way delay per frame
+  // Seconds since the run started when this link's sender is created: a
+  // link deployed by a later plan continues the trace where the run is.
+  double start_offset_s = 0;
 };
 
 // How an encoder sends on one link.
@@ -80,7 +83,7 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, shaper_spec& x) {
   return f(x.mode, x.mbps, x.trace_s, x.trace_mbps, x.repeat, x.repeat_period_s, x.burst_kb,
-           x.latency_ms);
+           x.latency_ms, x.start_offset_s);
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, link_spec& x) {

@@ -1,31 +1,217 @@
 #include "actors/stage_actor.hpp"
 
 #include <chrono>
-#include <deque>
+#include <cstdio>
 
 #include <caf/actor_system.hpp>
-#include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
+#include "actors/control_messages.hpp"
 #include "actors/encoder_actor.hpp"
 #include "actors/errors.hpp"
-#include "actors/messages.hpp"
-#include "codecs/codec.hpp"
+#include "actors/stage_source.hpp"
+#include "ops/stage_memory.hpp"
 #include "ops/vit_model.hpp"
+#include "runtime/stage_machine.hpp"
 
 namespace edgepipe::actors {
 
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-
-// A stage holds at most this many computed results its encoder has not taken:
-// one being encoded/sent, one ready behind it.
-constexpr int max_handed = 2;
 // How long a stage waits for its own worker: longer than any layer range.
 constexpr auto compute_timeout = std::chrono::minutes(10);
 constexpr auto connect_timeout = std::chrono::seconds(30);
+constexpr auto report_interval = std::chrono::milliseconds(500);
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch())
+      .count();
+}
+
+// -- the compute worker: decode + forward on a thread of its own ---------------
+
+struct compute_job {
+  runtime::stage_frame frame;
+};
+
+// Never leaves the node, but CAF wants every message type inspectable.
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, compute_job& x) {
+  auto& fr = x.frame;
+  return f(caf::meta::type_name("compute_job"), fr.epoch, fr.seq, fr.origin_ns, fr.frames.main,
+           fr.frames.skip, fr.frames.mask);
+}
+
+using worker_actor = caf::typed_actor<caf::replies_to<compute_job>::with<result_msg>>;
+
+struct worker_state {
+  std::unique_ptr<ops::vit_model> model;
+  int first = 1, last = 0;
+  static inline const char* name = "edgepipe.stage_worker";
+  // A retired stage's weights go back to the system (glibc would keep them
+  // in its arenas, and the node's RSS with them).
+  ~worker_state() {
+    model.reset();
+    ops::release_free_memory();
+  }
+};
+
+worker_actor::behavior_type worker_impl(worker_actor::stateful_pointer<worker_state> self,
+                                        std::shared_ptr<ops::vit_model> model, int first,
+                                        int last) {
+  self->state.model = std::make_unique<ops::vit_model>(std::move(*model));
+  self->state.first = first;
+  self->state.last = last;
+  return {
+      [=](compute_job& job) -> caf::result<result_msg> {
+        auto src = runtime::decode_activation(job.frame.frames);
+        if (!src) return to_caf_error(src.error());
+        auto dst = self->state.model->forward(self->state.first, self->state.last, *src);
+        if (!dst) return to_caf_error(dst.error());
+        return result_msg{job.frame.epoch, job.frame.seq, job.frame.origin_ns, std::move(*dst)};
+      },
+  };
+}
+
+// -- the stage ------------------------------------------------------------------
+
+struct stage_state {
+  runtime::stage_machine machine{1, 1, 1};
+  uint32_t index = 0;
+  worker_actor worker;
+  encoder_actor encoder;
+  encoder_actor upstream; // the previous link's encoder: gets acks and credits
+  planner_actor planner;
+  static inline const char* name = "edgepipe.stage";
+};
+
+using stage_ptr = stage_actor::stateful_pointer<stage_state>;
+
+stage_report make_report(stage_ptr self) {
+  auto& st = self->state;
+  const auto& c = st.machine.counters();
+  stage_report r;
+  r.epoch = st.machine.epoch();
+  r.stage = st.index;
+  r.busy = st.machine.busy_since_last(now_ns());
+  r.ms_per_microbatch = st.machine.recent_ms_per_microbatch();
+  r.computed = c.computed;
+  r.failed = c.failed;
+  r.dropped_stale = c.dropped_stale;
+  r.queued = static_cast<uint32_t>(st.machine.queued());
+  return r;
+}
+
+void pump(stage_ptr self) {
+  auto& st = self->state;
+  if (!st.encoder) return; // not wired yet: frames wait in the queue
+  auto next = st.machine.next_to_compute(now_ns());
+  if (!next) return;
+  // The frame left the queue: the sender may send another.
+  if (st.upstream) self->send(st.upstream, frame_credit{next->epoch, st.index, next->seq});
+  uint64_t seq = next->seq;
+  self->request(st.worker, compute_timeout, compute_job{std::move(*next)})
+      .then(
+          [=](result_msg& out) {
+            self->state.machine.on_computed(now_ns());
+            self->send(self->state.encoder, std::move(out));
+            pump(self);
+          },
+          [=](caf::error& err) {
+            auto& s = self->state;
+            s.machine.on_failed(now_ns());
+            std::string what = "stage " + std::to_string(s.index) + " (layers " +
+                               std::to_string(s.machine.first()) + ".." +
+                               std::to_string(s.machine.last()) + "): " + describe(err);
+            if (s.planner)
+              self->send(s.planner, stage_failure{s.machine.epoch(), s.index, seq, what});
+            else
+              std::fprintf(stderr, "edgepipe stage: microbatch %llu failed: %s\n",
+                           static_cast<unsigned long long>(seq), what.c_str());
+            pump(self);
+          });
+}
+
+stage_actor::behavior_type stage_impl(stage_ptr self, worker_actor worker, uint64_t epoch,
+                                      uint32_t index, int first, int last) {
+  auto& st = self->state;
+  st.machine = runtime::stage_machine(epoch, first, last);
+  st.index = index;
+  st.worker = worker;
+  self->link_to(worker); // the worker ends with its stage
+  return {
+      [=](frame_msg& in) {
+        auto& s = self->state;
+        auto from = caf::actor_cast<encoder_actor>(self->current_sender());
+        // Acknowledge at arrival: the sender measures its link by this.
+        if (from) {
+          s.upstream = from;
+          self->send(from, frame_ack{in.epoch, in.link, in.seq});
+        }
+        runtime::stage_frame f;
+        f.epoch = in.epoch;
+        f.seq = in.seq;
+        f.origin_ns = in.origin_ns;
+        f.frames = {std::move(in.main), std::move(in.skip), std::move(in.mask)};
+        if (!s.machine.on_frame(std::move(f))) {
+          // Another plan's frame: dropped, but its sender gets its credit back.
+          if (from) self->send(from, frame_credit{in.epoch, in.link, in.seq});
+          return;
+        }
+        pump(self);
+      },
+      [=](result_taken&) {
+        self->state.machine.on_taken();
+        pump(self);
+      },
+      [=](wire_request& req) -> caf::result<caf::ok_atom> {
+        if (!req.next) return make_caf_error(errc::invalid_argument, "wire: no next actor");
+        auto rp = self->make_response_promise<caf::ok_atom>();
+        auto finish = [=]() mutable {
+          auto& s = self->state;
+          if (s.encoder) self->send_exit(s.encoder, caf::exit_reason::user_shutdown);
+          s.planner = req.planner;
+          encoder_wiring w{req.spec.epoch, req.spec.out, req.next,
+                           req.monitor,    req.planner,  s.index};
+          s.encoder = spawn_encoder(self->system(), w);
+          self->link_to(s.encoder);
+          if (s.planner) self->delayed_send(self, report_interval, stage_tick{});
+          rp.deliver(caf::ok_atom::value);
+          pump(self);
+        };
+        const auto& out = req.spec.out;
+        if (out.next_host.empty()) {
+          finish();
+        } else {
+          // Adjacent stages talk over their own connection, never through the
+          // run process (CAF's automatic connections are off).
+          auto mm = self->system().middleman().actor_handle();
+          std::string host = out.next_host;
+          uint16_t port = out.next_port;
+          self->request(mm, connect_timeout, caf::connect_atom::value, host, port)
+              .then([=](const caf::node_id&, caf::strong_actor_ptr&,
+                        const std::set<std::string>&) mutable { finish(); },
+                    [=](caf::error& err) mutable {
+                      rp.deliver(make_caf_error(errc::io_error, "stage cannot connect to " + host +
+                                                                    ":" + std::to_string(port) +
+                                                                    ": " + describe(err)));
+                    });
+        }
+        return rp;
+      },
+      [=](set_bits& b) {
+        if (self->state.encoder) self->send(self->state.encoder, b);
+      },
+      [=](stage_tick) {
+        auto& s = self->state;
+        if (!s.planner) return;
+        self->send(s.planner, make_report(self));
+        self->delayed_send(self, report_interval, stage_tick{});
+      },
+      [=](get_stage_report) { return make_report(self); },
+  };
+}
 
 } // namespace
 
@@ -37,203 +223,13 @@ expected<ops::vit_model> load_stage_model(const stage_spec& spec) {
   auto dt = ops::parse_dtype(spec.dtype);
   if (!dt) return dt.error();
   opts.compute = *dt;
-  if (!spec.model_dir.empty()) return ops::vit_model::load(spec.model_dir, opts);
-  ops::vit_config cfg;
-  if (!spec.synthetic.empty()) {
-    auto named = ops::named_vit_config(spec.synthetic);
-    if (!named) return named.error();
-    cfg = *named;
-  } else if (spec.dims.hidden_size > 0) {
-    const vit_dims& d = spec.dims;
-    cfg.image_size = d.image_size;
-    cfg.patch_size = d.patch_size;
-    cfg.num_channels = d.num_channels;
-    cfg.hidden_size = d.hidden_size;
-    cfg.num_attention_heads = d.num_attention_heads;
-    cfg.num_hidden_layers = d.num_hidden_layers;
-    cfg.intermediate_size = d.intermediate_size;
-    cfg.num_labels = d.num_labels;
-  } else {
-    return make_error(errc::invalid_argument,
-                      "stage_spec names no model (model_dir, synthetic or dims)");
-  }
-  return ops::vit_model::synthetic(cfg, spec.seed, opts);
+  auto source = stage_model_source(spec);
+  if (!source) return source.error();
+  return source->load(opts);
 }
 
-namespace {
-
-// -- the compute worker: decode, forward, on its own thread --------------------
-
-struct worker_state {
-  std::unique_ptr<ops::vit_model> model;
-  int first = 1, last = 0;
-  static inline const char* name = "edgepipe.stage_worker";
-};
-
-expected<ops::tensor> decode_tensor(const std::vector<uint8_t>& bytes, const char* what) {
-  auto frame = codecs::decode(bytes.data(), bytes.size());
-  if (!frame)
-    return make_error(frame.error().code, std::string(what) + " frame: " + frame.error().message);
-  ops::tensor t;
-  t.shape = std::move(frame->shape);
-  t.data = std::move(frame->data);
-  return t;
-}
-
-caf::behavior worker_actor(caf::stateful_actor<worker_state>* self,
-                           std::shared_ptr<ops::vit_model> model, int first, int last) {
-  self->state.model = std::make_unique<ops::vit_model>(std::move(*model));
-  self->state.first = first;
-  self->state.last = last;
-  return {
-      [=](compute_atom, frame_msg& in) -> caf::result<activation_msg> {
-        ops::activation src;
-        auto main = decode_tensor(in.main, "main");
-        if (!main) return to_caf_error(main.error());
-        src.main = std::move(*main);
-        if (!in.skip.empty()) {
-          auto skip = decode_tensor(in.skip, "skip");
-          if (!skip) return to_caf_error(skip.error());
-          src.skip = std::move(*skip);
-        }
-        auto dst = self->state.model->forward(self->state.first, self->state.last, src);
-        if (!dst) return to_caf_error(dst.error());
-        activation_msg out;
-        out.seq = in.seq;
-        out.origin_ns = in.origin_ns;
-        out.value = std::move(*dst);
-        return out;
-      },
-  };
-}
-
-// -- the stage ------------------------------------------------------------------
-
-struct queued_frame {
-  frame_msg frame;
-  caf::strong_actor_ptr from; // the upstream encoder: gets the credit
-};
-
-struct stage_state {
-  caf::actor worker;
-  caf::actor encoder;
-  std::deque<queued_frame> queue;
-  std::deque<activation_msg> unwired; // results computed before wiring (normally none)
-  bool computing = false;
-  int handed = 0; // results sent to the encoder, not yet taken
-  uint64_t frames = 0;
-  int64_t compute_ns = 0;
-  static inline const char* name = "edgepipe.stage";
-};
-
-using stage_actor_t = caf::stateful_actor<stage_state>;
-
-void pump(stage_actor_t* self);
-
-void hand_to_encoder(stage_actor_t* self, activation_msg&& out) {
-  auto& st = self->state;
-  if (!st.encoder) {
-    st.unwired.push_back(std::move(out));
-    return;
-  }
-  ++st.handed;
-  self->send(st.encoder, std::move(out));
-}
-
-void pump(stage_actor_t* self) {
-  auto& st = self->state;
-  if (st.computing || st.queue.empty() || st.handed >= max_handed || !st.unwired.empty()) return;
-  queued_frame next = std::move(st.queue.front());
-  st.queue.pop_front();
-  // The frame left the queue: the sender may send another.
-  if (next.from)
-    self->send(caf::actor_cast<caf::actor>(next.from), credit_atom::value, next.frame.link,
-               next.frame.seq);
-  st.computing = true;
-  auto started = clock_type::now();
-  uint64_t seq = next.frame.seq;
-  self->request(st.worker, compute_timeout, compute_atom::value, std::move(next.frame))
-      .then(
-          [=](activation_msg& out) {
-            auto& s = self->state;
-            s.computing = false;
-            ++s.frames;
-            s.compute_ns +=
-                std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - started)
-                    .count();
-            hand_to_encoder(self, std::move(out));
-            pump(self);
-          },
-          [=](caf::error& err) {
-            // A bad frame loses this microbatch (the sink counts it), not the stage.
-            self->state.computing = false;
-            fprintf(stderr, "edgepipe stage: microbatch %llu failed: %s\n",
-                    static_cast<unsigned long long>(seq), describe(err).c_str());
-            pump(self);
-          });
-}
-
-caf::behavior stage_actor(stage_actor_t* self, caf::actor worker) {
-  self->state.worker = worker;
-  self->link_to(worker); // the worker ends with its stage
-  return {
-      [=](frame_msg& in) {
-        // Acknowledge at arrival: the sender measures its link by this.
-        auto& from = self->current_sender();
-        if (from) self->send(caf::actor_cast<caf::actor>(from), ack_atom::value, in.link, in.seq);
-        self->state.queue.push_back(queued_frame{std::move(in), from});
-        pump(self);
-      },
-      [=](taken_atom) {
-        --self->state.handed;
-        pump(self);
-      },
-      [=](wire_atom, link_spec& spec, caf::actor& next,
-          caf::actor& monitor) -> caf::result<caf::ok_atom> {
-        if (!next) return make_caf_error(errc::invalid_argument, "wire: no next actor");
-        auto rp = self->make_response_promise<caf::ok_atom>();
-        auto finish = [=](const link_spec& s) mutable {
-          auto& st = self->state;
-          if (st.encoder) self->send_exit(st.encoder, caf::exit_reason::user_shutdown);
-          st.encoder = spawn_encoder(self->system(), s, next, monitor);
-          self->link_to(st.encoder);
-          while (!st.unwired.empty()) {
-            ++st.handed;
-            self->send(st.encoder, std::move(st.unwired.front()));
-            st.unwired.pop_front();
-          }
-          rp.deliver(caf::ok_atom::value);
-          pump(self);
-        };
-        if (spec.next_host.empty()) {
-          finish(spec);
-        } else {
-          // Adjacent stages talk over their own connection, never through the
-          // run process (CAF's automatic connections are off).
-          auto mm = self->system().middleman().actor_handle();
-          self->request(mm, connect_timeout, caf::connect_atom::value, spec.next_host,
-                        spec.next_port)
-              .then([=](const caf::node_id&, caf::strong_actor_ptr&,
-                        const std::set<std::string>&) mutable { finish(spec); },
-                    [=](caf::error& err) mutable {
-                      rp.deliver(make_caf_error(errc::io_error, "stage cannot connect to " +
-                                                                    spec.next_host + ":" +
-                                                                    std::to_string(spec.next_port) +
-                                                                    ": " + describe(err)));
-                    });
-        }
-        return rp;
-      },
-      [=](quant_atom q, int32_t bits, uint8_t clip) {
-        if (self->state.encoder) self->send(self->state.encoder, q, bits, clip);
-      },
-      [=](stats_atom) { return caf::make_message(self->state.frames, self->state.compute_ns); },
-  };
-}
-
-} // namespace
-
-expected<caf::actor> spawn_stage(caf::actor_system& sys, const stage_spec& spec) {
+expected<stage_actor> spawn_stage(caf::actor_system& sys, const stage_spec& spec, uint64_t epoch,
+                                  uint32_t stage) {
   auto model = load_stage_model(spec);
   if (!model) return model.error();
   int last = spec.last == 0 ? model->num_layers() : spec.last;
@@ -242,8 +238,8 @@ expected<caf::actor> spawn_stage(caf::actor_system& sys, const stage_spec& spec)
                       "stage layers " + std::to_string(spec.first) + ".." + std::to_string(last) +
                           " outside the model's 1.." + std::to_string(model->num_layers()));
   auto shared = std::make_shared<ops::vit_model>(std::move(*model));
-  auto worker = sys.spawn<caf::detached>(worker_actor, shared, spec.first, last);
-  return sys.spawn(stage_actor, worker);
+  auto worker = sys.spawn<caf::detached>(worker_impl, shared, spec.first, last);
+  return sys.spawn(stage_impl, worker, epoch, stage, spec.first, last);
 }
 
 } // namespace edgepipe::actors

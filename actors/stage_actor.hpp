@@ -1,46 +1,31 @@
-// stage actor: one pipeline stage, planner layers [first, last] of a ViT.
-//
-// The stage is an event-based actor that never blocks: it acknowledges each
-// incoming frame at once (the sender's bandwidth measurement), queues it, and
-// gives one frame at a time to its compute worker, a detached actor (own
-// thread) that decodes the frame, runs the layers with oneDNN and returns
-// the activation. The result goes to the stage's encoder (one per outgoing
-// link). A credit goes back upstream when a frame leaves the queue, so the
-// sender has at most K frames queued here; the stage itself computes only
-// while its encoder holds fewer than two results, so a slow link downstream
-// stops it instead of growing a buffer.
-//
-// Messages (see messages.hpp):
-//   frame_msg                                 from the upstream encoder
-//   (wire_atom, link_spec, actor next, actor monitor) -> ok_atom | error
-//       creates the encoder toward `next`; connects to next's node directly
-//       first when link_spec names its host
-//   (quant_atom, int32 bits, uint8 clip)      forwarded to the encoder
-//   (stats_atom) -> (uint64 frames, int64 compute_ns)
+// stage actor: one pipeline stage of one plan epoch, layers [first, last],
+// on the node that spawned it. A thin shell around runtime::stage_machine:
+// frames in (acknowledged at arrival, credited when they leave the queue),
+// decode + layers on a worker thread of its own, results out through its
+// encoder. Frames of another epoch are dropped; a frame it cannot decode or
+// compute is reported to the planner (the source replays it), and the stage
+// goes on. It reports its busy fraction and time per microbatch to the
+// planner about every 500 ms.
 #pragma once
 
 #include <caf/fwd.hpp>
 
+#include "actors/interfaces.hpp"
 #include "actors/specs.hpp"
 #include "base/expected.hpp"
 
-namespace edgepipe::actors {
-
-// Loads the stage's layers (blocking the caller: the weights come from
-// spec.model_dir on this machine, or are synthesized from spec's seed), then
-// spawns the worker and the stage. Errors: a missing or malformed model, a
-// layer range outside the model.
-expected<caf::actor> spawn_stage(caf::actor_system& sys, const stage_spec& spec);
-
-} // namespace edgepipe::actors
-
 namespace edgepipe::ops {
 class vit_model;
-}
+} // namespace edgepipe::ops
 
 namespace edgepipe::actors {
 
-// The model (or the layers of it) a stage_spec names, with its options.
+// Loads the weights of spec's layer range (and only those) from the node's
+// own disk, or builds the seeded synthetic model.
 expected<ops::vit_model> load_stage_model(const stage_spec& spec);
+
+// Loads the model and spawns the stage (and its worker) for `epoch`.
+expected<stage_actor> spawn_stage(caf::actor_system& sys, const stage_spec& spec,
+                                  uint64_t epoch = 1, uint32_t stage = 0);
 
 } // namespace edgepipe::actors

@@ -7,10 +7,12 @@
 // per-frame overhead of the actor path: with one microbatch in the pipeline
 // at a time, a frame's time through the pipeline minus the
 // stages' own compute (decode + layers) is what serialization, sending,
-// receiving and scheduling cost.
+// receiving and scheduling cost. Both pipeline runs go through the public
+// entry point (actors::pipeline_config + run_pipeline), as `edgepipe run` does.
 //
 //   bench_pipeline [--model DIR | --synthetic vit-base] [--images N]
 //                  [--microbatch B] [--rounds R]
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -130,17 +132,18 @@ int main(int argc, char** argv) {
     for (float& x : t.data) x = normal(rng);
     work.batches.push_back(std::move(t));
   }
+  // Two stages, half the planner layers each, one on each node, fp32 links.
   int layers = cfg->planner_layers();
-  std::vector<actors::stage_placement> stages(2);
-  for (int s = 0; s < 2; ++s) {
-    stages[s].node = s;
-    stages[s].spec.model_dir = model_dir;
-    stages[s].spec.synthetic = synthetic;
-    stages[s].spec.seed = 1;
-    stages[s].spec.threads = 1;
-    stages[s].spec.first = s == 0 ? 1 : layers / 2 + 1;
-    stages[s].spec.last = s == 0 ? layers / 2 : layers;
-  }
+  actors::pipeline_config base;
+  base.model.model_dir = model_dir;
+  base.model.synthetic = synthetic;
+  base.model.seed = 1;
+  base.model.threads = 1;
+  base.threads = {1, 1};
+  base.plan.stages = {{0, 1, layers / 2}, {1, layers / 2 + 1, layers}};
+  base.links = [](size_t, size_t, size_t) { return actors::link_choice{}; };
+  base.work = std::move(work);
+  base.window = 2;
 
   std::vector<node_child> nodes = {start_node("bench-0"), start_node("bench-1")};
   caf::actor_system_config sys_cfg;
@@ -156,48 +159,49 @@ int main(int argc, char** argv) {
       rc = 1;
     } else {
       // Warm up both (first oneDNN primitive creation, page faults).
-      (void)model->classify(work.batches[0]);
-      (void)model1->classify(work.batches[0]);
-      std::vector<double> single1, single, pipe, pipe_steady, ratio, overhead_ms, compute_ms,
+      const auto& batches = base.work.batches;
+      base.nodes = *connected;
+      (void)model->classify(batches[0]);
+      (void)model1->classify(batches[0]);
+      std::vector<double> single1, single, pipe, pipe_recent, ratio, overhead_ms, compute_ms,
           frame_ms;
       for (int r = 0; r < rounds && rc == 0; ++r) {
         auto t0 = clock_type::now();
-        for (const auto& b : work.batches) (void)model->classify(b);
+        for (const auto& b : batches) (void)model->classify(b);
         double single_ips = images / std::chrono::duration<double>(clock_type::now() - t0).count();
         single.push_back(single_ips);
         auto t1 = clock_type::now();
-        for (const auto& b : work.batches) (void)model1->classify(b);
+        for (const auto& b : batches) (void)model1->classify(b);
         single1.push_back(images / std::chrono::duration<double>(clock_type::now() - t1).count());
 
-        actors::run_options opts;
-        opts.window = 2;
-        auto res = actors::run_pipeline(sys, *connected, stages, work, opts);
+        auto res = actors::run_pipeline(sys, base);
         if (!res) {
           std::fprintf(stderr, "pipeline: %s\n", res.error().message.c_str());
           rc = 1;
           break;
         }
         pipe.push_back(res->summary.images_per_s);
-        pipe_steady.push_back(res->summary.steady_images_per_s);
+        pipe_recent.push_back(res->summary.recent_images_per_s);
         ratio.push_back(res->summary.images_per_s / single_ips);
 
         // One microbatch in the whole pipeline at a time: its time minus the compute.
-        opts.max_in_pipeline = 1;
-        auto seq = actors::run_pipeline(sys, *connected, stages, work, opts);
+        actors::pipeline_config one_at_a_time = base;
+        one_at_a_time.max_outstanding = 1;
+        auto seq = actors::run_pipeline(sys, one_at_a_time);
         if (!seq) {
           std::fprintf(stderr, "pipeline (window 1): %s\n", seq.error().message.c_str());
           rc = 1;
           break;
         }
-        double per_frame = seq->summary.elapsed_s * 1e3 / work.batches.size();
+        double per_frame = seq->summary.elapsed_s * 1e3 / batches.size();
         double compute = seq->stage_compute_ms[0] + seq->stage_compute_ms[1];
         frame_ms.push_back(per_frame);
         compute_ms.push_back(compute);
         overhead_ms.push_back(per_frame - compute);
         std::printf("round %d: single(2 threads) %.2f img/s  pipeline(2x1 thread) %.2f img/s "
-                    "(steady %.2f)  ratio %.3f  "
+                    "(last seconds %.2f)  ratio %.3f  "
                     "frame %.2f ms = compute %.2f + actor path %.2f\n",
-                    r, single_ips, res->summary.images_per_s, res->summary.steady_images_per_s,
+                    r, single_ips, res->summary.images_per_s, res->summary.recent_images_per_s,
                     ratio.back(), per_frame, compute, per_frame - compute);
         std::fflush(stdout);
       }
@@ -209,8 +213,8 @@ int main(int argc, char** argv) {
                     stat_min(single), stat_max(single));
         std::printf("single process, 1 thread  : %.2f img/s [%.2f, %.2f] (context)\n",
                     stat_median(single1), stat_min(single1), stat_max(single1));
-        std::printf("2-stage pipeline, loopback: %.2f img/s [%.2f, %.2f] (steady state %.2f)\n",
-                    stat_median(pipe), stat_min(pipe), stat_max(pipe), stat_median(pipe_steady));
+        std::printf("2-stage pipeline, loopback: %.2f img/s [%.2f, %.2f] (last seconds %.2f)\n",
+                    stat_median(pipe), stat_min(pipe), stat_max(pipe), stat_median(pipe_recent));
         std::printf("ratio pipeline/single     : %.3f [%.3f, %.3f]   (target >= 0.9)\n",
                     stat_median(ratio), stat_min(ratio), stat_max(ratio));
         std::printf("actor path per frame      : %.3f ms [%.3f, %.3f] vs compute %.2f ms per frame "

@@ -19,6 +19,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 #include <string>
 
+#include "ops/layer_descriptor.hpp"
 #include "ops/vit_model.hpp"
 
 using namespace edgepipe;
@@ -31,10 +32,8 @@ std::string model_name = "vit-base";
 // Multiply-adds x 2 of one image's forward: patch embedding, per block the
 // Q/K/V, scores, context, output, fc1 and fc2 matmuls, and the classifier.
 double forward_flops(const vit_config& c) {
-  const double t = c.tokens(), d = c.hidden_size, i = c.intermediate_size;
-  const double n = c.num_patches(), k = double(c.num_channels) * c.patch_size * c.patch_size;
-  const double block = 2 * t * d * 3 * d + 2 * 2 * t * t * d + 2 * t * d * d + 2 * 2 * t * d * i;
-  return 2 * n * k * d + c.num_hidden_layers * block + 2 * d * c.num_labels;
+  const model_descriptor desc = model_descriptor::vit(c);
+  return desc.flops(1, desc.num_layers());
 }
 
 // One model per (dtype, threads), created on first use (about a second each).

@@ -12,6 +12,7 @@
 #include "cli/args.hpp"
 #include "cli/command.hpp"
 #include "cli/model_cli.hpp"
+#include "ops/layer_descriptor.hpp"
 #include "ops/npy.hpp"
 #include "ops/vit_model.hpp"
 
@@ -46,7 +47,8 @@ int run_infer(int argc, char** argv) {
   auto main = ops::read_npy(a.get("input"));
   if (!main) return report(a, main.error());
   src.main = std::move(*main);
-  if (boundary_has_skip(first - 1)) {
+  const ops::model_descriptor desc = ops::model_descriptor::vit(*cfg);
+  if (first > 1 && desc.layer(first - 1).has_skip()) {
     std::string skip_path = skip_file(a.get("input"));
     auto skip = ops::read_npy(skip_path);
     if (!skip)

@@ -14,8 +14,8 @@
 #include <caf/io/middleman.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "actors/control_messages.hpp"
 #include "actors/errors.hpp"
-#include "actors/messages.hpp"
 #include "actors/node_actor.hpp"
 #include "actors/register_types.hpp"
 #include "cli/args.hpp"
@@ -77,7 +77,7 @@ int run_node(int argc, char** argv) {
   }
   std::string name =
       a.has("name") && !a.get("name").empty() ? a.get("name") : host + ":" + std::to_string(*bound);
-  caf::anon_send(node, caf::put_atom::value, name);
+  caf::anon_send(node, actors::set_node_name{name});
   std::printf("edgepipe node %s listening on %s:%u\n", name.c_str(), host.c_str(),
               unsigned(*bound));
   std::fflush(stdout);
@@ -88,7 +88,7 @@ int run_node(int argc, char** argv) {
     int sig = 0;
     sigwait(&stop_signals, &sig);
     sys.middleman().unpublish(node, bound_port);
-    caf::anon_send(node, actors::shutdown_atom::value);
+    caf::anon_send(node, actors::shutdown_request{});
   }).detach();
 
   caf::scoped_actor self{sys};

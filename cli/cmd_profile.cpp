@@ -1,80 +1,27 @@
 // edgepipe profile: measures this device's time per planner layer and writes
 // PipeEdge's models.yml and device_types.yml (extending existing files).
 //
-// Each layer runs on the previous layer's real output: one warm-up run, then
-// --repeats timed runs, the median kept. --layers-limit N measures blocks
-// 1..N and the last block (on block N's output, same shape), and gives the
-// blocks in between block N's times: transformer blocks are identical in
-// shape, so their times differ only by noise. Memory per layer is the size of
-// its parameters at float32 (for every dtype); output sizes are the real activations'.
+// The measurement is ops::profile_layers (the same as a node's profile
+// request): block by block, only that block's weights loaded, each layer on
+// the previous layer's real output, one warm-up then the median of --repeats
+// runs. --layers-limit N measures blocks 1..N and the last block and gives
+// the blocks in between block N's times. Memory per layer is the size of its
+// weights at float32 for every dtype (ops::model_descriptor; models.yml has
+// one entry per model, see below); output sizes are the real activations'.
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <random>
 #include <sys/stat.h>
 
 #include "cli/args.hpp"
 #include "cli/command.hpp"
 #include "config/profiles_io.hpp"
-#include "ops/vit_model.hpp"
+#include "ops/layer_descriptor.hpp"
+#include "ops/layer_profiler.hpp"
 
 namespace edgepipe::cli {
 
 namespace {
-
-// Parameters of planner layer `layer` (1-based), as in ops/vit_model.hpp's split.
-int64_t layer_parameters(const ops::vit_config& c, int layer) {
-  const int64_t D = c.hidden_size, I = c.intermediate_size, P = c.patch_size;
-  const int block = (layer - 1) / 4, part = (layer - 1) % 4;
-  switch (part) {
-  case 0: {
-    int64_t n = 2 * D + 3 * (D * D + D);
-    if (block == 0) n += c.num_channels * P * P * D + D + D + int64_t(c.tokens()) * D;
-    return n;
-  }
-  case 1:
-    return D * D + D;
-  case 2:
-    return 2 * D + D * I + I;
-  default: {
-    int64_t n = I * D + D;
-    if (block == c.num_hidden_layers - 1) n += 2 * D + D * c.num_labels + c.num_labels;
-    return n;
-  }
-  }
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-// Times layers [first, last] of `model` starting from `cur`; leaves the last output in cur.
-expected<void> time_layers(ops::vit_model& model, int first, int last, int repeats,
-                           ops::activation& cur, int64_t batch, std::vector<double>& time_s,
-                           std::vector<int64_t>& out_per_sample) {
-  for (int l = first; l <= last; ++l) {
-    auto warm = model.forward(l, l, cur); // warm-up: primitives created, caches filled
-    if (!warm) return warm.error();
-    std::vector<double> runs;
-    for (int r = 0; r < repeats; ++r) {
-      auto t0 = std::chrono::steady_clock::now();
-      auto out = model.forward(l, l, cur);
-      double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      if (!out) return out.error();
-      runs.push_back(s);
-      if (r + 1 == repeats) warm = std::move(out);
-    }
-    time_s[l - 1] = median(runs);
-    int64_t elems = warm->main.numel() + (warm->has_skip() ? warm->skip.numel() : 0);
-    out_per_sample[l - 1] = elems / batch;
-    cur = std::move(*warm);
-    std::fprintf(stderr, "layer %d: %.6f s\n", l, time_s[l - 1]);
-  }
-  return {};
-}
 
 int run_profile(int argc, char** argv) {
   args a("profile", "Measure this device's time per planner layer (median of repeats after a\n"
@@ -106,71 +53,47 @@ int run_profile(int argc, char** argv) {
 
   const std::string src = a.get("model");
   const bool synthetic = src == "vit-base" || src == "vit-large" || src == "vit-huge";
-  ops::vit_config cfg;
+  ops::model_source source;
   std::string name = a.get("model-name");
   if (synthetic) {
     auto c = ops::named_vit_config(src);
     if (!c) return a.usage_error(c.error().message);
-    cfg = *c;
+    source = ops::model_source::synthetic(*c, 42);
     if (name.empty())
       name = src == "vit-base"    ? "google/vit-base-patch16-224"
              : src == "vit-large" ? "google/vit-large-patch16-224"
                                   : "google/vit-huge-patch14-224-in21k";
   } else {
-    auto c = ops::read_vit_config(src + "/config.json");
-    if (!c) return a.usage_error(c.error().message);
-    cfg = *c;
+    auto s = ops::model_source::from_dir(src);
+    if (!s) return a.usage_error(s.error().message);
+    source = *s;
     if (name.empty()) name = src.substr(src.find_last_of('/') + 1);
   }
-  const int blocks = cfg.num_hidden_layers, L = 4 * blocks;
-  const int measured = limit > 0 && limit < blocks - 1 ? static_cast<int>(limit) : blocks;
+  const ops::model_descriptor desc = ops::model_descriptor::vit(source.config);
+  const int L = desc.num_layers();
 
-  auto make_model = [&](int first, int last) {
-    ops::model_options o;
-    o.compute = *dt;
-    o.threads = static_cast<int>(threads);
-    o.first = first;
-    o.last = last;
-    return synthetic ? ops::vit_model::synthetic(cfg, 42, o) : ops::vit_model::load(src, o);
-  };
-  std::vector<double> time_s(L, 0);
-  std::vector<int64_t> out_per_sample(L, 0);
-  ops::activation cur;
-  cur.main = ops::tensor::zeros({batch, cfg.num_channels, cfg.image_size, cfg.image_size});
-  std::mt19937 rng(1);
-  std::normal_distribution<float> noise(0, 1);
-  for (float& x : cur.main.data) x = noise(rng);
-  {
-    auto model = make_model(1, 4 * measured);
-    if (!model) return a.usage_error(model.error().message);
-    auto ok = time_layers(*model, 1, 4 * measured, static_cast<int>(repeats), cur, batch, time_s,
-                          out_per_sample);
-    if (!ok) return a.usage_error(ok.error().message);
-  }
-  if (measured < blocks) {
-    // The last block (with the head) on block `measured`'s output: same shape.
-    auto model = make_model(L - 3, L);
-    if (!model) return a.usage_error(model.error().message);
-    auto ok = time_layers(*model, L - 3, L, static_cast<int>(repeats), cur, batch, time_s,
-                          out_per_sample);
-    if (!ok) return a.usage_error(ok.error().message);
-    for (int l = 4 * measured + 1; l <= L - 4; ++l) {
-      int like = 4 * (measured - 1) + (l - 1) % 4 + 1; // same sublayer of block `measured`
-      time_s[l - 1] = time_s[like - 1];
-      out_per_sample[l - 1] = out_per_sample[like - 1];
-    }
-  }
+  ops::profile_options po;
+  po.microbatch = static_cast<int>(batch);
+  po.repeats = static_cast<int>(repeats);
+  po.threads = static_cast<int>(threads);
+  po.compute = *dt;
+  po.measured_blocks = static_cast<int>(limit);
+  po.progress = [](int layer, double s) { std::fprintf(stderr, "layer %d: %.6f s\n", layer, s); };
+  auto prof = ops::profile_layers(source, po);
+  if (!prof) return a.usage_error(prof.error().message);
+  const bool replicated =
+      std::find(prof->measured.begin(), prof->measured.end(), false) != prof->measured.end();
+  const std::vector<double>& time_s = prof->time_s;
 
   // models.yml holds one entry per model whatever the dtype, so a profile at
   // bf16 or int8 must not shrink it: weights are counted at float32, a bound
   // that is safe for every dtype (the times, in device_types.yml, are per dtype).
-  const double bytes_per_param = 4.0;
   planner::model_spec m;
   m.layers = L;
-  m.parameters_in = int64_t(cfg.num_channels) * cfg.image_size * cfg.image_size;
-  m.parameters_out = out_per_sample;
-  for (int l = 1; l <= L; ++l)
-    m.mem_mb.push_back(layer_parameters(cfg, l) * bytes_per_param / (1024.0 * 1024.0));
+  m.parameters_in = desc.input_elements();
+  m.parameters_out = prof->output_elements;
+  for (const auto& layer : desc.layers())
+    m.mem_mb.push_back(ops::to_mb(layer.weight_bytes(ops::dtype::f32)));
 
   const std::string dir = a.get("out-dir");
   mkdir(dir.c_str(), 0755);
@@ -212,7 +135,7 @@ int run_profile(int argc, char** argv) {
   std::printf("%s on %s: %d layers, %.4f s per microbatch of %lld (%s, %lld threads)%s\n",
               name.c_str(), a.get("device-type").c_str(), L, total, static_cast<long long>(batch),
               dtype_name.c_str(), static_cast<long long>(threads),
-              measured < blocks ? " (blocks replicated, see --help)" : "");
+              replicated ? " (blocks replicated, see --help)" : "");
   std::printf("wrote %s and %s\n", models_path.c_str(), types_path.c_str());
   return exit_ok;
 }

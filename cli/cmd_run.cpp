@@ -1,30 +1,35 @@
-// edgepipe run: deploys a topology's pipeline and runs its workload.
+// edgepipe run: deploys a topology's pipeline and runs its workload, live.
 //   1. load and validate the topology, the model's configuration and the
 //      workload (nothing is started when any of it is wrong);
 //   2. start the nodes marked start_locally (child processes);
-//   3. connect to every node, plan (explicit, even, or auto), deploy, wire
-//      adjacent stages directly, run with a progress line on stderr;
-//   4. print throughput, latency percentiles and accuracy (--json: one JSON
-//      object on the last line), stop the local nodes.
-#include <algorithm>
+//   3. connect to every node; plan (explicit, even, or auto from the nodes'
+//      measured layer times) and explain the plan per stage (--dry-run
+//      stops here);
+//   4. run: the planner actor deploys the plan, adapts each adaptive link's
+//      bits to its measured bandwidth and, with `planner: {replan: true}`,
+//      re-partitions while the workload flows; a progress line shows the
+//      epoch and bits; --timeline / --plot record what happened;
+//   5. print throughput, latency, accuracy and every plan change (--json:
+//      one JSON object on the last line), stop the local nodes.
 #include <cmath>
 #include <cstdio>
-#include <iostream>
-
-#include <unistd.h>
+#include <fstream>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
-#include <nlohmann/json.hpp>
 
-#include "actors/pipeline.hpp"
 #include "actors/register_types.hpp"
 #include "cli/args.hpp"
+#include "cli/auto_instance.hpp"
 #include "cli/auto_plan.hpp"
 #include "cli/command.hpp"
 #include "cli/local_nodes.hpp"
+#include "cli/plan_report.hpp"
 #include "cli/run_inputs.hpp"
-#include "config/topology.hpp"
+#include "cli/run_report.hpp"
+#include "ops/layer_descriptor.hpp"
+#include "runtime/timeline.hpp"
+#include "runtime/timeline_svg.hpp"
 
 namespace edgepipe::cli {
 
@@ -41,27 +46,27 @@ int fail(const std::string& what, const edgepipe::error& err) {
   return usage ? exit_usage : exit_failure;
 }
 
-// On a terminal the line redraws itself; into a file or pipe it is printed
-// about every 5 s and at the end.
-void print_progress(const actors::run_summary& s, bool final_line) {
-  static const bool tty = isatty(STDERR_FILENO);
-  static auto last = std::chrono::steady_clock::now();
-  auto now = std::chrono::steady_clock::now();
-  if (!tty && !final_line && now - last < std::chrono::seconds(5)) return;
-  last = now;
-  std::fprintf(
-      stderr, "%s[edgepipe run] %llu/%llu microbatches  %.1f images/s  p50 %.1f ms  pending %llu%s",
-      tty ? "\r" : "", static_cast<unsigned long long>(s.answered),
-      static_cast<unsigned long long>(s.requests), s.images_per_s, s.latency_p50_ms,
-      static_cast<unsigned long long>(s.requests - s.answered), final_line || !tty ? "\n" : "   ");
-  std::fflush(stderr);
+actors::planner_options planner_options_of(const config::planner_spec& p) {
+  actors::planner_options o;
+  o.replan = p.replan;
+  o.margin = p.margin;
+  o.hysteresis = p.hysteresis;
+  o.target_images_per_s = p.target_images_per_s;
+  o.min_interval_s = p.min_interval_s;
+  o.switch_cost_s = p.switch_cost_s;
+  return o;
 }
 
 int run_run(int argc, char** argv) {
-  args a("run", "Deploy a topology's pipeline on its nodes and run its workload.");
+  args a("run", "Deploy a topology's pipeline on its nodes and run its workload; the planner\n"
+                "adapts bits and (with planner: {replan: true}) the partition while it runs.");
   a.positional("TOPOLOGY.yaml", "the deployment (see docs/topology.md)");
   a.flag("json", "print a JSON summary as the last line of output");
   a.flag("quiet", "no progress line");
+  a.flag("dry-run", "connect, plan and explain the plan per stage; run nothing");
+  a.option("timeline", "FILE.jsonl",
+           "write the run's timeline, one JSON object a line (docs/timeline.md)");
+  a.option("plot", "FILE.svg", "draw bandwidth, bits, throughput and plan changes against time");
   if (int rc = a.parse(argc, argv); rc >= 0) return rc;
   bool json = a.flag_set("json");
   const std::string path = a.positionals()[0];
@@ -71,6 +76,7 @@ int run_run(int argc, char** argv) {
   if (!topo) return fail("", topo.error());
   auto mcfg = model_config(topo->model);
   if (!mcfg) return fail("model: ", mcfg.error());
+  const ops::model_descriptor desc = ops::model_descriptor::vit(*mcfg);
   auto work = load_workload(*topo, *mcfg);
   if (!work) return fail("workload: ", work.error());
   std::vector<planned_stage> plan;
@@ -95,7 +101,7 @@ int run_run(int argc, char** argv) {
     addresses.push_back(addr);
   }
 
-  // 3. Connect, plan, deploy, run.
+  // 3. Connect, profile (auto, or for the re-planner's baseline), plan, explain.
   caf::actor_system_config cfg;
   actors::configure_system(cfg);
   cfg.set("middleman.heartbeat-interval", caf::timespan{seconds_to_ms(rt.heartbeat_interval_s)});
@@ -103,108 +109,115 @@ int run_run(int argc, char** argv) {
   caf::actor_system sys{cfg};
   auto nodes = actors::connect_nodes(sys, addresses, seconds_to_ms(rt.connect_timeout_s));
   if (!nodes) return fail("", nodes.error());
-  std::string plan_method = topo->partition.even ? "even" : "explicit";
-  if (topo->partition.automatic) {
-    // Each node times the model's layers on its own hardware first.
-    actors::stage_spec model;
-    model.model_dir = topo->model.is_synthetic() ? "" : topo->model.dir;
-    model.synthetic = topo->model.synthetic;
-    model.seed = topo->model.seed;
-    model.dtype = topo->model.dtype;
+  const actors::stage_spec model = model_stage_spec(*topo);
+  std::vector<std::vector<double>> times;
+  if (topo->partition.automatic || topo->planner.replan) {
     std::fprintf(stderr, "[edgepipe run] profiling %zu nodes for the planner\n", nodes->size());
-    auto times = actors::profile_nodes(
+    auto t = actors::profile_nodes(
         sys, *nodes, model, work->microbatch,
         std::max(std::chrono::milliseconds(600000), seconds_to_ms(rt.request_timeout_s)));
-    if (!times) return fail("", times.error());
-    auto p = auto_partition(*topo, *mcfg, *nodes, static_cast<int>(work->microbatch), *times);
+    if (!t) return fail("", t.error());
+    times = std::move(*t);
+  }
+  std::string plan_method = topo->partition.even ? "even" : "explicit";
+  std::vector<node_resources> resources;
+  for (const auto& n : *nodes) resources.push_back({n.info.threads, n.info.memory_mb});
+  planner::instance inst;
+  if (topo->partition.automatic) {
+    auto p = auto_partition(*topo, *mcfg, *nodes, work->microbatch, times);
     if (!p) return fail("planner: ", p.error());
     plan = p->stages;
     plan_method = p->method;
+    inst = std::move(p->instance);
+  } else {
+    auto i = auto_instance(*topo, desc, resources, work->microbatch, times);
+    if (!i) return fail("planner: ", i.error());
+    inst = std::move(*i);
   }
-  auto placements = make_placements(*topo, plan);
-  if (!placements) return fail("", placements.error());
-
-  actors::run_options opts;
-  opts.request_timeout = seconds_to_ms(rt.request_timeout_s);
-  opts.run_timeout = seconds_to_ms(rt.run_timeout_s);
-  opts.window = topo->workload.window;
-  // No arrival for this long ends the run and counts the rest as lost (a
-  // microbatch a stage could not compute never arrives).
-  opts.stall_timeout = std::max(std::chrono::milliseconds(120000), 4 * opts.request_timeout);
-  bool progress = !a.flag_set("quiet");
-  if (progress) opts.progress = [](const actors::run_summary& s) { print_progress(s, false); };
+  std::vector<planner::stage> stages;
+  for (const auto& s : plan) stages.push_back({static_cast<int>(s.node), s.first, s.last});
   std::fprintf(stderr, "[edgepipe run] %s: %zu stages (%s partition), %zu microbatches of %d\n",
-               topo->name.c_str(), placements->size(), plan_method.c_str(), work->batches.size(),
+               topo->name.c_str(), plan.size(), plan_method.c_str(), work->batches.size(),
                work->microbatch);
-  auto result = actors::run_pipeline(sys, *nodes, *placements, *work, opts);
-  if (progress && result) print_progress(result->summary, true);
-  if (!result) return fail("", result.error());
-
-  // 4. Report.
-  const auto& s = result->summary;
-  std::printf("pipeline  %s\n", topo->name.c_str());
-  for (size_t i = 0; i < placements->size(); ++i) {
-    const auto& p = (*placements)[i];
-    int bits = i < result->bits_out.size() ? result->bits_out[i] : p.out.bits;
-    double compute = i < result->stage_compute_ms.size() ? result->stage_compute_ms[i] : 0;
-    // Link i + 1 leaves stage i; the monitor's estimate of it.
-    double mbps = i + 1 < result->link_mbps.size() ? result->link_mbps[i + 1] : 0;
-    std::printf("  stage %zu  %-12s layers %3d..%-3d  compute %8.2f ms/microbatch  out %-6s  link "
-                "%8.1f Mbit/s "
-                "measured\n",
-                i, topo->nodes[p.node].name.c_str(), p.spec.first, p.spec.last, compute,
-                bits == 0 ? "fp32" : (std::to_string(bits) + "-bit").c_str(), mbps);
-  }
-  std::printf("requests  %llu microbatches (%llu images answered), answered %llu, lost %llu, "
-              "duplicates %llu\n",
-              static_cast<unsigned long long>(s.requests),
-              static_cast<unsigned long long>(s.images),
-              static_cast<unsigned long long>(s.answered), static_cast<unsigned long long>(s.lost),
-              static_cast<unsigned long long>(s.duplicates));
-  std::printf("throughput %.1f images/s over %.2f s\n", s.images_per_s, s.elapsed_s);
-  std::printf("latency   p50 %.2f ms, p99 %.2f ms (per microbatch)\n", s.latency_p50_ms,
-              s.latency_p99_ms);
-  if (s.accuracy >= 0)
-    std::printf("accuracy  %.4f (%llu/%llu)\n", s.accuracy,
-                static_cast<unsigned long long>(s.correct),
-                static_cast<unsigned long long>(s.labeled));
+  if (auto rep = explain_plan(inst, stages))
+    for (const auto& line : report_lines(*rep))
+      std::fprintf(stderr, "[edgepipe run]   %s\n", line.c_str());
   else
-    std::printf("accuracy  n/a (no labels)\n");
-  if (json) {
-    nlohmann::json j;
-    j["requests"] = s.requests;
-    j["answered"] = s.answered;
-    j["lost"] = s.lost;
-    j["duplicates"] = s.duplicates;
-    j["out_of_order"] = s.out_of_order;
-    j["images"] = s.images; // answered
-    int64_t images_requested = 0;
-    for (const auto& b : work->batches) images_requested += b.shape[0];
-    j["images_requested"] = images_requested;
-    j["microbatch"] = work->microbatch;
-    j["accuracy"] = s.accuracy >= 0 ? nlohmann::json(s.accuracy) : nlohmann::json(nullptr);
-    j["images_per_s"] = s.images_per_s;
-    j["latency_ms"] = {{"p50", s.latency_p50_ms}, {"p99", s.latency_p99_ms}};
-    j["partition"] = plan_method;
-    nlohmann::json plan_json = nlohmann::json::array();
-    for (size_t i = 0; i < placements->size(); ++i) {
-      const auto& p = (*placements)[i];
-      int bits = i < result->bits_out.size() ? result->bits_out[i] : p.out.bits;
-      plan_json.push_back({{"node", topo->nodes[p.node].name},
-                           {"first", p.spec.first},
-                           {"last", p.spec.last},
-                           {"bits_out", bits}});
-    }
-    j["plan"] = plan_json;
-    nlohmann::json mbps = nlohmann::json::array();
-    for (double m : result->link_mbps) mbps.push_back(m);
-    j["link_mbps_measured"] = mbps;
-    j["stage_compute_ms"] = result->stage_compute_ms;
-    std::printf("%s\n", j.dump().c_str());
+    std::fprintf(stderr, "[edgepipe run]   (no per-stage estimate: %s)\n",
+                 rep.error().message.c_str());
+  if (a.flag_set("dry-run")) {
+    local.stop_all();
+    return exit_ok;
   }
+
+  // 4. Run.
+  actors::pipeline_config pc;
+  pc.nodes = *nodes;
+  pc.model = model;
+  for (const auto& n : topo->nodes) pc.threads.push_back(n.threads);
+  for (const auto& s : plan) pc.plan.stages.push_back({static_cast<int>(s.node), s.first, s.last});
+  std::string link_error;
+  const config::topology& topology = *topo;
+  pc.links = [&topology](size_t after, size_t from, size_t to) {
+    auto c = link_choice_for(topology, after, from, to);
+    return c ? *c : actors::link_choice{};
+  };
+  for (size_t k = 0; k + 1 < plan.size(); ++k)
+    if (auto c = link_choice_for(*topo, k, plan[k].node, plan[k + 1].node); !c)
+      return fail("", c.error());
+  pc.work = std::move(*work);
+  pc.planner = planner_options_of(topo->planner);
+  for (const auto& d : inst.devices) pc.layer_seconds.push_back(d.time_s);
+  pc.layer_weights_mb = inst.mem_mb;
+  pc.layer_output_elements = inst.parameters_out;
+  pc.input_elements = inst.parameters_in;
+  pc.window = topo->workload.window;
+  pc.request_timeout = seconds_to_ms(rt.request_timeout_s);
+  pc.run_timeout = seconds_to_ms(rt.run_timeout_s);
+  // No delivery for this long ends the run (a stall the replays cannot cure).
+  pc.stall_timeout = std::max(std::chrono::milliseconds(120000), 4 * pc.request_timeout);
+  const bool want_timeline = a.has("timeline") || a.has("plot");
+  if (want_timeline) {
+    pc.timeline = std::make_shared<runtime::timeline>();
+    if (a.has("timeline"))
+      if (auto ok = pc.timeline->stream_to(a.get("timeline")); !ok)
+        return fail("--timeline: ", ok.error());
+  }
+  int64_t images_requested = 0;
+  for (const auto& b : pc.work.batches) images_requested += b.shape[0];
+  const int microbatch = pc.work.microbatch;
+  auto timeline = pc.timeline;
+  bool progress = !a.flag_set("quiet");
+  actors::run_progress last_progress;
+  auto result = actors::run_pipeline(sys, std::move(pc), [&](const actors::run_progress& p) {
+    last_progress = p;
+    if (progress) print_progress(p, false);
+  });
+  if (progress && result) {
+    last_progress.summary = result->summary;
+    print_progress(last_progress, true);
+  }
+  if (a.has("plot") && timeline) {
+    std::ofstream svg(a.get("plot"));
+    runtime::svg_options opts;
+    opts.title = "edgepipe run " + topo->name;
+    svg << runtime::render_svg(timeline->records(), opts);
+    if (!svg) std::fprintf(stderr, "edgepipe run: cannot write %s\n", a.get("plot").c_str());
+  }
+  if (!result) {
+    local.stop_all();
+    return fail("", result.error());
+  }
+
+  // 5. Report.
+  print_outcome(*result, *topo, plan_method);
+  if (json)
+    std::printf(
+        "%s\n",
+        outcome_json(*result, *topo, plan_method, microbatch, images_requested).dump().c_str());
   std::fflush(stdout);
   local.stop_all();
-  return s.lost == 0 ? exit_ok : exit_failure;
+  return result->summary.lost == 0 ? exit_ok : exit_failure;
 }
 
 command_registrar reg{{"run", "deploy a topology's pipeline and run its workload", run_run}};

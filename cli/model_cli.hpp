@@ -25,12 +25,6 @@ int report(const args& a, const error& err);
 // "A:B" with 1 <= A <= B <= layers; returns -1 to go on, else the exit code.
 int parse_layer_range(const args& a, const std::string& text, int layers, int& first, int& last);
 
-// Whether the boundary after planner layer `layer` carries a skip tensor
-// (4k+1 and 4k+3; boundary 0 is the image input and has none).
-inline bool boundary_has_skip(int layer) {
-  return layer > 0 && (layer % 4 == 1 || layer % 4 == 3);
-}
-
 // "out/y.npy" -> "out/y.skip.npy"; a name without .npy gets ".skip.npy" appended.
 std::string skip_file(const std::string& npy_path);
 

@@ -104,41 +104,35 @@ actors::shaper_spec to_shaper(const config::bandwidth_spec& b) {
 
 } // namespace
 
-expected<std::vector<actors::stage_placement>>
-make_placements(const config::topology& topo, const std::vector<planned_stage>& plan) {
-  std::vector<actors::stage_placement> out;
-  for (size_t i = 0; i < plan.size(); ++i) {
-    const auto& node = topo.nodes[plan[i].node];
-    actors::stage_placement p;
-    p.node = plan[i].node;
-    p.spec.model_dir = topo.model.is_synthetic() ? "" : topo.model.dir;
-    p.spec.synthetic = topo.model.synthetic;
-    p.spec.seed = topo.model.seed;
-    p.spec.dtype = topo.model.dtype;
-    p.spec.first = plan[i].first;
-    p.spec.last = plan[i].last;
-    p.spec.threads = node.threads;
-    if (i + 1 < plan.size()) {
-      auto link = config::settings_for_link(topo, static_cast<int>(i), node.name,
-                                            topo.nodes[plan[i + 1].node].name);
-      auto clip = codecs::parse_clip_method(link.quant.clip);
-      if (!clip)
-        return make_error(errc::invalid_input, link.quant.pos.str() + ": " + clip.error().message);
-      auto gran = codecs::parse_granularity(link.quant.granularity);
-      if (!gran)
-        return make_error(errc::invalid_input, link.quant.pos.str() + ": " + gran.error().message);
-      p.out.clip = static_cast<uint8_t>(*clip);
-      p.out.gran = static_cast<uint8_t>(*gran);
-      p.adaptive = link.quant.mode == config::quant_mode::adaptive;
-      p.min_bits = link.quant.min_bits;
-      p.max_bits = link.quant.max_bits;
-      // An adaptive link starts at its largest bitwidth until the first estimate.
-      p.out.bits = p.adaptive ? link.quant.max_bits : link.quant.bits;
-      p.out.shaper = to_shaper(link.bandwidth);
-    }
-    out.push_back(std::move(p));
-  }
-  return out;
+expected<actors::link_choice> link_choice_for(const config::topology& topo, size_t after_stage,
+                                              size_t from, size_t to) {
+  auto link = config::settings_for_link(topo, static_cast<int>(after_stage), topo.nodes[from].name,
+                                        topo.nodes[to].name);
+  auto clip = codecs::parse_clip_method(link.quant.clip);
+  if (!clip)
+    return make_error(errc::invalid_input, link.quant.pos.str() + ": " + clip.error().message);
+  auto gran = codecs::parse_granularity(link.quant.granularity);
+  if (!gran)
+    return make_error(errc::invalid_input, link.quant.pos.str() + ": " + gran.error().message);
+  actors::link_choice c;
+  c.out.clip = static_cast<uint8_t>(*clip);
+  c.out.gran = static_cast<uint8_t>(*gran);
+  c.adaptive = link.quant.mode == config::quant_mode::adaptive;
+  c.min_bits = link.quant.min_bits;
+  c.max_bits = link.quant.max_bits;
+  // An adaptive link starts at its largest bitwidth until it is measured.
+  c.out.bits = c.adaptive ? link.quant.max_bits : link.quant.bits;
+  c.out.shaper = to_shaper(link.bandwidth);
+  return c;
+}
+
+actors::stage_spec model_stage_spec(const config::topology& topo) {
+  actors::stage_spec spec;
+  spec.model_dir = topo.model.is_synthetic() ? "" : topo.model.dir;
+  spec.synthetic = topo.model.synthetic;
+  spec.seed = topo.model.seed;
+  spec.dtype = topo.model.dtype;
+  return spec;
 }
 
 } // namespace edgepipe::cli

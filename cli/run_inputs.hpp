@@ -34,10 +34,14 @@ std::vector<planned_stage> even_split(int layers, size_t nodes);
 // The explicit (or even, resolved) partition of the topology.
 expected<std::vector<planned_stage>> explicit_partition(const config::topology& topo);
 
-// Placements for actors::run_pipeline: spec (model, layers, threads, dtype)
-// and the outgoing link's bits/clip/shaper from settings_for_link (links
-// between stages only; the last stage sends raw float32 logits unshaped).
-expected<std::vector<actors::stage_placement>>
-make_placements(const config::topology& topo, const std::vector<planned_stage>& plan);
+// How the link leaving stage `after_stage` (from node index `from` to node
+// index `to`) sends: bits, clipping, granularity, the emulated shaper, and
+// whether the planner may adapt its bits (config::settings_for_link).
+expected<actors::link_choice> link_choice_for(const config::topology& topo, size_t after_stage,
+                                              size_t from, size_t to);
+
+// What every stage of the topology's model runs: directory or synthetic
+// name, seed, dtype (layers and threads are set per stage).
+actors::stage_spec model_stage_spec(const config::topology& topo);
 
 } // namespace edgepipe::cli

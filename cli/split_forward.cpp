@@ -3,29 +3,10 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "ops/layer_descriptor.hpp"
+#include "runtime/activation_frames.hpp"
+
 namespace edgepipe::cli {
-namespace {
-
-// One tensor through the wire format and back; the decoded shape must be the sent one.
-expected<ops::tensor> cross(const ops::tensor& t, const codecs::quant_params& params,
-                            link_traffic* traffic) {
-  auto frame = codecs::encode(t.data.data(), t.shape, params);
-  if (!frame) return frame.error();
-  auto decoded = codecs::decode(frame->data(), frame->size());
-  if (!decoded) return decoded.error();
-  if (decoded->shape != t.shape || decoded->data.size() != t.data.size())
-    return make_error(errc::internal, "codec round trip changed shape " +
-                                          ops::shape_string(t.shape) + " to " +
-                                          ops::shape_string(decoded->shape));
-  if (traffic) {
-    traffic->frames += 1;
-    traffic->bytes += frame->size();
-    traffic->raw_bytes += t.data.size() * sizeof(float);
-  }
-  return ops::tensor{std::move(decoded->shape), std::move(decoded->data)};
-}
-
-} // namespace
 
 expected<cut_list> even_block_cuts(int blocks, int stages) {
   if (stages < 1 || stages > blocks)
@@ -35,7 +16,7 @@ expected<cut_list> even_block_cuts(int blocks, int stages) {
   cut_list cuts;
   for (int k = 1; k < stages; ++k) {
     int block = static_cast<int>(std::lround(static_cast<double>(k) * blocks / stages));
-    cuts.push_back(4 * block);
+    cuts.push_back(ops::layers_per_block * block);
   }
   return cuts;
 }
@@ -65,14 +46,20 @@ expected<cut_list> parse_cuts(const std::string& text, int layers) {
 
 expected<ops::activation> cross_link(const ops::activation& act, const codecs::quant_params& params,
                                      link_traffic* traffic) {
-  ops::activation out;
-  auto main = cross(act.main, params, traffic);
-  if (!main) return main.error();
-  out.main = std::move(*main);
-  if (act.has_skip()) {
-    auto skip = cross(act.skip, params, traffic);
-    if (!skip) return skip.error();
-    out.skip = std::move(*skip);
+  // The same function pair the stages use on a real link.
+  auto frames = runtime::encode_activation(act, params);
+  if (!frames) return frames.error();
+  auto out = runtime::decode_activation(*frames);
+  if (!out) return out.error();
+  if (out->main.shape != act.main.shape || out->skip.shape != act.skip.shape)
+    return make_error(errc::internal, "codec round trip changed shape " +
+                                          ops::shape_string(act.main.shape) + " to " +
+                                          ops::shape_string(out->main.shape));
+  if (traffic) {
+    traffic->frames += 1;
+    traffic->bytes += frames->bytes();
+    traffic->raw_bytes +=
+        (act.main.data.size() + act.skip.data.size() + act.mask.data.size()) * sizeof(float);
   }
   return out;
 }

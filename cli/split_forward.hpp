@@ -1,7 +1,6 @@
 // split_forward: the model run as a pipeline of stages inside one process,
-// every activation crossing a stage boundary through codecs::encode and
-// codecs::decode exactly as it would cross the network (main and skip
-// tensors alike). `edgepipe eval --split/--cuts --bits` measures the accuracy
+// every activation crossing a stage boundary through runtime::encode_activation
+// and decode_activation, the pair the stages use on a real link. `edgepipe eval --split/--cuts --bits` measures the accuracy
 // cost of the wire quantization with it; the stage actors do the same step
 // per link. Lives in cli/ because ops/ must not depend on codecs/.
 #pragma once

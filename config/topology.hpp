@@ -148,6 +148,18 @@ struct runtime_spec {
   double run_timeout_s = 0;          // whole workload; 0 = no limit
 };
 
+// How the plan changes while running (runtime/replanner.hpp, runtime's bit
+// controller). Defaults keep today's behaviour: the plan chosen at start stays.
+struct planner_spec {
+  bool replan = false;            // re-partition while running
+  double margin = 0.1;            // switch only if new period * (1 + margin) < current period
+  double hysteresis = 0.15;       // bit controller headroom, a fraction of the period (0..<1)
+  double target_images_per_s = 0; // 0: the rate the plan's slowest stage computes at
+  double min_interval_s = 5;      // at least this long between two switches
+  double switch_cost_s = 0.5;     // assumed pause of one switch, amortized over the run
+  source_pos pos;                 // of the planner mapping (empty when absent)
+};
+
 struct topology {
   std::string name;     // optional `name:`; defaults to the file's stem
   std::string file;     // the file it came from ("<string>" when parsed from text)
@@ -159,6 +171,7 @@ struct topology {
   links_spec links;
   workload_spec workload;
   runtime_spec runtime;
+  planner_spec planner;
 
   const node_spec* find_node(const std::string& name) const; // nullptr if absent
 };

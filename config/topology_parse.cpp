@@ -276,13 +276,36 @@ runtime_spec read_runtime(const document& doc, const YAML::Node& node) {
   return r;
 }
 
+// Fractions and times of the live re-planner; ranges are what makes sense,
+// not what happens to work (a margin of 10 = "only if 11x faster").
+planner_spec read_planner(const document& doc, const YAML::Node& node) {
+  map_reader map(
+      doc, node, "planner",
+      {"replan", "margin", "hysteresis", "target_images_per_s", "min_interval_s", "switch_cost_s"});
+  planner_spec p;
+  p.pos = doc.pos(node);
+  p.replan = map.boolean("replan", false);
+  p.margin = map.number("margin", p.margin, 0);
+  if (p.margin > 10)
+    map.fail_at("margin", "planner.margin: expected a fraction 0..10 (0.1 = 10% better), got " +
+                              map.get("margin").Scalar());
+  p.hysteresis = map.number("hysteresis", p.hysteresis, 0);
+  if (p.hysteresis >= 1)
+    map.fail_at("hysteresis", "planner.hysteresis: expected a fraction >= 0 and < 1, got " +
+                                  map.get("hysteresis").Scalar());
+  p.target_images_per_s = map.number("target_images_per_s", 0, 0);
+  p.min_interval_s = map.number("min_interval_s", p.min_interval_s, 0);
+  p.switch_cost_s = map.number("switch_cost_s", p.switch_cost_s, 0);
+  return p;
+}
+
 } // namespace
 
 topology read_topology(const document& doc, const YAML::Node& root) {
   if (!root || root.IsNull()) doc.fail(source_pos{doc.file, 1, 1}, "the topology is empty");
-  map_reader map(
-      doc, root, "topology",
-      {"name", "nodes", "model", "partition", "quantization", "links", "workload", "runtime"});
+  map_reader map(doc, root, "topology",
+                 {"name", "nodes", "model", "partition", "quantization", "links", "workload",
+                  "runtime", "planner"});
   topology topo;
   topo.file = doc.file;
   topo.base_dir = doc.base_dir;
@@ -313,6 +336,7 @@ topology read_topology(const document& doc, const YAML::Node& root) {
   }
   topo.workload = read_workload(doc, map.require("workload"));
   if (map.has("runtime")) topo.runtime = read_runtime(doc, map.get("runtime"));
+  if (map.has("planner")) topo.planner = read_planner(doc, map.get("planner"));
   return topo;
 }
 

@@ -10,6 +10,10 @@
 //   4k+3 (LN + fc1 + GELU) fc1 output [B,T,I]       residual stream [B,T,D]
 //   4k+4 (fc2 + add)       residual stream [B,T,D]  -
 //   4L (last: LN + head)   logits [B, labels]       -
+//
+// `mask` is for models whose input has padding (BERT): the attention mask
+// [B, S] travels beside the hidden states across every boundary, and is never
+// quantized on a link. Image models leave it empty.
 #pragma once
 
 #include "ops/tensor.hpp"
@@ -19,6 +23,7 @@ namespace edgepipe::ops {
 struct activation {
   tensor main;
   tensor skip; // empty unless the boundary splits a residual block
+  tensor mask; // empty unless the model masks padding (sent raw, never quantized)
 
   bool has_skip() const { return !skip.empty(); }
 };

@@ -10,6 +10,7 @@
 #include <omp.h>
 
 #include "ops/int8_calibrate.hpp"
+#include "ops/layer_descriptor.hpp"
 #include "ops/vit_plan.hpp"
 
 namespace edgepipe::ops {
@@ -129,17 +130,18 @@ expected<void> vit_model::impl::import(vit_plan& plan, int first, const activati
       return bad_input(first, "images [B, C, H, W]", src.main.shape, {b, c, s, s});
     return {}; // embed() reads the images in place
   }
-  const int part = (first - 2) % 4; // the part of the block that produced src
-  const bool split = part == 0 || part == 2;
-  if (split) {
-    const int64_t width = part == 0 ? d : cfg.intermediate_size;
+  const block_part producer = encoder_position(first - 1).part; // the layer that made src
+  const bool attention = producer == block_part::attention;
+  if (attention || producer == block_part::mlp_in) {
+    const int64_t width = attention ? d : cfg.intermediate_size;
     if (src.main.shape != std::vector<int64_t>{b, t, width})
-      return bad_input(first, part == 0 ? "an attention context" : "an fc1 output", src.main.shape,
+      return bad_input(first, attention ? "an attention context" : "an fc1 output", src.main.shape,
                        {b, t, width});
     if (src.skip.shape != stream)
       return bad_input(first, "a skip (residual) tensor", src.skip.shape, stream);
     // int8: h is s8 with the step of fc2's input (block of layer `first`).
-    copy_in(dnnl, src.main, part == 0 ? plan.ctx : plan.h, params.blocks[(first - 1) / 4].fc2_in);
+    copy_in(dnnl, src.main, attention ? plan.ctx : plan.h,
+            params.blocks[encoder_position(first).block].fc2_in);
     copy_in(dnnl, src.skip, plan.x);
     return {};
   }
@@ -160,14 +162,14 @@ activation vit_model::impl::export_(vit_plan& plan, int last) {
     out.main = copy_out(dnnl, plan.logits, {b, cfg.num_labels});
     return out;
   }
-  switch ((last - 1) % 4) {
-  case 0:
+  switch (encoder_position(last).part) {
+  case block_part::attention:
     out.main = copy_out(dnnl, plan.ctx, {b, t, d});
     out.skip = copy_out(dnnl, plan.x, {b, t, d});
     break;
-  case 2:
-    out.main =
-        copy_out(dnnl, plan.h, {b, t, cfg.intermediate_size}, params.blocks[(last - 1) / 4].fc2_in);
+  case block_part::mlp_in:
+    out.main = copy_out(dnnl, plan.h, {b, t, cfg.intermediate_size},
+                        params.blocks[encoder_position(last).block].fc2_in);
     out.skip = copy_out(dnnl, plan.x, {b, t, d});
     break;
   default:
@@ -189,6 +191,36 @@ const model_options& vit_model::options() const {
 }
 int vit_model::num_layers() const {
   return impl_->cfg.planner_layers();
+}
+
+namespace {
+
+int64_t bytes_of(const dnnl::memory& m) {
+  return m ? static_cast<int64_t>(m.get_desc().get_size()) : 0;
+}
+
+} // namespace
+
+int64_t vit_model::weight_bytes() const {
+  const vit_params& p = impl_->params;
+  int64_t n = 0;
+  if (p.embed) {
+    n += bytes_of(p.embed->weight) + bytes_of(p.embed->bias);
+    n += static_cast<int64_t>((p.embed->cls.size() + p.embed->pos.size()) * sizeof(float));
+  }
+  for (const block_params& b : p.blocks)
+    for (const dnnl::memory* m :
+         {&b.ln1_scale, &b.ln1_shift, &b.qkv_w, &b.qkv_b, &b.out_w, &b.out_b, &b.ln2_scale,
+          &b.ln2_shift, &b.fc1_w, &b.fc1_b, &b.fc2_w, &b.fc2_b})
+      n += bytes_of(*m);
+  for (const block_params& b : p.blocks) // int8: the quantized matmuls instead of *_w, *_b
+    for (const int8_linear* q : {&b.qkv_q, &b.out_q, &b.fc1_q, &b.fc2_q})
+      n += bytes_of(q->weight) + bytes_of(q->bias) +
+           static_cast<int64_t>(q->output_scales.size() * sizeof(float));
+  if (p.head)
+    n += bytes_of(p.head->ln_scale) + bytes_of(p.head->ln_shift) + bytes_of(p.head->weight) +
+         bytes_of(p.head->bias);
+  return n;
 }
 
 expected<vit_model> vit_model::create(const vit_config& cfg, const weight_map& weights,
@@ -324,19 +356,20 @@ expected<activation> vit_model::forward(int first, int last, const activation& s
     vit_plan& p = **plan;
     if (auto ok = m.import(p, first, src); !ok) return ok.error();
     for (int layer = first; layer <= last; ++layer) {
-      const int block = (layer - 1) / 4;
-      switch ((layer - 1) % 4) {
-      case 0:
+      const layer_position at = encoder_position(layer);
+      const int block = at.block;
+      switch (at.part) {
+      case block_part::attention:
         if (layer == 1) p.embed(src.main.data.data());
         p.attention(block);
         break;
-      case 1:
+      case block_part::attention_output:
         p.attention_output(block);
         break;
-      case 2:
+      case block_part::mlp_in:
         p.mlp_in(block);
         break;
-      default:
+      case block_part::mlp_out:
         p.mlp_out(block);
         if (layer == m.cfg.planner_layers()) p.head();
       }

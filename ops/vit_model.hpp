@@ -16,6 +16,7 @@
 
 #include "base/expected.hpp"
 #include "ops/activation.hpp"
+#include "ops/dtype.hpp"
 #include "ops/int8_calibration.hpp"
 #include "ops/safetensors.hpp"
 #include "ops/vit_config.hpp"
@@ -23,13 +24,6 @@
 namespace edgepipe::ops {
 
 struct weight_spec; // ops/vit_weights.hpp
-
-// int8: the block matmuls in int8 (weights per output channel, activations
-// per tensor with calibrated steps), the rest in f32/bf16 (vit_plan.hpp).
-enum class dtype { f32, bf16, int8 };
-
-expected<dtype> parse_dtype(const std::string& name); // "f32" | "bf16" | "int8"
-const char* to_string(dtype dt);
 
 struct model_options {
   dtype compute = dtype::f32;
@@ -63,6 +57,9 @@ public:
   const vit_config& config() const;
   const model_options& options() const;
   int num_layers() const; // 4 * num_hidden_layers
+  // Bytes of weights this model holds (its layer range, in oneDNN's layouts):
+  // what model_descriptor::weight_bytes predicts, checked by the tests.
+  int64_t weight_bytes() const;
 
   // Runs layers first..last (1-based, inclusive) on src, any batch size.
   // src must be what layer `first` takes (see activation.hpp).

@@ -3,6 +3,8 @@
 #include <cstring>
 #include <map>
 
+#include "ops/layer_descriptor.hpp"
+
 namespace edgepipe::ops {
 namespace {
 
@@ -102,11 +104,11 @@ expected<vit_params> build_params(const dnnl_context& ctx, const vit_config& cfg
       auto fetched = fetch_layer(cfg, layer, source);
       if (!fetched) return fetched.error();
       host_weights& w = *fetched;
-      const int block = (layer - 1) / 4;
-      block_params& b = p.blocks[block];
-      const std::string pre = "vit.encoder.layer." + std::to_string((layer - 1) / 4) + ".";
-      switch ((layer - 1) % 4) {
-      case 0: {
+      const layer_position at = encoder_position(layer);
+      block_params& b = p.blocks[at.block];
+      const std::string pre = "vit.encoder.layer." + std::to_string(at.block) + ".";
+      switch (at.part) {
+      case block_part::attention: {
         if (layer == 1) {
           embed_params e;
           e.weight = linear_weight(
@@ -136,7 +138,7 @@ expected<vit_params> build_params(const dnnl_context& ctx, const vit_config& cfg
         }
         break;
       }
-      case 1:
+      case block_part::attention_output:
         if (int8) {
           b.out_q = quantize_linear(ctx, data(w, pre + "attention.output.dense.weight").data(),
                                     data(w, pre + "attention.output.dense.bias").data(), d, d,
@@ -147,7 +149,7 @@ expected<vit_params> build_params(const dnnl_context& ctx, const vit_config& cfg
                                 lay.out);
         b.out_b = bias_memory(ctx, data(w, pre + "attention.output.dense.bias"));
         break;
-      case 2:
+      case block_part::mlp_in:
         b.ln2_scale = vector_memory(ctx, data(w, pre + "layernorm_after.weight"));
         b.ln2_shift = vector_memory(ctx, data(w, pre + "layernorm_after.bias"));
         if (int8) {
@@ -160,7 +162,7 @@ expected<vit_params> build_params(const dnnl_context& ctx, const vit_config& cfg
                                 lay.fc1);
         b.fc1_b = bias_memory(ctx, data(w, pre + "intermediate.dense.bias"));
         break;
-      default:
+      case block_part::mlp_out:
         if (int8) {
           b.fc2_q = quantize_linear(ctx, data(w, pre + "output.dense.weight").data(),
                                     data(w, pre + "output.dense.bias").data(), inter, d, b.fc2_in,

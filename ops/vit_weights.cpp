@@ -2,15 +2,18 @@
 
 #include <cmath>
 
+#include "ops/layer_descriptor.hpp"
+
 namespace edgepipe::ops {
 
 std::vector<weight_spec> layer_weights(const vit_config& cfg, int layer) {
   const int64_t d = cfg.hidden_size, inter = cfg.intermediate_size;
-  const int block = (layer - 1) / 4, part = (layer - 1) % 4;
+  const layer_position at = encoder_position(layer);
+  const int block = at.block;
   const std::string p = "vit.encoder.layer." + std::to_string(block) + ".";
   std::vector<weight_spec> w;
-  switch (part) {
-  case 0:
+  switch (at.part) {
+  case block_part::attention:
     if (block == 0) {
       const int64_t c = cfg.num_channels, ps = cfg.patch_size;
       w.push_back({"vit.embeddings.cls_token", {1, 1, d}});
@@ -25,17 +28,17 @@ std::vector<weight_spec> layer_weights(const vit_config& cfg, int layer) {
       w.push_back({p + "attention.attention." + m + ".bias", {d}});
     }
     break;
-  case 1:
+  case block_part::attention_output:
     w.push_back({p + "attention.output.dense.weight", {d, d}});
     w.push_back({p + "attention.output.dense.bias", {d}});
     break;
-  case 2:
+  case block_part::mlp_in:
     w.push_back({p + "layernorm_after.weight", {d}});
     w.push_back({p + "layernorm_after.bias", {d}});
     w.push_back({p + "intermediate.dense.weight", {inter, d}});
     w.push_back({p + "intermediate.dense.bias", {inter}});
     break;
-  default:
+  case block_part::mlp_out:
     w.push_back({p + "output.dense.weight", {d, inter}});
     w.push_back({p + "output.dense.bias", {d}});
     if (layer == cfg.planner_layers()) {

@@ -18,6 +18,7 @@ Per configuration directory:
 Run: /usr/bin/python3 tools/make_test_models.py [OUT_DIR]
 """
 
+import argparse
 import math
 import os
 import sys
@@ -93,8 +94,13 @@ def make(out_dir, name, overrides, dtype, boundaries, seed):
 
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
-    out_dir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "tests", "data",
-                                                                 "vit_configs")
+    parser = argparse.ArgumentParser(
+        description="Create the small ViT model directories (with PyTorch reference outputs) "
+        "that the C++ forward tests compare against.")
+    parser.add_argument("out_dir", nargs="?",
+                        default=os.path.join(here, "..", "tests", "data", "vit_configs"),
+                        help="where the model directories go (default: tests/data/vit_configs)")
+    out_dir = parser.parse_args().out_dir
     torch.set_num_threads(1)
     for i, (name, overrides, dtype, boundaries) in enumerate(CONFIGS):
         make(out_dir, name, overrides, dtype, boundaries, seed=1000 + i)

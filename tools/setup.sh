@@ -11,6 +11,7 @@ packages=(
   libcaf-dev libdnnl-dev ocl-icd-opencl-dev libcereal-dev libyaml-cpp-dev nlohmann-json3-dev
   libgtest-dev libbenchmark-dev zlib1g-dev
   python3-torch python3-numpy python3-yaml libopenblas0-pthread dataset-fashion-mnist
+  iproute2 # ip and tc for examples/netns-3 and its test
 )
 
 missing=()

@@ -1,31 +1,35 @@
-// embed_pipeline: a CAF application that builds its own two-stage pipeline of
-// edgepipe stage actors in code (no YAML, no node processes), runs a few
-// Fashion-MNIST test images through it and prints the predicted classes.
+// embed_pipeline: a CAF application that runs a two-stage edgepipe pipeline
+// from code (no YAML, no node processes): it hosts two edgepipe nodes in its
+// own actor system, lets edgepipe's planner deploy and run a few
+// Fashion-MNIST test images through them, and prints the predicted classes.
 //
 //   embed_pipeline --model DIR [--images N] [--data DIR] [--bits B]
 //
-// The pieces it uses: actors::register_types (message types on the system),
-// actors::spawn_stage (a stage for a layer range, weights from DIR),
-// the (wire_atom, link_spec, next, monitor) request that connects a stage to
-// the next hop through its encoder, and the library's source and sink.
-#include <chrono>
+// What it uses, all public headers of the installed package (see
+// docs/embedding.md):
+//   actors::register_types       the message types, on the actor system config
+//   actors::spawn_node           a node hosted in this process (a real device
+//                                would run `edgepipe node`: connect_nodes)
+//   actors::pipeline_config      model, plan (stage -> node, layers), links, workload
+//   actors::spawn_planner        deploys the plan on the nodes and runs it
+//   run_request -> run_outcome   the run's answer; run_progress on the way;
+//                                a failure arrives as a caf::error instead
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
-#include <memory>
+#include <optional>
 #include <string>
-#include <thread>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/encoder_actor.hpp"
+#include "actors/control_messages.hpp"
 #include "actors/errors.hpp"
-#include "actors/messages.hpp"
+#include "actors/node_actor.hpp"
+#include "actors/pipeline.hpp"
 #include "actors/register_types.hpp"
-#include "actors/sink_actor.hpp"
-#include "actors/source_actor.hpp"
-#include "actors/stage_actor.hpp"
 #include "ops/idx.hpp"
 #include "ops/preprocessing.hpp"
 #include "ops/vit_config.hpp"
@@ -62,83 +66,84 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Every actor system that runs edgepipe actors registers its messages
+  // first. Everything here stays in one process, so no networking
+  // (actors::configure_system would also load CAF's middleman).
   caf::actor_system_config sys_cfg;
-  actors::register_types(sys_cfg); // no networking needed: everything is in this process
+  actors::register_types(sys_cfg);
   caf::actor_system sys{sys_cfg};
 
-  // Two stages: the first half of the planner layers, then the rest.
-  int layers = cfg->planner_layers();
-  actors::stage_spec front, back;
-  front.model_dir = back.model_dir = model_dir;
-  front.first = 1;
-  front.last = layers / 2;
-  back.first = layers / 2 + 1;
-  back.last = layers;
-  auto stage0 = actors::spawn_stage(sys, front);
-  auto stage1 = actors::spawn_stage(sys, back);
-  if (!stage0 || !stage1) {
-    std::fprintf(stderr, "%s\n", (!stage0 ? stage0.error() : stage1.error()).message.c_str());
-    return 1;
+  // Two nodes in this process. An empty host tells the planner the stages
+  // need no network connection to reach each other.
+  std::vector<actors::connected_node> nodes;
+  for (const char* name : {"front", "back"}) {
+    actors::node_info info;
+    info.name = name;
+    info.threads = 1;
+    nodes.push_back({actors::node_address{name, "", 0}, actors::spawn_node(sys, info), info});
   }
 
-  // One image per microbatch; the sink books logits and predictions.
-  std::vector<ops::tensor> batches;
+  // The pipeline: the first half of the planner layers on "front", the rest
+  // on "back"; the link between them sends B-bit activations.
+  actors::pipeline_config pc;
+  pc.nodes = nodes;
+  pc.model.model_dir = model_dir; // each node loads only its own layers
+  const int layers = cfg->planner_layers();
+  pc.plan.stages = {{0, 1, layers / 2}, {1, layers / 2 + 1, layers}};
+  pc.links = [bits](size_t /*after_stage*/, size_t /*from*/, size_t /*to*/) {
+    actors::link_choice c;
+    c.out.bits = bits;
+    return c;
+  };
+  // One image per microbatch; labels let the run report its accuracy.
   const auto& s = data->images.shape;
-  int64_t per_image = s[1] * s[2] * s[3];
+  const int64_t per_image = s[1] * s[2] * s[3];
   for (int64_t i = 0; i < s[0]; ++i) {
     ops::tensor t;
     t.shape = {1, s[1], s[2], s[3]};
     t.data.assign(data->images.data.begin() + i * per_image,
                   data->images.data.begin() + (i + 1) * per_image);
-    batches.push_back(std::move(t));
+    pc.work.batches.push_back(std::move(t));
   }
-  auto record = std::make_shared<actors::run_record>(batches.size(), 1, data->labels, false);
-  auto sink = actors::spawn_sink(sys, record);
+  pc.work.labels = data->labels;
+  pc.work.microbatch = 1;
+  pc.stall_timeout = std::chrono::seconds(60); // no result this long: the run fails
 
-  // Wire back to front: stage1 -> sink (fp32 logits), stage0 -> stage1 (B-bit activations).
+  // Run: the outcome is the answer to run_request; progress messages come
+  // before it (to the actor named in the request); a failure comes as a
+  // caf::error in the "edgepipe" category instead of the outcome.
+  auto planner = actors::spawn_planner(sys, pc);
   caf::scoped_actor self{sys};
-  bool wired = true;
-  auto wire = [&](const caf::actor& stage, const actors::link_spec& link, const caf::actor& next) {
-    self->request(stage, std::chrono::seconds(10), actors::wire_atom::value, link, next,
-                  caf::actor{})
-        .receive([](caf::ok_atom) {},
-                 [&](caf::error& err) {
-                   std::fprintf(stderr, "wire: %s\n", actors::describe(err).c_str());
-                   wired = false;
-                 });
+  self->send(planner, actors::run_request{caf::actor_cast<caf::actor>(self)});
+  std::optional<actors::run_outcome> outcome;
+  bool failed = false;
+  while (!outcome && !failed)
+    self->receive(
+        [&](actors::run_progress& p) {
+          std::fprintf(stderr, "progress: %llu of %llu answered\n",
+                       static_cast<unsigned long long>(p.summary.answered),
+                       static_cast<unsigned long long>(p.summary.requests));
+        },
+        [&](actors::run_outcome& o) { outcome = std::move(o); },
+        [&](caf::error& err) {
+          std::fprintf(stderr, "run failed: %s\n", actors::describe(err).c_str());
+          failed = true;
+        });
+
+  // The planner has retired its stages and stopped; the nodes are ours.
+  for (const auto& n : nodes) self->send(n.actor, actors::shutdown_request{});
+  if (failed) return 1;
+
+  auto name = [&](int c) {
+    return c >= 0 && static_cast<size_t>(c) < cfg->labels.size() ? cfg->labels[c]
+                                                                 : std::to_string(c);
   };
-  actors::link_spec to_sink, between;
-  to_sink.link = 2;
-  between.link = 1;
-  between.bits = bits;
-  wire(*stage1, to_sink, sink);
-  wire(*stage0, between, *stage1);
-  if (!wired) return 1;
-  actors::link_spec first;
-  first.link = 0;
-  auto encoder = actors::spawn_encoder(sys, first, *stage0, caf::actor{});
-  auto source = actors::spawn_source(
-      sys, encoder, std::make_shared<const std::vector<ops::tensor>>(batches), record);
-  self->send(source, actors::start_atom::value);
-
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (!record->summary().complete() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-
-  auto summary = record->summary();
-  auto predicted = record->predictions();
-  for (size_t i = 0; i < predicted.size(); ++i) {
-    auto name = [&](int c) {
-      return c >= 0 && static_cast<size_t>(c) < cfg->labels.size() ? cfg->labels[c]
-                                                                   : std::to_string(c);
-    };
-    std::printf("image %zu: class %s (label %s)\n", i, name(predicted[i]).c_str(),
+  for (size_t i = 0; i < outcome->predictions.size(); ++i)
+    std::printf("image %zu: class %s (label %s)\n", i, name(outcome->predictions[i]).c_str(),
                 name(data->labels[i]).c_str());
-  }
+  const auto& summary = outcome->summary;
   std::printf("answered %llu of %llu, accuracy %.3f, %d-bit link between the stages\n",
               static_cast<unsigned long long>(summary.answered),
               static_cast<unsigned long long>(summary.requests), summary.accuracy, bits);
-  for (const auto& a : {source, encoder, sink, *stage0, *stage1})
-    self->send_exit(a, caf::exit_reason::user_shutdown);
   return summary.complete() ? 0 : 1;
 }

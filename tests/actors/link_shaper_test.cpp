@@ -2,6 +2,8 @@
 // token bucket written here independently of the shaper's arithmetic.
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -121,6 +123,14 @@ TEST(LinkShaper, TraceOutageDelaysTheFrameAcrossSteps) {
   EXPECT_DOUBLE_EQ(shaper.rate_mbps_at(0.5), 8);
   EXPECT_DOUBLE_EQ(shaper.rate_mbps_at(1.5), 0);
   EXPECT_DOUBLE_EQ(shaper.rate_mbps_at(100), 16); // the last rate holds
+}
+
+TEST(LinkShaper, ATraceEndingInAnOutageHoldsForeverInsteadOfLooping) {
+  // The topology refuses such a trace, but the embedding API can build one:
+  // the frame that does not fit before the outage never leaves.
+  link_shaper shaper(trace({{0, 8}, {1, 0}}));
+  EXPECT_NEAR(shaper.hold_s(500000, 0), 0.5, 1e-12);
+  EXPECT_EQ(shaper.hold_s(1000000, 0), std::numeric_limits<double>::infinity());
 }
 
 TEST(LinkShaper, BurstLetsAFullBucketThroughAtOnce) {

@@ -101,6 +101,24 @@ TEST_F(CliRunTest, AutoPartitionCoversTheModel) {
   EXPECT_EQ(next, 9);
 }
 
+TEST_F(CliRunTest, AutoPartitionThatCannotFitIsAnErrorSayingByHowMuch) {
+  // ViT-Base holds 330 MB of f32 weights; two nodes of 100 MB cannot: the run
+  // stops with exit code 2 and says by how much (no silent even split).
+  std::string yaml = "name: too-small\nnodes:\n";
+  for (const char* n : {"u", "v"})
+    yaml += std::string("  - {name: ") + n +
+            ", address: 127.0.0.1:0, start_locally: true, memory_mb: 100}\n";
+  yaml += "model:\n  synthetic: vit-base\npartition: auto\n"
+          "workload:\n  synthetic: true\n  count: 2\n  microbatch: 1\n";
+  auto r = test::run_edgepipe({"run", write_topology(yaml)});
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_NE(r.err.find("no plan fits the nodes' memory: the model needs 330 MB of weights; the "
+                       "nodes offer 200 MB in all (u 100, v 100), 130 MB short"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find("even"), std::string::npos) << r.err;
+}
+
 // A TCP listener standing in for a remote node: it must never be contacted.
 class fake_remote_node {
 public:

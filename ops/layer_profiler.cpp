@@ -1,0 +1,128 @@
+#include "ops/layer_profiler.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <random>
+
+#include "ops/layer_descriptor.hpp"
+#include "ops/stage_memory.hpp"
+
+namespace edgepipe::ops {
+
+expected<model_source> model_source::from_dir(const std::string& dir) {
+  auto cfg = read_vit_config(dir + "/config.json");
+  if (!cfg) return cfg.error();
+  model_source s;
+  s.dir = dir;
+  s.config = *cfg;
+  return s;
+}
+
+model_source model_source::synthetic(const vit_config& cfg, uint64_t seed) {
+  model_source s;
+  s.config = cfg;
+  s.seed = seed;
+  return s;
+}
+
+expected<vit_model> model_source::load(const model_options& opts) const {
+  if (!dir.empty()) return vit_model::load(dir, opts);
+  return vit_model::synthetic(config, seed, opts);
+}
+
+std::vector<int> profiled_blocks(int blocks, int measured_blocks) {
+  std::vector<int> out;
+  // Fewer than 2 would make block 1 (which embeds) the template; a limit
+  // that leaves no block to copy measures everything.
+  const int n =
+      measured_blocks <= 0 || measured_blocks >= blocks - 1 ? blocks : std::max(2, measured_blocks);
+  for (int b = 0; b < n; ++b) out.push_back(b);
+  if (n < blocks) out.push_back(blocks - 1);
+  return out;
+}
+
+namespace {
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Times layers first..last of `model` starting from `cur`; leaves the last output in cur.
+expected<void> time_layers(vit_model& model, int first, int last, const profile_options& opts,
+                           activation& cur, layer_profile& out) {
+  const int64_t batch = cur.main.shape[0];
+  for (int l = first; l <= last; ++l) {
+    auto result = model.forward(l, l, cur); // warm-up: primitives created, caches filled
+    if (!result) return result.error();
+    std::vector<double> runs;
+    for (int r = 0; r < opts.repeats; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      auto again = model.forward(l, l, cur);
+      runs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+      if (!again) return again.error();
+      result = std::move(again);
+    }
+    out.time_s[l - 1] = median(runs);
+    out.output_elements[l - 1] =
+        (result->main.numel() + (result->has_skip() ? result->skip.numel() : 0)) / batch;
+    out.measured[l - 1] = true;
+    cur = std::move(*result);
+    if (opts.progress) opts.progress(l, out.time_s[l - 1]);
+  }
+  return {};
+}
+
+} // namespace
+
+expected<layer_profile> profile_layers(const model_source& source, const profile_options& opts) {
+  if (opts.microbatch < 1 || opts.repeats < 1 || opts.threads < 0)
+    return make_error(errc::invalid_argument,
+                      "profile: microbatch and repeats must be >= 1, threads >= 0");
+  const vit_config& cfg = source.config;
+  const model_descriptor desc = model_descriptor::vit(cfg);
+  const int L = desc.num_layers(), blocks = L / layers_per_block;
+  layer_profile out;
+  out.time_s.assign(L, 0);
+  out.output_elements.assign(L, 0);
+  out.measured.assign(L, false);
+
+  activation cur; // random images: the times do not depend on the values
+  std::vector<int64_t> shape{opts.microbatch};
+  for (int64_t d : desc.input_shape()) shape.push_back(d);
+  cur.main = tensor::zeros(shape);
+  std::mt19937 rng(1);
+  std::normal_distribution<float> noise(0, 1);
+  for (float& x : cur.main.data) x = noise(rng);
+
+  for (int block : profiled_blocks(blocks, opts.measured_blocks)) {
+    model_options mo;
+    mo.compute = opts.compute;
+    mo.threads = opts.threads;
+    mo.first = block * layers_per_block + 1;
+    mo.last = mo.first + layers_per_block - 1;
+    {
+      auto model = source.load(mo);
+      if (!model) return model.error();
+      out.largest_weight_bytes = std::max(out.largest_weight_bytes, model->weight_bytes());
+      auto ok = time_layers(*model, mo.first, mo.last, opts, cur, out);
+      if (!ok) return ok.error();
+    }                      // the block's weights are freed here ...
+    release_free_memory(); // ... and handed back to the system before the next block loads
+  }
+  // Unmeasured blocks copy the last measured block before the final one.
+  int template_block = -1;
+  for (int b = blocks - 2; b >= 0 && template_block < 0; --b)
+    if (out.measured[static_cast<size_t>(b) * layers_per_block]) template_block = b;
+  for (int l = 1; l <= L; ++l) {
+    if (out.measured[l - 1]) continue;
+    const int like =
+        template_block * layers_per_block + static_cast<int>(encoder_position(l).part) + 1;
+    out.time_s[l - 1] = out.time_s[like - 1];
+    out.output_elements[l - 1] = out.output_elements[like - 1];
+  }
+  return out;
+}
+
+} // namespace edgepipe::ops
