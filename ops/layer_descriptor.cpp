@@ -34,7 +34,10 @@ int64_t layer_info::output_skip_elements() const {
 }
 
 int64_t layer_info::weight_bytes(dtype compute) const {
-  constexpr int64_t int8_bytes_per_channel = 4; // the f32 output scale
+  // int8 per output channel: the f32 output scale, and the s8s8 compensation
+  // oneDNN 2.6 keeps inside the s8 weights' layout (12 bytes, measured with
+  // its brgemm matmul on avx512_core_vnni; ops/int8_weights.cpp).
+  constexpr int64_t int8_bytes_per_channel = 4 + 12;
   if (compute == dtype::int8)
     return (matmul_parameters - embedding_parameters) * 1 + embedding_parameters * 2 +
            matmul_channels * int8_bytes_per_channel + f32_parameters * 4;

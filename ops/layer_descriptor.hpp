@@ -48,7 +48,7 @@ struct layer_info {
   int64_t f32_parameters = 0;
   // int8 compute only: of matmul_parameters, the patch embedding's (layer 1),
   // which stays bf16; and the output channels of the block matmuls, each
-  // with an f32 output scale (ops/int8_weights.hpp).
+  // with an f32 output scale and oneDNN's compensation (ops/int8_weights.hpp).
   int64_t embedding_parameters = 0;
   int64_t matmul_channels = 0;
   // Multiply-adds x 2 of the matmuls per sample (norms, softmax, GELU and
