@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # quantpipe.sh: QuantPipe's experiment on the live runtime, in one run.
 # examples/quantpipe/topology.yaml (3 local stages, the link stage-a ->
-# stage-b following 60 -> 6 -> 30 -> 60 Mbit/s) is run three times on the same
+# stage-b following 60 -> 6 -> 30 -> 60 Mbit/s, 10 s each) is run three times on the same
 # trace: adaptive bits 2..16 (as written), fixed float32 and fixed 8-bit
 # (the same file with the link's `bits` changed). Then fixed-bit reference
 # runs on unlimited links give, for the bitwidth the adaptive link held in

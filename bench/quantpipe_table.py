@@ -32,22 +32,29 @@ def load(work):
 
 
 def phases(params, records):
-    """(name, a, b, mbps) per phase; the last ends with the run."""
+    """(index, a, b, mbps) per phase of the trace, cut to this run: the first
+    starts with the pipeline (deploying takes a few seconds after t = 0), the
+    last ends with the run, a phase the run did not reach is left out."""
     trace = params["trace"]
+    start, end = tp.pipeline_start(records), tp.run_end(records)
     out = []
     for i, (t, mbps) in enumerate(trace):
-        b = trace[i + 1][0] if i + 1 < len(trace) else tp.run_end(records)
-        out.append((params["phases"][i], float(t), float(b), mbps))
+        a = max(float(t), start)
+        b = min(float(trace[i + 1][0]), end) if i + 1 < len(trace) else end
+        if b > a:
+            out.append((i, a, b, mbps))
     return out
+
+
+def steady(a, b):
+    """The part of a phase after the SETTLE_S the target allows to adapt."""
+    return min(a + SETTLE_S, b), b
 
 
 def steady_mode_bits(params, records):
     """Per phase, the bitwidth the adaptive link held longest after SETTLE_S."""
-    out = []
-    for name, a, b, _ in phases(params, records):
-        share = tp.bits_share(records, params["link"], min(a + SETTLE_S, b), b)
-        out.append(tp.mode_bits(share))
-    return out
+    return [tp.mode_bits(tp.bits_share(records, params["link"], *steady(a, b)))
+            for _, a, b, _ in phases(params, records)]
 
 
 def fmt(x, digits=1):
@@ -65,24 +72,32 @@ def table(work):
     pts = {v: tp.throughput_points(runs[v]) for v, _ in VARIANTS}
     ad = runs["adaptive"]
 
-    print("Throughput per phase, images/s (%% of the %g images/s target); the phase "
-          "without its first %g s in brackets." % (target, SETTLE_S))
+    print("Throughput per phase, images/s (%% of the %g images/s target); in "
+          "brackets the phase without its first %g s. The first phase counts from "
+          "the pipeline's start (deploying the stages takes the first %.1f s)." % (
+              target, SETTLE_S, tp.pipeline_start(ad)))
     print()
-    print("| phase | time s | link Mbit/s | " + " | ".join(t for _, t in VARIANTS) +
-          " | adaptive bits (share of phase) |")
-    print("|---|---|---:|" + "---:|" * len(VARIANTS) + "---|")
-    for i, (name, a, b, mbps) in enumerate(phases(params, ad)):
+    print("| phase | link Mbit/s | " + " | ".join(t for _, t in VARIANTS) +
+          " | adaptive bits (share of the phase) |")
+    print("|---|---:|" + "---:|" * len(VARIANTS) + "---|")
+    own = {v: {i: (a, b) for i, a, b, _ in phases(params, runs[v])} for v, _ in VARIANTS}
+    for i, (t, mbps) in enumerate(params["trace"]):
+        name = params["phases"][i]
         cells = []
         for v, _ in VARIANTS:
-            # Each run's own last phase ends with that run.
-            end = b if i + 1 < len(params["trace"]) else tp.run_end(runs[v])
-            whole = tp.images_per_s(pts[v], a, end, mb)
-            steady = tp.images_per_s(pts[v], min(a + SETTLE_S, end), end, mb)
+            if i not in own[v]:
+                cells.append("(run over)")
+                continue
+            a, b = own[v][i]
+            whole = tp.images_per_s(pts[v], a, b, mb)
+            calm = tp.images_per_s(pts[v], *steady(a, b), mb)
             cells.append("%s (%s%%) [%s]" % (fmt(whole, 0), fmt(100 * whole / target, 0),
-                                              fmt(steady, 0)))
-        share = tp.bits_share(ad, params["link"], a, b)
-        print("| %s | %g-%g | %g | %s | %s |" % (name, a, b, mbps, " | ".join(cells),
-                                                tp.bits_text(share)))
+                                              fmt(calm, 0)))
+        a, b = own["adaptive"].get(i, (0, 0))
+        trace = params["trace"]
+        label = "%s, %g-%s s" % (name, t, "%g" % trace[i + 1][0] if i + 1 < len(trace) else "end")
+        print("| %s | %g | %s | %s |" % (label, mbps, " | ".join(cells),
+                                         tp.bits_text(tp.bits_share(ad, params["link"], a, b))))
     print()
 
     print("After each drop of the link: seconds until every 1 s interval of the "
@@ -99,42 +114,44 @@ def table(work):
         b = float(trace[i + 1][0]) if i + 1 < len(trace) else None
         cells = []
         for v, _ in VARIANTS:
-            end = b if b is not None else tp.run_end(runs[v])
-            r = tp.recovery_s(pts[v], a, end, target, mb)
-            cells.append("never" if r is None else "%.1f s" % r)
+            end = min(b, tp.run_end(runs[v])) if b is not None else tp.run_end(runs[v])
+            r = tp.recovery_s(pts[v], a, end, target, mb) if end > a else None
+            cells.append("(run over)" if end <= a else "never" if r is None else "%.1f s" % r)
         print("| %g s | %g -> %g | %s |" % (a, trace[i - 1][1], trace[i][1], " | ".join(cells)))
     print()
 
     modes = steady_mode_bits(params, ad)
-    print("Accuracy per phase on the images each run answered in it (top-1, %). "
-          "'same images' scores the fixed runs' predictions on exactly the images "
-          "the adaptive run answered in the phase; 'fixed b' is a fixed-bit run at "
-          "the bitwidth the adaptive link held longest in the phase (after its "
-          "first %g s)." % SETTLE_S)
+    print("Accuracy per phase (top-1, %%) on the images the adaptive run answered in "
+          "the phase after its first %g s (the microbatches in flight at a change "
+          "were encoded in the phase before). A fixed-bit run's prediction for an "
+          "image does not depend on when it ran (each microbatch is quantized from "
+          "its own values), so the fixed runs are scored on the same images. b: "
+          "the bitwidth the adaptive link held longest in that part of the phase; "
+          "'fixed b': a run with the link fixed at b." % SETTLE_S)
     print()
-    print("| phase | images | adaptive | fixed fp32 | fixed 8-bit | adaptive, same images "
-          "| fixed fp32, same images | fixed 8-bit, same images | b | fixed b, same images "
-          "| adaptive >= fixed b |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
-    for i, (name, a, b, _) in enumerate(phases(params, ad)):
-        own = []
-        for v, _ in VARIANTS:
-            end = b if i + 1 < len(trace) else tp.run_end(runs[v]) + 1
-            lo, hi = tp.image_range(pts[v], a, end, mb)
-            acc, _ = tp.accuracy(preds.get(v, []), labels, lo, hi)
-            own.append(fmt(100 * acc, 2))
-        lo, hi = tp.image_range(pts["adaptive"], a, b if i + 1 < len(trace) else b + 1, mb)
-        same = []
+    print("| phase | images | adaptive | fixed fp32 | fixed 8-bit | b | fixed b "
+          "| adaptive - fixed b |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    all_phases = phases(params, ad)
+    for i, (k, a, b, _) in enumerate(all_phases):
+        name = params["phases"][k]
+        last = k + 1 == len(trace)
+        a, b = steady(a, b)
+        lo, hi = tp.image_range(pts["adaptive"], a, b + 1 if last else b, mb)
+        acc = {}
         for v in ("adaptive", "fp32", "8bit"):
-            acc, n = tp.accuracy(preds.get(v, []), labels, lo, hi)
-            same.append(acc)
+            acc[v], n = tp.accuracy(preds.get(v, []), labels, lo, hi)
         ref_key = {0: "fp32", 8: "8bit"}.get(modes[i], "ref-%s" % modes[i])
         ref, _ = tp.accuracy(preds.get(ref_key, []), labels, lo, hi)
-        met = "n/a" if math.isnan(ref) or math.isnan(same[0]) else (
-            "yes" if same[0] >= ref else "no (%d images)" % round((ref - same[0]) * n))
-        print("| %s | %d..%d | %s | %s | %s | %s | %s | %s | %s |" % (
-            name, lo, hi - 1, " | ".join(own), " | ".join(fmt(100 * x, 2) for x in same),
-            "fp32" if modes[i] == 0 else modes[i], fmt(100 * ref, 2), met, ""))
+        if math.isnan(ref) or math.isnan(acc["adaptive"]):
+            diff = "n/a"
+        else:
+            diff = "%+.2f (%+d images)" % (100 * (acc["adaptive"] - ref),
+                                          round((acc["adaptive"] - ref) * n))
+        print("| %s | %d..%d | %s | %s | %s | %s | %s | %s |" % (
+            name, lo, hi - 1, fmt(100 * acc["adaptive"], 2), fmt(100 * acc["fp32"], 2),
+            fmt(100 * acc["8bit"], 2), "fp32" if modes[i] == 0 else modes[i],
+            fmt(100 * ref, 2), diff))
     print()
     for v, title in VARIANTS:
         with open(os.path.join(work, v + ".json")) as f:

@@ -47,7 +47,7 @@ def run_rows(work, name):
         "slow": (a, b),
         "before": tp.images_per_s(pts, 0.0, a, mb),
         # skip the run's first second: the pipeline fills
-        "before_steady": tp.images_per_s(pts, min(1.0, a), a, mb),
+        "before_steady": tp.images_per_s(pts, min(tp.pipeline_start(records) + 1.0, a), a, mb),
         "during": tp.images_per_s(pts, a, b, mb),
         "after": tp.images_per_s(pts, b, end, mb),
         "end": end,
@@ -69,7 +69,7 @@ def main(work):
     rows = sorted((run_rows(work, n) for n in names),
                   key=lambda r: (r["scenario"], not r["replan"]))
     print("Throughput, images/s, from the timeline's answered counts: 'before' from "
-          "1 s to the slowdown, 'during' the slowdown, 'during, re-planned' from 1 s "
+          "1 s after the pipeline's start to the slowdown, 'during' the slowdown, 'during, re-planned' from 1 s "
           "after the end of the first switch made during the slowdown to its end, "
           "'after' from the slowdown's end to the run's. Pauses: each switch's "
           "pause_ms, in order.")

@@ -31,6 +31,12 @@ def throughput_points(records):
     return pts
 
 
+def pipeline_start(records):
+    """The first throughput record's time: the pipeline is deployed and the
+    source has started (deploying takes a few seconds after t = 0)."""
+    return next((r["t"] for r in records if r["kind"] == "throughput"), 0.0)
+
+
 def run_end(records):
     """The last throughput record's time: where the last phase ends."""
     pts = throughput_points(records)
