@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # quantpipe.sh: QuantPipe's experiment on the live runtime, in one run.
 # examples/quantpipe/topology.yaml (3 local stages, the link stage-a ->
-# stage-b following 60 -> 6 -> 30 -> 60 Mbit/s, 10 s each) is run three times on the same
-# trace: adaptive bits 2..16 (as written), fixed float32 and fixed 8-bit
+# stage-b following 60 -> 6 -> 30 -> 60 Mbit/s, 10 s each) is run three
+# times on the same trace: adaptive bits 2..16 (as written), fixed float32 and fixed 8-bit
 # (the same file with the link's `bits` changed). Then fixed-bit reference
 # runs on unlimited links give, for the bitwidth the adaptive link held in
 # each phase, the accuracy of that bitwidth on the same images. Prints the
@@ -13,7 +13,7 @@
 #   (defaults: build/cli/edgepipe, a temporary folder removed at the end)
 #
 # Needs `edgepipe run --predictions` (per-image predictions, for accuracy by
-# phase). Takes about 4 minutes on an idle 2-core machine.
+# phase). Takes about 4 minutes on a 2-core machine.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,6 +70,8 @@ json.dump({"trace": trace, "phases": ["high", "very low", "medium", "high"][:len
           open(sys.argv[2], "w"), indent=1)
 EOF
 
+trace_text=$($python -c 'import json,sys; print(" -> ".join("%g" % r for _, r in json.load(open(sys.argv[1]))["trace"]))' "$work/params.json")
+
 run() { # run NAME: one edgepipe run of NAME.yaml, its outputs as NAME.*
   local name=$1 rc=0
   echo "[quantpipe] $(date -u +%H:%M:%S) $name (load: $(cut -d' ' -f1-3 /proc/loadavg))" >&2
@@ -84,6 +86,9 @@ run() { # run NAME: one edgepipe run of NAME.yaml, its outputs as NAME.*
     exit 1
   fi
   tail -n 1 "$work/$name.out" > "$work/$name.json"
+  # The plot again, titled with the variant (the run's own says only the name).
+  "$edgepipe" plot "$work/$name.jsonl" --out "$work/$name.svg" \
+    --title "quantpipe, $name: link stage-a -> stage-b $trace_text Mbit/s" 2> /dev/null || true
   grep -E '^(throughput|accuracy)' "$work/$name.out" | sed "s/^/[quantpipe]   /" >&2
 }
 
