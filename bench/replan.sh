@@ -6,7 +6,7 @@
 #              stage-b's process gets PERCENT% of one core (slow_node.sh,
 #              a cgroup v1 CPU quota; root only, skipped otherwise);
 #   slow-link  examples/replan/slow-link.yaml: the link stage-a -> stage-b
-#              follows its trace (400 Mbit/s, 0.5 from 10 s to 30 s, 400).
+#              follows its trace (400 Mbit/s, 0.5 from 8 s to 20 s, 400).
 # Reports throughput before, during and after the slowdown, when the plan
 # changed and the switch's pause (bench/replan_table.py), and copies the
 # tables and the runs' plots into examples/replan/.
@@ -15,8 +15,9 @@
 #   (defaults: build/cli/edgepipe, a temporary folder removed at the end)
 #
 # Environment: SCENARIOS ("slow-node slow-link"), COUNT (images a run,
-# 40000), PERCENT (15), SLOW_AT (10), SLOW_UNTIL (30) in the timeline's
-# seconds (the slow-link trace has its own times, in its file).
+# 60000, the whole training set), PERCENT (10), SLOW_AT (8), SLOW_UNTIL (20)
+# in the timeline's seconds (the slow-link trace has its own times, in its
+# file). Takes about 5 minutes.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,10 +26,10 @@ keep=${2:-}
 example=$repo/examples/replan
 python=/usr/bin/python3
 scenarios=${SCENARIOS:-"slow-node slow-link"}
-count=${COUNT:-40000}
-percent=${PERCENT:-15}
-slow_at=${SLOW_AT:-10}
-slow_until=${SLOW_UNTIL:-30}
+count=${COUNT:-60000}
+percent=${PERCENT:-10}
+slow_at=${SLOW_AT:-8}
+slow_until=${SLOW_UNTIL:-20}
 
 [[ -x $edgepipe ]] || { echo "replan: no edgepipe program at $edgepipe" >&2; exit 2; }
 work=${keep:-$(mktemp -d /tmp/ep-replan.XXXXXX)}
