@@ -93,15 +93,17 @@ run() { # run NAME: one edgepipe run of NAME.yaml, its outputs as NAME.*
 }
 
 uptime >&2
+load_before=$(cut -d" " -f1-3 /proc/loadavg)
 for v in adaptive fp32 8bit; do run "$v"; done
 for b in $($python "$repo/bench/quantpipe_table.py" bits-needed "$work"); do
   reference_yaml "$b"
   run "ref-$b"
 done
 uptime >&2
+load_after=$(cut -d" " -f1-3 /proc/loadavg)
 
 {
-  echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), load average before/after: see the run log."
+  echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores; load average (1, 5, 15 min) before: $load_before, after: $load_after."
   echo
   $python "$repo/bench/quantpipe_table.py" table "$work"
 } > "$work/results.md"

@@ -125,6 +125,7 @@ print(t[1][0], t[2][0], "link stage-a -> stage-b at %g Mbit/s" % t[1][1])' "$wor
 }
 
 uptime >&2
+load_before=$(cut -d" " -f1-3 /proc/loadavg)
 for scenario in $scenarios; do
   if [[ $scenario == slow-node && $(id -u) -ne 0 ]]; then
     log "slow-node needs root (a cgroup CPU quota): skipped"
@@ -133,9 +134,10 @@ for scenario in $scenarios; do
   for replan in true false; do run "$scenario" "$replan"; done
 done
 uptime >&2
+load_after=$(cut -d" " -f1-3 /proc/loadavg)
 
 {
-  echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC'), microbatch 16, $count training images a run."
+  echo "Measured $(date -u '+%Y-%m-%d %H:%M UTC') on $(nproc) cores, microbatch 16, $count training images a run; load average (1, 5, 15 min) before: $load_before, after: $load_after."
   echo
   $python "$repo/bench/replan_table.py" "$work"
 } > "$work/results.md"
