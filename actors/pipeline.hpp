@@ -65,7 +65,8 @@ struct link_choice {
 };
 
 struct workload {
-  std::vector<ops::tensor> batches; // microbatch i: images [B, C, H, W]
+  std::vector<ops::tensor> batches; // microbatch i: images [B, C, H, W] (BERT: token ids [B, S])
+  std::vector<ops::tensor> masks;   // BERT: microbatch i's attention mask [B, S]; else empty
   std::vector<int> labels;          // per image, may be empty
   int microbatch = 1;
 };

@@ -65,6 +65,7 @@ void commit(planner_ptr self) {
   if (!st.current) {
     source_config sc;
     sc.batches = std::make_shared<const std::vector<ops::tensor>>(st.cfg.work.batches);
+    sc.masks = std::make_shared<const std::vector<ops::tensor>>(st.cfg.work.masks);
     sc.max_outstanding = st.cfg.max_outstanding;
     sc.max_attempts = st.cfg.max_attempts;
     sc.epoch = d.plan.epoch;

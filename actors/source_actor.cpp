@@ -46,6 +46,7 @@ void feed(source_ptr self) {
     msg.seq = *seq;
     msg.origin_ns = st.first_sent_ns[*seq];
     msg.value.main = (*st.cfg.batches)[*seq];
+    if (st.cfg.masks && *seq < st.cfg.masks->size()) msg.value.mask = (*st.cfg.masks)[*seq];
     ++st.handed;
     ++st.sent;
     self->send(st.encoder, std::move(msg));

@@ -18,6 +18,9 @@ namespace edgepipe::actors {
 
 struct source_config {
   std::shared_ptr<const std::vector<ops::tensor>> batches; // microbatch i = batches[i]
+  // BERT: the attention mask [B, S] of microbatch i, sent beside its token ids
+  // (ops/activation.hpp); null or empty for image models.
+  std::shared_ptr<const std::vector<ops::tensor>> masks;
   int max_outstanding = 16; // microbatches between source and sink at once
   int max_attempts = 3;     // computations of one microbatch before it is given up
   uint64_t epoch = 1;

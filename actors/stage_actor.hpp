@@ -15,7 +15,8 @@
 #include "base/expected.hpp"
 
 namespace edgepipe::ops {
-class vit_model;
+class model; // ops/model.hpp: every family (ViT, DeiT, BERT)
+using vit_model = model;
 } // namespace edgepipe::ops
 
 namespace edgepipe::actors {

@@ -7,11 +7,16 @@
 #   bench/codecs_accuracy.sh [EDGEPIPE] [MODEL_DIR] [DATA_DIR]
 #   (defaults: build/cli/edgepipe, examples/models/fashion-vit,
 #    /usr/share/datasets/fashion-mnist)
+#   The text BERT's rows (DATA is then a text<TAB>label file):
+#   METHODS="none aciq ds-aciq" BITS="2 8 4" SETTINGS="middle every-layer" \
+#     RESULTS=bench/codecs_accuracy_text_bert.jsonl bench/codecs_accuracy.sh \
+#     build/cli/edgepipe examples/models/text-bert examples/data/langid-test.tsv
 #
 # Environment: THREADS (default 1), LIMIT (default 0 = all 10k images),
 # METHODS (default "none aciq ds-aciq ds-aciq-laplace aciq-gauss mse"),
 # BITS (default "2 8 4 3 6 16": the run order, targets first; the table is
-# sorted), SETTINGS (default "every-block middle"), RESULTS (default
+# sorted), SETTINGS (default "every-block middle"; also "every-layer": a
+# boundary after every planner layer), RESULTS (default
 # bench/codecs_accuracy.jsonl): one JSON line per run; runs already in it are
 # not repeated, so an interrupted run resumes, and two instances with
 # different SETTINGS may share the file. Prints the markdown table (and writes
@@ -58,21 +63,23 @@ run() {
 run "fp32/unsplit"
 for name in $settings; do
   case $name in
-    middle) stages=2 ;;
-    every-block) stages=$blocks ;;
-    *) echo "codecs_accuracy: unknown setting $name (middle|every-block)" >&2; exit 2 ;;
+    middle) where=(--split 2) ;;
+    every-block) where=(--split "$blocks") ;;
+    every-layer) where=(--cuts "$(seq -s, 1 $((4 * blocks - 1)))") ;;
+    *) echo "codecs_accuracy: unknown setting $name (middle|every-block|every-layer)" >&2; exit 2 ;;
   esac
-  run "$name/fp32" --split "$stages" --bits 0
+  run "$name/fp32" "${where[@]}" --bits 0
   for bits in $bits_list; do
     for m in $methods; do
-      run "$name/$m/$bits" --split "$stages" --bits "$bits" --clip "$m" --granularity tensor
+      run "$name/$m/$bits" "${where[@]}" --bits "$bits" --clip "$m" --granularity tensor
     done
   done
 done
 
-/usr/bin/python3 - "$results" "$methods" "$bits_list" "$blocks" <<'PY' | tee "${results%.jsonl}.md"
+/usr/bin/python3 - "$results" "$methods" "$bits_list" "$blocks" "$settings" <<'PY' | tee "${results%.jsonl}.md"
 import json, sys
 results, methods, blocks = sys.argv[1], sys.argv[2].split(), sys.argv[4]
+settings = sys.argv[5].split()
 bits_list = sorted(sys.argv[3].split(), key=int)
 runs = {}
 for line in open(results):
@@ -83,12 +90,14 @@ for line in open(results):
 def acc(key):
     return f"{100 * runs[key]['accuracy']:.2f}" if key in runs else "-"
 n = runs.get("fp32/unsplit", {}).get("images", "?")
-print(f"Top-1 (%) on {n} test images, microbatch 8, per-tensor ranges; "
+print(f"Top-1 (%) on {n} test inputs, microbatch 8, per-tensor ranges; "
       f"unsplit float32: {acc('fp32/unsplit')}\n")
-for name, title in (("middle", "2 stages, one boundary in the middle"),
-                    ("every-block", f"{blocks} stages, every block boundary quantized")):
+titles = {"middle": "2 stages, one boundary in the middle",
+          "every-block": f"{blocks} stages, every block boundary quantized",
+          "every-layer": f"{4 * int(blocks)} stages, every planner-layer boundary quantized"}
+for name, title in ((s, titles[s]) for s in ("middle", "every-block", "every-layer") if s in settings):
     print(f"**{title}**\n")
-    print("| bits | " + " | ".join(methods) + " | wire bytes/image |")
+    print("| bits | " + " | ".join(methods) + " | wire bytes/input |")
     print("|---:|" + "---:|" * len(methods) + "---:|")
     for bits in bits_list:
         wire = runs.get(f"{name}/{methods[0]}/{bits}", {}).get("wire_bytes_per_image")

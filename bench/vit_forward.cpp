@@ -1,10 +1,13 @@
-// ViT forward on oneDNN: images/s of a synthetic model (ViT-Base/16-224 by
-// default) for batch x threads x dtype (f32, bf16, int8), the achieved GFLOPS
-// (int8: GFLOPS-equivalent, the f32 FLOP count over the int8 time), and the
-// f32 and s8s8 matmul peaks oneDNN reaches on this machine (for "x% of peak").
-// bench/vit_vs_pytorch.sh runs this next to PyTorch and prints the ratios.
+// Model forward on oneDNN: images (or sequences) per second of a synthetic
+// model (ViT-Base/16-224 by default; any published size of any family, e.g.
+// deit-base, bert-base at 128 tokens) for batch x threads x dtype (f32, bf16,
+// int8; int8 for ViT/DeiT only), the achieved GFLOPS (int8: GFLOPS-equivalent,
+// the f32 FLOP count over the int8 time), and the f32 and s8s8 matmul peaks
+// oneDNN reaches on this machine (for "x% of peak"). bench/vit_vs_pytorch.sh
+// runs this next to PyTorch and prints the ratios. The counters say "images"
+// for every family.
 //
-//   bench_vit_forward [--model vit-base|vit-large|vit-huge] [google benchmark flags]
+//   bench_vit_forward [--model NAME] [google benchmark flags]
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -29,10 +32,10 @@ namespace {
 
 std::string model_name = "vit-base";
 
-// Multiply-adds x 2 of one image's forward: patch embedding, per block the
-// Q/K/V, scores, context, output, fc1 and fc2 matmuls, and the classifier.
-double forward_flops(const vit_config& c) {
-  const model_descriptor desc = model_descriptor::vit(c);
+// Multiply-adds x 2 of one sample's forward: the embedding matmul (images),
+// per block the Q/K/V, scores, context, output, fc1 and fc2 matmuls, the head.
+double forward_flops(const model_config& c) {
+  const model_descriptor desc = model_descriptor::of(c);
   return desc.flops(1, desc.num_layers());
 }
 
@@ -68,12 +71,6 @@ struct best_times {
   }
 };
 
-tensor images(const vit_config& c, int64_t batch) {
-  tensor t = tensor::zeros({batch, c.num_channels, c.image_size, c.image_size});
-  for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = std::sin(0.001f * float(i));
-  return t;
-}
-
 // Args: dtype (0 f32, 1 bf16, 2 int8), batch, threads.
 void BM_vit_forward(benchmark::State& state) {
   const dtype dt = state.range(0) == 1   ? dtype::bf16
@@ -81,9 +78,17 @@ void BM_vit_forward(benchmark::State& state) {
                                          : dtype::f32;
   const int64_t batch = state.range(1);
   const int threads = static_cast<int>(state.range(2));
+  if (dt == dtype::int8) {
+    auto cfg = named_vit_config(model_name);
+    if (cfg && cfg->is_text()) {
+      state.SkipWithError("int8 is implemented for ViT/DeiT blocks, not BERT's");
+      return;
+    }
+  }
   vit_model& m = model_for(dt, threads);
-  tensor x = images(m.config(), batch);
-  auto warm = m.classify(x); // creates this batch size's primitives
+  const activation x = synthetic_input(m.config(), batch, 1); // images, or ids + mask
+  const int layers = m.num_layers();
+  auto warm = m.forward(1, layers, x); // creates this batch size's primitives
   if (!warm) {
     state.SkipWithError(warm.error().message.c_str());
     return;
@@ -91,7 +96,7 @@ void BM_vit_forward(benchmark::State& state) {
   best_times best;
   for (auto _ : state) {
     best.measure([&] {
-      auto y = m.classify(x);
+      auto y = m.forward(1, layers, x);
       benchmark::DoNotOptimize(y);
     });
   }
@@ -219,9 +224,8 @@ int main(int argc, char** argv) {
       break;
     }
   }
-  if (!named_vit_config(model_name)) {
-    std::fprintf(stderr, "unknown --model %s (vit-base, vit-large, vit-huge)\n",
-                 model_name.c_str());
+  if (auto c = named_model_config(model_name); !c) {
+    std::fprintf(stderr, "--model: %s\n", c.error().message.c_str());
     return 2;
   }
   benchmark::Initialize(&argc, argv);

@@ -56,13 +56,16 @@ def main():
         return [p[0][(dt, b, t)][field] for p in passes]
 
     print()
-    print("ViT-Base/16-224 forward, images/s (best of runs; edgepipe as the range of 2 passes)")
+    model = sys.argv[2] if len(sys.argv) > 2 else "vit-base"
+    unit = "sequences of 128 tokens" if model.startswith("bert") else "images"
+    print(f"{model} forward, {unit}/s (best of runs; edgepipe as the range of 2 passes)")
     hdr = ("batch thr | ours f32  | pt default | pt best f32 (set-up)  | f32 x     | ours bf16 | "
            "pt bf16 | bf16 x pt bf16 | bf16 x pt f32 | f32 GFLOPS / matmul peak")
     print(hdr)
     print("-" * len(hdr))
+    threads = sorted({r["threads"] for r in torch})  # BENCH_THREADS may leave 2 out
     for b in (1, 8):
-        for t in (1, 2):
+        for t in threads:
             of, ob, gf = ov("f32", b, t, "wall"), ov("bf16", b, t, "wall"), ov("f32", b, t, "gflops")
             peak = max(p[1][t] for p in passes)
             dflt = pt(b, t, "images_per_s", lambda r: r["label"] == "default")["images_per_s"]
@@ -107,7 +110,7 @@ def main():
               f"{span(gi, '{:.0f}')} / {ipeak:.0f} = {span([100 * g / ipeak for g in gi], '{:.0f}')}%")
     print()
     print("f32 matmul peak, best of 2048^3 and 1576x768x3072 (GFLOPS):",
-          {t: round(max(p[1][t] for p in passes), 1) for t in (1, 2)},
+          {t: round(max(p[1][t] for p in passes), 1) for t in threads},
           "per CPU-second (1 thread):", round(max(p[1]["cpu"] for p in passes), 1))
     print("PyTorch runs, images/s (per CPU-second):")
     for r in torch:

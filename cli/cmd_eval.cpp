@@ -14,6 +14,7 @@
 #include "cli/command.hpp"
 #include "cli/model_cli.hpp"
 #include "cli/split_forward.hpp"
+#include "cli/text_cli.hpp"
 #include "ops/idx.hpp"
 #include "ops/preprocessing.hpp"
 
@@ -81,11 +82,14 @@ int run_eval(int argc, char** argv) {
                  "crossing a boundary is encoded and decoded with the wire codec\n"
                  "(--bits 0 = raw float32 frames).");
   a.option("model", "DIR", "model directory (config.json + model.safetensors)", true);
-  a.option("data", "DIR",
-           "directory with PREFIX-images-idx3-ubyte[.gz], PREFIX-labels-idx1-ubyte[.gz]", true);
+  a.option("data", "DIR|FILE.tsv",
+           "images: directory with PREFIX-images-idx3-ubyte[.gz], PREFIX-labels-idx1-ubyte[.gz];\n"
+           "BERT: text<TAB>label lines (label: an id2label name or its number)",
+           true);
   a.option("prefix", "NAME", "file prefix in DIR: t10k (test set) or train", false, "t10k");
   a.option("limit", "N", "only the first N images (0 = all)", false, "0");
-  a.option("microbatch", "N", "images per forward", false, "8");
+  a.option("microbatch", "N", "images (texts) per forward", false, "8");
+  a.option("seq", "S", "BERT: pad/truncate texts to S tokens (default: the model's length)");
   add_model_options(a);
   a.option("split", "S", "S pipeline stages, boundaries at block ends, evenly");
   a.option("cuts", "L1,L2,...", "stage boundaries after these planner layers");
@@ -106,6 +110,7 @@ int run_eval(int argc, char** argv) {
   cut_list cuts;
   codecs::quant_params q;
   if (int rc = read_link_options(a, cfg->num_hidden_layers, cuts, q); rc >= 0) return rc;
+  if (cfg->is_text()) return eval_text(a, opts, cuts, q, limit, microbatch);
 
   auto prep = ops::read_preprocessing(dir);
   if (!prep) return report(a, prep.error());

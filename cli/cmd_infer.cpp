@@ -12,6 +12,7 @@
 #include "cli/args.hpp"
 #include "cli/command.hpp"
 #include "cli/model_cli.hpp"
+#include "cli/text_cli.hpp"
 #include "ops/layer_descriptor.hpp"
 #include "ops/npy.hpp"
 #include "ops/vit_model.hpp"
@@ -25,14 +26,25 @@ int run_infer(int argc, char** argv) {
                   "A boundary inside a residual block also carries the residual stream:\n"
                   "it is written to (and read from) a second file, Y.npy -> Y.skip.npy.");
   a.option("model", "DIR", "model directory (config.json + model.safetensors)", true);
-  a.option("input", "X.npy", "input: images [N, C, H, W], or layer A's input with --layers", true);
-  a.option("output", "Y.npy", "output file", true);
+  a.option("input", "X.npy", "input: images [N, C, H, W], or layer A's input with --layers");
+  a.option("output", "Y.npy", "output file (with --text: optional, the logits [N, labels])");
   a.option("layers", "A:B", "run only planner layers A..B (1-based, inclusive)");
+  a.option("text", "FILE",
+           "BERT: UTF-8 text, one text a line, tokenized with DIR/vocab.txt; prints\n"
+           "<label><TAB><probability> per line");
+  a.option("seq", "S", "BERT: pad/truncate texts to S tokens (default: the model's length)");
   add_model_options(a);
   if (int rc = a.parse(argc, argv); rc >= 0) return rc;
 
   ops::model_options opts;
   if (int rc = read_model_options(a, opts); rc >= 0) return rc;
+  if (a.has("text")) {
+    if (a.has("input") || a.has("layers"))
+      return a.usage_error("--text runs the whole model on texts: no --input or --layers");
+    return infer_text(a, opts);
+  }
+  if (!a.has("input") || !a.has("output"))
+    return a.usage_error("give --input X.npy and --output Y.npy (or --text FILE for a BERT)");
   auto cfg = ops::read_vit_config(a.get("model") + "/config.json");
   if (!cfg) return report(a, cfg.error());
   int first = 1, last = cfg->planner_layers();

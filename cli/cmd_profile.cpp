@@ -26,9 +26,13 @@ namespace {
 int run_profile(int argc, char** argv) {
   args a("profile", "Measure this device's time per planner layer (median of repeats after a\n"
                     "warm-up) and write PipeEdge's models.yml and device_types.yml.");
-  a.option("model", "DIR|NAME", "model directory, or vit-base | vit-large | vit-huge (synthetic)",
+  a.option("model", "DIR|NAME",
+           "model directory, or a published name (synthetic weights) of any family:\n"
+           "google/vit-base-patch16-224, facebook/deit-tiny-distilled-patch16-224,\n"
+           "bert-base-uncased, ... or vit-base, deit-small, bert-large, ...",
            true);
-  a.option("model-name", "NAME", "name in the files (default: google/vit-... or the directory)");
+  a.option("model-name", "NAME",
+           "name in the files (default: the PipeEdge name, or the directory's name)");
   a.option("microbatch", "B", "microbatch size", false, "8");
   a.option("dtype", "f32|bf16|int8", "compute dtype (profiles are kept per dtype)", false, "f32");
   a.option("threads", "N", "oneDNN threads", false, "1");
@@ -52,24 +56,22 @@ int run_profile(int argc, char** argv) {
   if (!dt) return a.usage_error(dt.error().message);
 
   const std::string src = a.get("model");
-  const bool synthetic = src == "vit-base" || src == "vit-large" || src == "vit-huge";
+  // A published name (any family: vit-base, deit-small, bert-base-uncased, ...) is synthetic.
+  const bool synthetic = !ops::pipeedge_model_name(src).empty();
   ops::model_source source;
   std::string name = a.get("model-name");
   if (synthetic) {
-    auto c = ops::named_vit_config(src);
+    auto c = ops::named_model_config(src);
     if (!c) return a.usage_error(c.error().message);
     source = ops::model_source::synthetic(*c, 42);
-    if (name.empty())
-      name = src == "vit-base"    ? "google/vit-base-patch16-224"
-             : src == "vit-large" ? "google/vit-large-patch16-224"
-                                  : "google/vit-huge-patch14-224-in21k";
+    if (name.empty()) name = ops::pipeedge_model_name(src);
   } else {
     auto s = ops::model_source::from_dir(src);
     if (!s) return a.usage_error(s.error().message);
     source = *s;
     if (name.empty()) name = src.substr(src.find_last_of('/') + 1);
   }
-  const ops::model_descriptor desc = ops::model_descriptor::vit(source.config);
+  const ops::model_descriptor desc = ops::model_descriptor::of(source.config);
   const int L = desc.num_layers();
 
   ops::profile_options po;

@@ -2,11 +2,51 @@
 
 #include <random>
 
+#include "cli/text_cli.hpp"
 #include "codecs/codec.hpp"
 #include "ops/idx.hpp"
 #include "ops/preprocessing.hpp"
+#include "ops/text_data.hpp"
+#include "ops/wordpiece.hpp"
 
 namespace edgepipe::cli {
+namespace {
+
+// workload.text: text<TAB>label lines tokenized with the model directory's
+// vocab.txt into microbatches of token ids with their attention masks.
+expected<actors::workload> load_text_workload(const config::topology& topo,
+                                              const ops::vit_config& cfg) {
+  const auto& w = topo.workload;
+  if (!cfg.is_text() || topo.model.is_synthetic())
+    return make_error(errc::invalid_input,
+                      w.pos.str() +
+                          ": a text workload needs a BERT model directory (with "
+                          "vocab.txt); this model is " +
+                          (topo.model.is_synthetic() ? "synthetic" : ops::to_string(cfg.family)));
+  auto tok = ops::wordpiece_tokenizer::load(topo.model.dir);
+  if (!tok) return tok.error();
+  auto length = text_sequence_length(*tok, cfg, 0);
+  if (!length) return length.error();
+  std::vector<std::string> names = cfg.labels;
+  for (int i = static_cast<int>(names.size()); i < cfg.num_labels; ++i)
+    names.push_back(std::to_string(i));
+  auto data = ops::read_labeled_tsv(w.text, names, w.count);
+  if (!data) return data.error();
+  actors::workload work;
+  work.microbatch = w.microbatch < 1 ? 1 : w.microbatch;
+  work.labels = data->labels;
+  const size_t n = data->texts.size(), mb = static_cast<size_t>(work.microbatch);
+  for (size_t i = 0; i < n; i += mb) {
+    auto batch = ops::encode_texts(*tok, data->texts, i, std::min(mb, n - i), *length);
+    if (!batch) return make_error(batch.error().code, w.text + ": " + batch.error().message);
+    work.batches.push_back(std::move(batch->ids));
+    work.masks.push_back(std::move(batch->mask));
+  }
+  if (work.batches.empty()) return make_error(errc::invalid_input, w.text + ": no texts to run");
+  return work;
+}
+
+} // namespace
 
 expected<ops::vit_config> model_config(const config::model_spec& model) {
   if (model.is_synthetic()) return ops::named_vit_config(model.synthetic);
@@ -15,6 +55,7 @@ expected<ops::vit_config> model_config(const config::model_spec& model) {
 
 expected<actors::workload> load_workload(const config::topology& topo, const ops::vit_config& cfg) {
   const auto& w = topo.workload;
+  if (!w.text.empty()) return load_text_workload(topo, cfg);
   ops::tensor images;
   std::vector<int> labels;
   if (w.synthetic) {

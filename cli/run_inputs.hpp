@@ -16,8 +16,9 @@ namespace edgepipe::cli {
 // The model's sizes: DIR/config.json or the named synthetic configuration.
 expected<ops::vit_config> model_config(const config::model_spec& model);
 
-// The data set (preprocessed like the model was trained) or seeded random
-// inputs, `count` images in microbatches of `microbatch`. Errors: an image
+// The data set (preprocessed like the model was trained), a text data set
+// (tokenized with the model's vocab.txt: token ids + attention masks) or
+// seeded random inputs, `count` images in microbatches of `microbatch`. Errors: an image
 // shape the model does not take, an unreadable data set.
 expected<actors::workload> load_workload(const config::topology& topo, const ops::vit_config& cfg);
 

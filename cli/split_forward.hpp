@@ -34,7 +34,7 @@ struct link_traffic {
   uint64_t raw_bytes = 0; // the same tensors as float32
 };
 
-// Encodes then decodes every tensor of `act` (main, and skip when present).
+// Encodes then decodes main (and skip when present); the mask is copied as it is.
 expected<ops::activation> cross_link(const ops::activation& act, const codecs::quant_params& params,
                                      link_traffic* traffic = nullptr);
 

@@ -130,6 +130,13 @@ namespace {
 // The IDX files the source will read (gzip'd as Debian ships them, or not).
 expected<void> check_dataset(const workload_spec& w) {
   if (w.synthetic) return {};
+  if (!w.text.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(w.text, ec))
+      return make_error(errc::not_found,
+                        w.pos.str() + ": text file '" + w.text + "' does not exist");
+    return {};
+  }
   std::string prefix = w.split == "train" ? "train" : "t10k";
   for (const char* kind : {"-images-idx3-ubyte", "-labels-idx1-ubyte"}) {
     std::filesystem::path base = std::filesystem::path(w.dataset) / (prefix + kind);

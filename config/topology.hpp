@@ -130,14 +130,15 @@ struct links_spec {
 
 struct workload_spec {
   std::string dataset;        // IDX data set directory (resolved); empty when synthetic
+  std::string text;           // text<TAB>label file (resolved) for a BERT; empty otherwise
   std::string split = "test"; // "test" (t10k-*) | "train" (train-*)
   bool synthetic = false;     // seeded random inputs of the model's image shape, no labels
   uint64_t seed = 1;          // synthetic inputs seed
-  int count = 0;              // images to run; 0 = the whole data set (synthetic: required)
+  int count = 0;              // inputs to run; 0 = the whole data set (synthetic: required)
   int microbatch = 1;         // images per pipeline message
   int window = 2;             // K: microbatches in flight per link (credits)
   int warmup = 0;             // microbatches run before measuring
-  source_pos pos;             // of the dataset value (synthetic: of the workload mapping)
+  source_pos pos;             // of the dataset/text value (synthetic: of the workload mapping)
 };
 
 struct runtime_spec {

@@ -230,13 +230,19 @@ std::vector<Override> read_overrides(const document& doc, const YAML::Node& list
 workload_spec read_workload(const document& doc, const YAML::Node& node) {
   map_reader map(
       doc, node, "workload",
-      {"dataset", "split", "synthetic", "seed", "count", "microbatch", "window", "warmup"});
+      {"dataset", "text", "split", "synthetic", "seed", "count", "microbatch", "window", "warmup"});
   workload_spec w;
   w.pos = doc.pos(node);
   w.synthetic = map.boolean("synthetic", false);
-  if (map.has("dataset") == w.synthetic)
-    doc.fail(node, "workload: expected either 'dataset: DIR' or 'synthetic: true'");
-  if (map.has("dataset")) {
+  if (int(map.has("dataset")) + int(map.has("text")) + int(w.synthetic) != 1)
+    doc.fail(node,
+             "workload: expected one of 'dataset: DIR', 'text: FILE.tsv' or 'synthetic: true'");
+  if (map.has("text")) {
+    w.text = doc.resolve(map.string("text"));
+    w.pos = doc.pos(map.get("text"));
+    if (map.has("split")) map.fail_at("split", "workload.split applies to a dataset only");
+    if (map.has("seed")) map.fail_at("seed", "workload.seed applies to synthetic inputs only");
+  } else if (map.has("dataset")) {
     w.dataset = doc.resolve(map.string("dataset"));
     w.pos = doc.pos(map.get("dataset"));
     w.split = map.string("split", "test");

@@ -1,4 +1,4 @@
-// dnnl_util: the small oneDNN 2.6 helpers the ViT layers share. Everything
+// dnnl_util: the small oneDNN 2.6 helpers the model layers share. Everything
 // here stays inside ops/; the rest of edgepipe sees only ops::tensor.
 #pragma once
 
@@ -45,6 +45,22 @@ dnnl::matmul::primitive_desc make_matmul(const dnnl_context& ctx, const dnnl::me
                                          const dnnl::memory::desc& bias,
                                          const dnnl::memory::desc& dst,
                                          const dnnl::primitive_attr& attr);
+
+// A matmul on weights reordered at load: oneDNN chooses again for this shape
+// (format any); when its choice differs from the stored layout `layout`, the
+// stored one is imposed, so weights are never reordered twice.
+dnnl::matmul::primitive_desc matmul_on(const dnnl_context& ctx, const dnnl::memory::desc& src,
+                                       const dnnl::memory::desc& layout,
+                                       const dnnl::memory::desc& bias,
+                                       const dnnl::memory::desc& dst,
+                                       const dnnl::primitive_attr& attr);
+
+// LayerNorm over the last axis of f32 [rows, cols], with scale and shift.
+dnnl::layer_normalization_forward::primitive_desc
+layer_norm_pd(const dnnl_context& ctx, int64_t rows, int64_t cols, float eps);
+
+dnnl::reorder::primitive_desc reorder_pd(const dnnl_context& ctx, const dnnl::memory::desc& src,
+                                         const dnnl::memory::desc& dst);
 
 // Copies (and converts the data type of) src into dst with a one-off reorder.
 void reorder_now(const dnnl_context& ctx, const dnnl::memory& src, const dnnl::memory& dst);

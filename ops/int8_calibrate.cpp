@@ -12,6 +12,10 @@ expected<int8_calibration> calibrate_int8(vit_model& model, const tensor& images
   if (model.options().compute != dtype::f32 || model.options().first != 1)
     return make_error(errc::invalid_argument,
                       "calibration runs an f32 model that starts at layer 1");
+  if (model.config().is_text())
+    return make_error(errc::invalid_argument,
+                      "int8 is implemented for ViT/DeiT blocks (pre-LN), not for BERT's post-LN "
+                      "blocks: nothing to calibrate");
   if (method != "percentile" && method != "max")
     return make_error(errc::invalid_argument,
                       "calibration method must be percentile or max, got " + method);

@@ -11,16 +11,17 @@ int64_t product(const std::vector<int64_t>& shape) {
   return n;
 }
 
-const char* part_name(block_part part) {
+const char* part_name(block_part part, bool post_ln) {
   switch (part) {
   case block_part::attention:
-    return "attention (LN + QKV + softmax)";
+    return post_ln ? "attention (QKV + softmax)" : "attention (LN + QKV + softmax)";
   case block_part::attention_output:
-    return "attention output (projection + residual)";
+    return post_ln ? "attention output (projection + residual + LN)"
+                   : "attention output (projection + residual)";
   case block_part::mlp_in:
-    return "MLP in (LN + fc1 + GELU)";
+    return post_ln ? "MLP in (fc1 + GELU)" : "MLP in (LN + fc1 + GELU)";
   default:
-    return "MLP out (fc2 + residual)";
+    return post_ln ? "MLP out (fc2 + residual + LN)" : "MLP out (fc2 + residual)";
   }
 }
 
@@ -31,6 +32,9 @@ int64_t layer_info::output_main_elements() const {
 }
 int64_t layer_info::output_skip_elements() const {
   return product(skip_shape);
+}
+int64_t layer_info::output_mask_elements() const {
+  return product(mask_shape);
 }
 
 int64_t layer_info::weight_bytes(dtype compute) const {
@@ -45,7 +49,7 @@ int64_t layer_info::weight_bytes(dtype compute) const {
 }
 
 int64_t model_descriptor::input_elements() const {
-  return product(input_shape_);
+  return product(input_shape_) + input_mask_elements_;
 }
 
 expected<void> model_descriptor::check_range(int first, int last) const {
@@ -73,49 +77,65 @@ int64_t model_descriptor::weight_bytes(int first, int last, dtype compute) const
   return n;
 }
 
-// The sizes mirror ops/vit_weights.cpp's tensors and ops/vit_params.cpp's
+// The sizes mirror ops/model_weights.hpp's tensors and ops/vit_params.cpp's
 // storage: patch, Q/K/V, output, fc1 and fc2 weights at the compute dtype;
-// biases, LayerNorms, CLS, position embeddings and the classifier f32.
-model_descriptor model_descriptor::vit(const vit_config& c) {
+// biases, LayerNorms, tokens, embedding tables and the head (classifier,
+// pooler) f32. The encoder block is the same in every family; the
+// LayerNorms sit in other layers (pre-LN: 4k+1, 4k+3; BERT: 4k+2, 4k+4).
+model_descriptor model_descriptor::of(const model_config& c) {
   model_descriptor m;
-  m.family_ = "vit";
-  m.input_shape_ = {c.num_channels, c.image_size, c.image_size};
+  const bool text = c.is_text(), post_ln = text;
+  m.family_ = to_string(c.family);
   const int64_t T = c.tokens(), D = c.hidden_size, I = c.intermediate_size;
+  const int64_t labels = c.num_labels;
   const int64_t patch_k = int64_t{c.num_channels} * c.patch_size * c.patch_size;
+  const std::vector<int64_t> mask = text ? std::vector<int64_t>{T} : std::vector<int64_t>{};
+  if (text) {
+    m.input_shape_ = {T};
+    m.input_mask_elements_ = T;
+  } else {
+    m.input_shape_ = {c.num_channels, c.image_size, c.image_size};
+  }
   const int L = c.planner_layers();
   for (int k = 1; k <= L; ++k) {
     layer_info info;
     info.index = k;
     info.position = encoder_position(k);
+    info.mask_shape = k < L ? mask : std::vector<int64_t>{};
     const int block = info.position.block;
-    info.name = "block " + std::to_string(block + 1) + " " + part_name(info.position.part);
+    info.name = "block " + std::to_string(block + 1) + " " + part_name(info.position.part, post_ln);
     switch (info.position.part) {
     case block_part::attention:
       info.matmul_parameters = 3 * D * D;
       info.matmul_channels = 3 * D;
-      info.f32_parameters = 2 * D + 3 * D;                    // LayerNorm, Q/K/V biases
+      info.f32_parameters = (post_ln ? 0 : 2 * D) + 3 * D;    // LayerNorm, Q/K/V biases
       info.flops = 2.0 * T * D * 3 * D + 2.0 * 2 * T * T * D; // QKV, QK^T, PV
       info.output_shape = {T, D};                             // attention context
       info.skip_shape = {T, D};                               // residual stream
-      if (k == 1) {
+      if (k == 1 && text) {
+        info.name = "embeddings + " + info.name; // tables gathered: no matmul
+        info.f32_parameters +=
+            (int64_t{c.vocab_size} + c.max_position_embeddings + c.type_vocab_size) * D + 2 * D;
+      } else if (k == 1) {
         info.name = "embeddings + " + info.name;
         info.matmul_parameters += patch_k * D;
         info.embedding_parameters = patch_k * D;
-        info.f32_parameters += D + D + T * D; // patch bias, CLS, position embeddings
+        // patch bias, CLS (and distillation) token, position embeddings
+        info.f32_parameters += D + c.extra_tokens() * D + T * D;
         info.flops += 2.0 * c.num_patches() * patch_k * D;
       }
       break;
     case block_part::attention_output:
       info.matmul_parameters = D * D;
       info.matmul_channels = D;
-      info.f32_parameters = D;
+      info.f32_parameters = D + (post_ln ? 2 * D : 0);
       info.flops = 2.0 * T * D * D;
       info.output_shape = {T, D};
       break;
     case block_part::mlp_in:
       info.matmul_parameters = D * I;
       info.matmul_channels = I;
-      info.f32_parameters = 2 * D + I;
+      info.f32_parameters = (post_ln ? 0 : 2 * D) + I;
       info.flops = 2.0 * T * D * I;
       info.output_shape = {T, I}; // fc1 + GELU output
       info.skip_shape = {T, D};
@@ -123,14 +143,20 @@ model_descriptor model_descriptor::vit(const vit_config& c) {
     case block_part::mlp_out:
       info.matmul_parameters = I * D;
       info.matmul_channels = D;
-      info.f32_parameters = D;
+      info.f32_parameters = D + (post_ln ? 2 * D : 0);
       info.flops = 2.0 * T * I * D;
       info.output_shape = {T, D};
-      if (k == L) {
-        info.name += " + final LN + classifier";
-        info.f32_parameters += 2 * D + D * c.num_labels + c.num_labels; // the head stays f32
-        info.flops += 2.0 * D * c.num_labels;
-        info.output_shape = {c.num_labels}; // logits
+      if (k == L && text) { // the head stays f32
+        info.name += " + pooler" + std::string(c.classifier ? " + classifier" : "");
+        info.f32_parameters += D * D + D + (c.classifier ? D * labels + labels : 0);
+        info.flops += 2.0 * D * D + (c.classifier ? 2.0 * D * labels : 0);
+        info.output_shape = {c.output_size()}; // logits, or the pooled output
+      } else if (k == L) {
+        const int heads = c.distilled ? 2 : 1; // distilled DeiT: cls + distillation heads
+        info.name += heads == 2 ? " + final LN + two classifiers" : " + final LN + classifier";
+        info.f32_parameters += 2 * D + heads * (D * labels + labels);
+        info.flops += heads * 2.0 * D * labels;
+        info.output_shape = {labels}; // logits
       }
       break;
     }

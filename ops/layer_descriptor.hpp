@@ -5,14 +5,16 @@
 //
 // Transformer encoders are split at PipeEdge's granularity, 4 planner layers
 // per block (numbered 1..4L, 1-based):
-//   4k+1  LayerNorm + Q/K/V + softmax(QK^T/sqrt(d)) V   (embeddings too when k = 0)
-//   4k+2  attention output projection + residual add
-//   4k+3  LayerNorm + fc1 + GELU
-//   4k+4  fc2 + residual add                            (final LN + head too when k = L-1)
-// The boundary after 4k+1 and 4k+3 carries a skip tensor (ops/activation.hpp).
+//   4k+1  (LayerNorm) + Q/K/V + softmax(QK^T/sqrt(d)) V  (embeddings too when k = 0)
+//   4k+2  attention output projection + residual add (+ LayerNorm: BERT)
+//   4k+3  (LayerNorm) + fc1 + GELU
+//   4k+4  fc2 + residual add (+ LayerNorm: BERT)        (the head too when k = L-1)
+// ViT and DeiT normalise before 4k+1 and 4k+3, BERT after 4k+2 and 4k+4. The
+// boundary after 4k+1 and 4k+3 carries a skip tensor; every BERT boundary
+// carries the attention mask (ops/activation.hpp).
 //
-// A family (ViT today; DeiT, BERT later) contributes a factory that fills
-// the per-layer table from its configuration; everything else is shared.
+// One factory per family fills the per-layer table from its configuration
+// (`of` picks it from model_config::family); everything else is shared.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +23,8 @@
 
 #include "base/expected.hpp"
 #include "ops/dtype.hpp"
-#include "ops/vit_config.hpp"
+#include "ops/model_config.hpp"
+#include "ops/vit_config.hpp" // the old names (vit_config, named_vit_config)
 
 namespace edgepipe::ops {
 
@@ -56,21 +59,28 @@ struct layer_info {
   double flops = 0;
   std::vector<int64_t> output_shape; // main output per sample (no batch dimension)
   std::vector<int64_t> skip_shape;   // skip output per sample; empty: none
+  std::vector<int64_t> mask_shape;   // BERT's attention mask per sample ([S]); empty: none
 
   int64_t parameters() const { return matmul_parameters + f32_parameters; }
   bool has_skip() const { return !skip_shape.empty(); }
   int64_t output_main_elements() const;
   int64_t output_skip_elements() const;
-  // Floats per sample leaving the layer: main + skip (what the planner sends).
-  int64_t output_elements() const { return output_main_elements() + output_skip_elements(); }
+  int64_t output_mask_elements() const;
+  // Floats per sample leaving the layer: main + skip + mask (what the planner sends).
+  int64_t output_elements() const {
+    return output_main_elements() + output_skip_elements() + output_mask_elements();
+  }
   // Bytes a stage holds for this layer's weights at the compute dtype.
   int64_t weight_bytes(dtype compute) const;
 };
 
 class model_descriptor {
 public:
-  // Hugging Face ViTForImageClassification (ops/vit_model.hpp's split).
-  static model_descriptor vit(const vit_config& cfg);
+  // The descriptor of cfg's family (ops/model.hpp's split): ViT, DeiT (both
+  // classification layouts), BERT (BertForSequenceClassification, BertModel).
+  static model_descriptor of(const model_config& cfg);
+  // The name from the days of ViT alone: the same as of().
+  static model_descriptor vit(const model_config& cfg) { return of(cfg); }
 
   const std::string& family() const { return family_; }
   int num_layers() const { return static_cast<int>(layers_.size()); }
@@ -79,7 +89,8 @@ public:
   const layer_info& layer(int k) const { return layers_[static_cast<size_t>(k - 1)]; }
   const std::vector<layer_info>& layers() const { return layers_; }
 
-  // What layer 1 takes per sample ([C, H, W] images for ViT).
+  // What layer 1 takes per sample: [C, H, W] images (ViT, DeiT), [S] token
+  // ids (BERT, with a mask [S] beside them: input_elements counts both).
   const std::vector<int64_t>& input_shape() const { return input_shape_; }
   int64_t input_elements() const;
 
@@ -99,6 +110,7 @@ private:
   // adds one function, not a subclass).
   std::string family_;
   std::vector<int64_t> input_shape_;
+  int64_t input_mask_elements_ = 0;
   std::vector<layer_info> layers_;
 };
 

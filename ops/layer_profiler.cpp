@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <random>
 
 #include "ops/layer_descriptor.hpp"
 #include "ops/stage_memory.hpp"
@@ -66,7 +65,9 @@ expected<void> time_layers(vit_model& model, int first, int last, const profile_
     }
     out.time_s[l - 1] = median(runs);
     out.output_elements[l - 1] =
-        (result->main.numel() + (result->has_skip() ? result->skip.numel() : 0)) / batch;
+        (result->main.numel() + (result->has_skip() ? result->skip.numel() : 0) +
+         (result->has_mask() ? result->mask.numel() : 0)) /
+        batch; // BERT's mask crosses too
     out.measured[l - 1] = true;
     cur = std::move(*result);
     if (opts.progress) opts.progress(l, out.time_s[l - 1]);
@@ -81,20 +82,16 @@ expected<layer_profile> profile_layers(const model_source& source, const profile
     return make_error(errc::invalid_argument,
                       "profile: microbatch and repeats must be >= 1, threads >= 0");
   const vit_config& cfg = source.config;
-  const model_descriptor desc = model_descriptor::vit(cfg);
+  const model_descriptor desc = model_descriptor::of(cfg);
   const int L = desc.num_layers(), blocks = L / layers_per_block;
   layer_profile out;
   out.time_s.assign(L, 0);
   out.output_elements.assign(L, 0);
   out.measured.assign(L, false);
 
-  activation cur; // random images: the times do not depend on the values
-  std::vector<int64_t> shape{opts.microbatch};
-  for (int64_t d : desc.input_shape()) shape.push_back(d);
-  cur.main = tensor::zeros(shape);
-  std::mt19937 rng(1);
-  std::normal_distribution<float> noise(0, 1);
-  for (float& x : cur.main.data) x = noise(rng);
+  // Random images, or token ids with a mask of ones at the config's
+  // sequence length: the times do not depend on the values.
+  activation cur = synthetic_input(cfg, opts.microbatch, 1);
 
   for (int block : profiled_blocks(blocks, opts.measured_blocks)) {
     model_options mo;

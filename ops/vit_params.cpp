@@ -3,8 +3,6 @@
 #include <cstring>
 #include <map>
 
-#include "ops/layer_descriptor.hpp"
-
 namespace edgepipe::ops {
 namespace {
 
@@ -46,9 +44,11 @@ dnnl::memory vector_memory(const dnnl_context& ctx, const std::vector<float>& v)
   return f32_memory(ctx, v, {static_cast<int64_t>(v.size())});
 }
 
-using host_weights = std::map<std::string, tensor>;
+// One layer's tensors by role (a role occurs at most once per layer).
+using host_weights = std::map<weight_role, tensor>;
 
-expected<host_weights> fetch_layer(const vit_config& cfg, int layer, const weight_source& source) {
+expected<host_weights> fetch_layer(const model_config& cfg, int layer,
+                                   const weight_source& source) {
   host_weights w;
   for (const auto& spec : layer_weights(cfg, layer)) {
     auto t = source(spec);
@@ -57,25 +57,43 @@ expected<host_weights> fetch_layer(const vit_config& cfg, int layer, const weigh
       return make_error(errc::invalid_input, "tensor " + spec.name + " has shape " +
                                                  shape_string(t->shape) + ", expected " +
                                                  shape_string(spec.shape));
-    w[spec.name] = std::move(*t);
+    w[spec.role] = std::move(*t);
   }
   return w;
 }
 
-std::vector<float>& data(host_weights& w, const std::string& name) {
-  return w.at(name).data;
+// The classifier of a distilled DeiT: [labels, 2D] = 0.5 * [cls | dist] per
+// row (out, in), bias 0.5 * (b_cls + b_dist). Halving is exact in binary.
+void stack_halves(std::vector<float>& w_cls, const std::vector<float>& w_dist,
+                  std::vector<float>& b_cls, const std::vector<float>& b_dist, int64_t d) {
+  const int64_t labels = static_cast<int64_t>(b_cls.size());
+  std::vector<float> w(static_cast<size_t>(labels * 2 * d));
+  for (int64_t l = 0; l < labels; ++l)
+    for (int64_t j = 0; j < d; ++j) {
+      w[l * 2 * d + j] = 0.5f * w_cls[l * d + j];
+      w[l * 2 * d + d + j] = 0.5f * w_dist[l * d + j];
+    }
+  for (int64_t l = 0; l < labels; ++l) b_cls[l] = 0.5f * (b_cls[l] + b_dist[l]);
+  w_cls = std::move(w);
 }
 
 } // namespace
 
-expected<vit_params> build_params(const dnnl_context& ctx, const vit_config& cfg, dnnl_dt compute,
+expected<vit_params> build_params(const dnnl_context& ctx, const model_config& cfg, dnnl_dt compute,
                                   int first, int last, const weight_source& source,
                                   const int8_calibration* calib) {
+  using r = weight_role;
   const int64_t t = cfg.tokens(), d = cfg.hidden_size, inter = cfg.intermediate_size;
   const int64_t patch_k = int64_t{cfg.num_channels} * cfg.patch_size * cfg.patch_size;
+  const int64_t head_k = cfg.distilled ? 2 * d : d;
   vit_params p;
   p.compute = compute;
   const bool int8 = compute == dnnl_dt::s8;
+  if (int8 && cfg.is_text())
+    return make_error(errc::invalid_argument,
+                      "int8 is implemented for ViT/DeiT blocks (pre-LN), not for " +
+                          std::string(to_string(cfg.family)) +
+                          "'s post-LN blocks: use f32 or bf16");
   if (int8 && (!calib || calib->clip.size() != size_t(cfg.num_hidden_layers)))
     return make_error(errc::invalid_argument,
                       "int8 needs a calibration with one entry per block (" +
@@ -83,12 +101,14 @@ expected<vit_params> build_params(const dnnl_context& ctx, const vit_config& cfg
                           (calib ? std::to_string(calib->clip.size()) : std::string("none")));
   try {
     weight_layouts& lay = p.layouts;
-    lay.patch = choose_layout(ctx, cfg.num_patches(), patch_k, d, int8 ? dnnl_dt::bf16 : compute);
+    if (!cfg.is_text())
+      lay.patch = choose_layout(ctx, cfg.num_patches(), patch_k, d, int8 ? dnnl_dt::bf16 : compute);
     lay.qkv = choose_layout(ctx, t, d, 3 * d, compute);
     lay.out = choose_layout(ctx, t, d, d, compute);
     lay.fc1 = choose_layout(ctx, t, d, inter, compute);
     lay.fc2 = choose_layout(ctx, t, inter, d, compute);
-    lay.head = choose_layout(ctx, 1, d, cfg.num_labels, dnnl_dt::f32);
+    lay.pooler = choose_layout(ctx, 1, d, d, dnnl_dt::f32);
+    lay.head = choose_layout(ctx, 1, head_k, cfg.num_labels, dnnl_dt::f32);
     p.blocks.resize(cfg.num_hidden_layers);
     // Every block's input steps, also of blocks whose weights are not loaded:
     // fc1 writes its output already quantized with fc2's input step.
@@ -104,31 +124,38 @@ expected<vit_params> build_params(const dnnl_context& ctx, const vit_config& cfg
       auto fetched = fetch_layer(cfg, layer, source);
       if (!fetched) return fetched.error();
       host_weights& w = *fetched;
-      const layer_position at = encoder_position(layer);
-      block_params& b = p.blocks[at.block];
-      const std::string pre = "vit.encoder.layer." + std::to_string(at.block) + ".";
-      switch (at.part) {
-      case block_part::attention: {
-        if (layer == 1) {
-          embed_params e;
-          e.weight = linear_weight(
-              ctx, data(w, "vit.embeddings.patch_embeddings.projection.weight").data(), patch_k, d,
-              lay.patch);
-          e.bias = bias_memory(ctx, data(w, "vit.embeddings.patch_embeddings.projection.bias"));
-          e.cls = std::move(data(w, "vit.embeddings.cls_token"));
-          e.pos = std::move(data(w, "vit.embeddings.position_embeddings"));
-          p.embed = std::move(e);
+      auto has = [&](r role) { return w.count(role) > 0; };
+      auto data = [&](r role) -> std::vector<float>& { return w.at(role).data; };
+      block_params& b = p.blocks[(layer - 1) / 4];
+
+      if (has(r::patch_weight) || has(r::word_table)) {
+        embed_params e;
+        e.pos = std::move(data(r::position_table));
+        if (has(r::patch_weight)) {
+          e.weight = linear_weight(ctx, data(r::patch_weight).data(), patch_k, d, lay.patch);
+          e.bias = bias_memory(ctx, data(r::patch_bias));
+          e.cls = std::move(data(r::cls_token));
+          if (has(r::distillation_token)) e.dist = std::move(data(r::distillation_token));
+        } else {
+          e.word = std::move(data(r::word_table));
+          e.token_type = std::move(data(r::token_type_table));
+          e.norm_scale = vector_memory(ctx, data(r::embed_norm_scale));
+          e.norm_shift = vector_memory(ctx, data(r::embed_norm_shift));
         }
-        b.ln1_scale = vector_memory(ctx, data(w, pre + "layernorm_before.weight"));
-        b.ln1_shift = vector_memory(ctx, data(w, pre + "layernorm_before.bias"));
+        p.embed = std::move(e);
+      }
+      if (has(r::norm1_scale)) {
+        b.ln1_scale = vector_memory(ctx, data(r::norm1_scale));
+        b.ln1_shift = vector_memory(ctx, data(r::norm1_shift));
+      }
+      if (has(r::query_weight)) {
         // Q, K and V stacked along the output dimension: [3D, D] (out, in).
         std::vector<float> qkv_w, qkv_b;
-        for (const char* m : {"query", "key", "value"}) {
-          const std::string base = pre + "attention.attention." + m;
-          auto& wm = data(w, base + ".weight");
-          auto& bm = data(w, base + ".bias");
-          qkv_w.insert(qkv_w.end(), wm.begin(), wm.end());
-          qkv_b.insert(qkv_b.end(), bm.begin(), bm.end());
+        for (auto [wr, br] :
+             {std::pair{r::query_weight, r::query_bias}, std::pair{r::key_weight, r::key_bias},
+              std::pair{r::value_weight, r::value_bias}}) {
+          qkv_w.insert(qkv_w.end(), data(wr).begin(), data(wr).end());
+          qkv_b.insert(qkv_b.end(), data(br).begin(), data(br).end());
         }
         if (int8) {
           b.qkv_q = quantize_linear(ctx, qkv_w.data(), qkv_b.data(), d, 3 * d, b.qkv_in, lay.qkv);
@@ -136,51 +163,52 @@ expected<vit_params> build_params(const dnnl_context& ctx, const vit_config& cfg
           b.qkv_w = linear_weight(ctx, qkv_w.data(), d, 3 * d, lay.qkv);
           b.qkv_b = bias_memory(ctx, qkv_b);
         }
-        break;
       }
-      case block_part::attention_output:
-        if (int8) {
-          b.out_q = quantize_linear(ctx, data(w, pre + "attention.output.dense.weight").data(),
-                                    data(w, pre + "attention.output.dense.bias").data(), d, d,
-                                    b.out_in, lay.out);
-          break;
+      if (has(r::attn_out_weight) && int8) {
+        b.out_q = quantize_linear(ctx, data(r::attn_out_weight).data(),
+                                  data(r::attn_out_bias).data(), d, d, b.out_in, lay.out);
+      } else if (has(r::attn_out_weight)) {
+        b.out_w = linear_weight(ctx, data(r::attn_out_weight).data(), d, d, lay.out);
+        b.out_b = bias_memory(ctx, data(r::attn_out_bias));
+      }
+      if (has(r::norm2_scale)) {
+        b.ln2_scale = vector_memory(ctx, data(r::norm2_scale));
+        b.ln2_shift = vector_memory(ctx, data(r::norm2_shift));
+      }
+      if (has(r::fc1_weight) && int8) {
+        b.fc1_q = quantize_linear(ctx, data(r::fc1_weight).data(), data(r::fc1_bias).data(), d,
+                                  inter, b.fc1_in, lay.fc1);
+      } else if (has(r::fc1_weight)) {
+        b.fc1_w = linear_weight(ctx, data(r::fc1_weight).data(), d, inter, lay.fc1);
+        b.fc1_b = bias_memory(ctx, data(r::fc1_bias));
+      }
+      if (has(r::fc2_weight) && int8) {
+        b.fc2_q = quantize_linear(ctx, data(r::fc2_weight).data(), data(r::fc2_bias).data(), inter,
+                                  d, b.fc2_in, lay.fc2);
+      } else if (has(r::fc2_weight)) {
+        b.fc2_w = linear_weight(ctx, data(r::fc2_weight).data(), inter, d, lay.fc2);
+        b.fc2_b = bias_memory(ctx, data(r::fc2_bias));
+      }
+      if (has(r::final_norm_scale) || has(r::pooler_weight)) {
+        head_params h;
+        if (has(r::final_norm_scale)) {
+          h.ln_scale = vector_memory(ctx, data(r::final_norm_scale));
+          h.ln_shift = vector_memory(ctx, data(r::final_norm_shift));
         }
-        b.out_w = linear_weight(ctx, data(w, pre + "attention.output.dense.weight").data(), d, d,
-                                lay.out);
-        b.out_b = bias_memory(ctx, data(w, pre + "attention.output.dense.bias"));
-        break;
-      case block_part::mlp_in:
-        b.ln2_scale = vector_memory(ctx, data(w, pre + "layernorm_after.weight"));
-        b.ln2_shift = vector_memory(ctx, data(w, pre + "layernorm_after.bias"));
-        if (int8) {
-          b.fc1_q = quantize_linear(ctx, data(w, pre + "intermediate.dense.weight").data(),
-                                    data(w, pre + "intermediate.dense.bias").data(), d, inter,
-                                    b.fc1_in, lay.fc1);
-          break;
+        if (has(r::pooler_weight)) {
+          h.pooler_w = linear_weight(ctx, data(r::pooler_weight).data(), d, d, lay.pooler);
+          h.pooler_b = bias_memory(ctx, data(r::pooler_bias));
         }
-        b.fc1_w = linear_weight(ctx, data(w, pre + "intermediate.dense.weight").data(), d, inter,
-                                lay.fc1);
-        b.fc1_b = bias_memory(ctx, data(w, pre + "intermediate.dense.bias"));
-        break;
-      case block_part::mlp_out:
-        if (int8) {
-          b.fc2_q = quantize_linear(ctx, data(w, pre + "output.dense.weight").data(),
-                                    data(w, pre + "output.dense.bias").data(), inter, d, b.fc2_in,
-                                    lay.fc2);
-        } else {
-          b.fc2_w =
-              linear_weight(ctx, data(w, pre + "output.dense.weight").data(), inter, d, lay.fc2);
-          b.fc2_b = bias_memory(ctx, data(w, pre + "output.dense.bias"));
+        h.classifier = has(r::classifier_weight);
+        if (h.classifier) {
+          if (has(r::distillation_weight))
+            stack_halves(data(r::classifier_weight), data(r::distillation_weight),
+                         data(r::classifier_bias), data(r::distillation_bias), d);
+          h.weight = linear_weight(ctx, data(r::classifier_weight).data(), head_k, cfg.num_labels,
+                                   lay.head);
+          h.bias = bias_memory(ctx, data(r::classifier_bias));
         }
-        if (layer == cfg.planner_layers()) {
-          head_params h;
-          h.ln_scale = vector_memory(ctx, data(w, "vit.layernorm.weight"));
-          h.ln_shift = vector_memory(ctx, data(w, "vit.layernorm.bias"));
-          h.weight =
-              linear_weight(ctx, data(w, "classifier.weight").data(), d, cfg.num_labels, lay.head);
-          h.bias = bias_memory(ctx, data(w, "classifier.bias"));
-          p.head = std::move(h);
-        }
+        p.head = std::move(h);
       }
     }
   } catch (const dnnl::error& e) {

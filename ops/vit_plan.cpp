@@ -11,39 +11,16 @@ using ln_fwd = dnnl::layer_normalization_forward;
 using softmax_fwd = dnnl::softmax_v2_forward;
 constexpr auto inference = dnnl::prop_kind::forward_inference;
 
-// A matmul on weights reordered at load: oneDNN chooses again for this batch
-// (format any); when its choice differs from the stored layout, the stored one
-// is imposed, so weights are never reordered twice.
-dnnl::matmul::primitive_desc matmul_on(const dnnl_context& ctx, const dnnl::memory::desc& src,
-                                       const dnnl::memory::desc& layout,
-                                       const dnnl::memory::desc& bias,
-                                       const dnnl::memory::desc& dst,
-                                       const dnnl::primitive_attr& attr) {
-  dnnl::memory::desc any(layout.dims(), layout.data_type(), dnnl_tag::any);
-  auto pd = make_matmul(ctx, src, any, bias, dst, attr);
-  if (pd.weights_desc() == layout) return pd;
-  return make_matmul(ctx, src, layout, bias, dst, attr);
-}
-
-ln_fwd::primitive_desc layer_norm(const dnnl_context& ctx, int64_t rows, int64_t cols, float eps) {
-  dnnl::memory::desc md({rows, cols}, dnnl_dt::f32, dnnl_tag::ab);
-  auto flags = dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
-  return ln_fwd::primitive_desc(ln_fwd::desc(inference, md, eps, flags), scratchpad_attr(),
-                                ctx.eng);
-}
-
-dnnl::reorder::primitive_desc reorder_pd(const dnnl_context& ctx, const dnnl::memory::desc& src,
-                                         const dnnl::memory::desc& dst,
-                                         const dnnl::primitive_attr& attr = scratchpad_attr()) {
-  return dnnl::reorder::primitive_desc(ctx.eng, src, ctx.eng, dst, attr);
-}
+// What a padded key adds to its attention scores: exp() of it is 0 in f32,
+// and a row with every key padded stays finite (uniform), as in Hugging Face.
+constexpr float padded_key = -1e30f;
 
 // A reorder that quantizes to s8 with step `step`: round(x / step), saturated.
 dnnl::reorder::primitive_desc quantize_pd(const dnnl_context& ctx, const dnnl::memory::desc& src,
                                           const dnnl::memory::desc& dst, float step) {
   auto attr = scratchpad_attr();
   attr.set_output_scales(0, {1.0f / step});
-  return reorder_pd(ctx, src, dst, attr);
+  return dnnl::reorder::primitive_desc(ctx.eng, src, ctx.eng, dst, attr);
 }
 
 // The attribute of an int8 matmul: per-output-channel scales, then post-ops.
@@ -56,10 +33,10 @@ dnnl::primitive_attr int8_attr(const std::vector<float>& scales, const dnnl::pos
 
 } // namespace
 
-expected<std::unique_ptr<vit_plan>> vit_plan::create(const dnnl_context& ctx, const vit_config& cfg,
-                                                     const vit_params& params, int64_t batch,
-                                                     bool with_embed, bool with_head) {
-  std::unique_ptr<vit_plan> plan(new vit_plan(ctx, cfg, params, batch));
+expected<std::unique_ptr<vit_plan>>
+vit_plan::create(const dnnl_context& ctx, const model_config& cfg, const vit_params& params,
+                 int64_t batch, int64_t tokens, bool with_embed, bool with_head) {
+  std::unique_ptr<vit_plan> plan(new vit_plan(ctx, cfg, params, batch, tokens));
   try {
     ctx.use_threads();
     plan->build(with_embed, with_head);
@@ -82,12 +59,13 @@ void vit_plan::note(const std::string& name, const dnnl::primitive_desc_base& pd
 }
 
 void vit_plan::build(bool with_embed, bool with_head) {
-  const int64_t b = batch_, t = cfg_.tokens(), d = cfg_.hidden_size, nh = cfg_.num_attention_heads;
+  const int64_t b = batch_, t = tokens_, d = cfg_.hidden_size, nh = cfg_.num_attention_heads;
   const int64_t hd = cfg_.head_dim(), inter = cfg_.intermediate_size, bt = b * t;
   const dnnl_dt f32 = dnnl_dt::f32;
   int8_ = params_.compute == dnnl_dt::s8;
   const dnnl_dt c = int8_ ? dnnl_dt::bf16 : params_.compute;
   lowp_ = c != f32;
+  post_norm_ = cfg_.is_text();
   const weight_layouts& lay = params_.layouts;
   const size_t esize = dnnl::memory::data_type_size(c);
 
@@ -101,7 +79,8 @@ void vit_plan::build(bool with_embed, bool with_head) {
   probs_ = lowp_ ? buffer({b * nh * t, t}, c) : scores_;
 
   // Layer 4k+1: LayerNorm, fused Q/K/V projection, attention.
-  auto ln_pd = layer_norm(dnnl_, bt, d, cfg_.layer_norm_eps);
+  // Post-LN models normalise x in place; their matmuls read x (converted to bf16 by to_c_p_).
+  auto ln_pd = layer_norm_pd(dnnl_, bt, d, cfg_.layer_norm_eps);
   note("layernorm", ln_pd);
   ln_p_ = ln_fwd(ln_pd);
   if (lowp_ && !int8_) {
@@ -186,35 +165,8 @@ void vit_plan::build(bool with_embed, bool with_head) {
     for (int k = 0; k < cfg_.num_hidden_layers; ++k) build_int8(k);
   }
 
-  if (with_embed) {
-    const int64_t n = cfg_.num_patches();
-    const int64_t k = int64_t{cfg_.num_channels} * cfg_.patch_size * cfg_.patch_size;
-    patches_ = buffer({b * n, k}, f32);
-    patches_c_ = lowp_ ? buffer({b * n, k}, c) : patches_;
-    emb_ = buffer({b * n, d}, f32);
-    if (lowp_) {
-      auto pd = reorder_pd(dnnl_, patches_.get_desc(), patches_c_.get_desc());
-      note("patches to bf16", pd);
-      patch_to_c_p_ = dnnl::reorder(pd);
-    }
-    auto pd = matmul_on(dnnl_, patches_c_.get_desc(), lay.patch, bias_d, emb_.get_desc(),
-                        scratchpad_attr());
-    note("patch embedding", pd);
-    patch_p_ = dnnl::matmul(pd);
-  }
-  if (with_head) {
-    cls_ = buffer({b, d}, f32);
-    cls_ln_ = buffer({b, d}, f32);
-    logits = buffer({b, cfg_.num_labels}, f32);
-    auto lpd = layer_norm(dnnl_, b, d, cfg_.layer_norm_eps);
-    note("final layernorm", lpd);
-    head_ln_p_ = ln_fwd(lpd);
-    dnnl::memory::desc bias_l({1, cfg_.num_labels}, f32, dnnl_tag::ab);
-    auto pd = matmul_on(dnnl_, cls_ln_.get_desc(), lay.head, bias_l, logits.get_desc(),
-                        scratchpad_attr());
-    note("classifier", pd);
-    head_p_ = dnnl::matmul(pd);
-  }
+  if (with_embed) build_embed();
+  if (with_head) build_head();
   scratch_ = dnnl::memory(
       {{static_cast<int64_t>(std::max<size_t>(scratch_bytes_, 1))}, dnnl_dt::u8, dnnl_tag::a},
       dnnl_.eng);
@@ -280,63 +232,69 @@ void vit_plan::run(const dnnl::primitive& p, dnnl_args args) {
   p.execute(dnnl_.strm, args);
 }
 
-void vit_plan::embed(const float* images) {
-  const int64_t b = batch_, c = cfg_.num_channels, img = cfg_.image_size, p = cfg_.patch_size;
-  const int64_t g = img / p, n = g * g, t = cfg_.tokens(), d = cfg_.hidden_size, k = c * p * p;
-  // Unfold the patches: row (b, gy, gx), column (c, ky, kx), the order of the
-  // conv weight [D, C, p, p] flattened, so the convolution is one matmul.
-  float* patches = static_cast<float*>(patches_.get_data_handle());
-  for (int64_t bi = 0; bi < b; ++bi)
-    for (int64_t gy = 0; gy < g; ++gy)
-      for (int64_t gx = 0; gx < g; ++gx) {
-        float* row = patches + ((bi * n) + gy * g + gx) * k;
-        for (int64_t ci = 0; ci < c; ++ci)
-          for (int64_t ky = 0; ky < p; ++ky) {
-            const float* src = images + ((bi * c + ci) * img + gy * p + ky) * img + gx * p;
-            std::memcpy(row + (ci * p + ky) * p, src, p * sizeof(float));
-          }
-      }
-  if (lowp_) run(patch_to_c_p_, {{DNNL_ARG_FROM, patches_}, {DNNL_ARG_TO, patches_c_}});
-  const embed_params& e = *params_.embed;
-  run(patch_p_, {{DNNL_ARG_SRC, patches_c_},
-                 {DNNL_ARG_WEIGHTS, e.weight},
-                 {DNNL_ARG_BIAS, e.bias},
-                 {DNNL_ARG_DST, emb_}});
-  dnnl_.strm.wait();
-  // Tokens: [CLS, patch 0, ...] plus the position embeddings.
-  const float* emb = static_cast<const float*>(emb_.get_data_handle());
-  float* xs = static_cast<float*>(x.get_data_handle());
-  for (int64_t bi = 0; bi < b; ++bi)
-    for (int64_t ti = 0; ti < t; ++ti) {
-      const float* from = ti == 0 ? e.cls.data() : emb + (bi * n + ti - 1) * d;
-      const float* pos = e.pos.data() + ti * d;
-      float* to = xs + (bi * t + ti) * d;
-      for (int64_t j = 0; j < d; ++j) to[j] = from[j] + pos[j];
+void vit_plan::layer_norm(const dnnl::memory& src, const dnnl::memory& dst,
+                          const dnnl::memory& scale, const dnnl::memory& shift) {
+  run(ln_p_,
+      {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCALE, scale}, {DNNL_ARG_SHIFT, shift}});
+}
+
+const dnnl::memory& vit_plan::matmul_input() {
+  if (!lowp_) return x;
+  run(to_c_p_, {{DNNL_ARG_FROM, x}, {DNNL_ARG_TO, ln_c_}});
+  return ln_c_;
+}
+
+void vit_plan::set_mask(const float* mask) {
+  masked_ = false;
+  if (!mask) return;
+  mask_bias_.assign(static_cast<size_t>(batch_ * tokens_), 0.0f);
+  for (size_t i = 0; i < mask_bias_.size(); ++i)
+    if (mask[i] == 0.0f) {
+      mask_bias_[i] = padded_key;
+      masked_ = true;
     }
+}
+
+// scores [B, H, T(query), T(key)] += bias of the key; a plain loop: it is
+// B*H*T*T adds, small beside the matmuls around it.
+void vit_plan::mask_scores() {
+  const int64_t t = tokens_, nh = cfg_.num_attention_heads;
+  dnnl_.strm.wait();
+  float* s = static_cast<float*>(scores_.get_data_handle());
+  for (int64_t bi = 0; bi < batch_; ++bi) {
+    const float* bias = mask_bias_.data() + bi * t;
+    for (int64_t row = 0; row < nh * t; ++row) {
+      float* r = s + (bi * nh * t + row) * t;
+      for (int64_t j = 0; j < t; ++j) r[j] += bias[j];
+    }
+  }
 }
 
 void vit_plan::attention(int block) {
   const block_params& w = params_.blocks[block];
-  run(ln_p_, {{DNNL_ARG_SRC, x},
-              {DNNL_ARG_DST, ln_},
-              {DNNL_ARG_SCALE, w.ln1_scale},
-              {DNNL_ARG_SHIFT, w.ln1_shift}});
-  observe(block, int8_site::qkv_in, ln_);
-  if (int8_) {
+  dnnl::memory src = ln_c_;
+  if (post_norm_) {
+    src = matmul_input();
+  } else {
+    layer_norm(x, ln_, w.ln1_scale, w.ln1_shift);
+    observe(block, int8_site::qkv_in, ln_);
+    if (lowp_ && !int8_) run(to_c_p_, {{DNNL_ARG_FROM, ln_}, {DNNL_ARG_TO, ln_c_}});
+  }
+  if (int8_) { // pre-LN only (build_params refuses int8 for post-LN models)
     run(qblocks_[block].ln1_q, {{DNNL_ARG_FROM, ln_}, {DNNL_ARG_TO, ln_q_}});
     run(qblocks_[block].qkv, {{DNNL_ARG_SRC, ln_q_},
                               {DNNL_ARG_WEIGHTS, w.qkv_q.weight},
                               {DNNL_ARG_BIAS, w.qkv_q.bias},
                               {DNNL_ARG_DST, qkv_}});
   } else {
-    if (lowp_) run(to_c_p_, {{DNNL_ARG_FROM, ln_}, {DNNL_ARG_TO, ln_c_}});
-    run(qkv_p_, {{DNNL_ARG_SRC, ln_c_},
+    run(qkv_p_, {{DNNL_ARG_SRC, src},
                  {DNNL_ARG_WEIGHTS, w.qkv_w},
                  {DNNL_ARG_BIAS, w.qkv_b},
                  {DNNL_ARG_DST, qkv_}});
   }
   run(split_p_, {{DNNL_ARG_FROM, qkv_strided_}, {DNNL_ARG_TO, heads_}});
   run(qk_p_, {{DNNL_ARG_SRC, q_}, {DNNL_ARG_WEIGHTS, k_t_}, {DNNL_ARG_DST, scores_}});
+  if (masked_) mask_scores();
   run(softmax_p_, {{DNNL_ARG_SRC, scores_}, {DNNL_ARG_DST, probs_}});
   run(pv_p_, {{DNNL_ARG_SRC, probs_4d_}, {DNNL_ARG_WEIGHTS, v_4d_}, {DNNL_ARG_DST, ctx_heads_}});
   observe(block, int8_site::out_in, ctx);
@@ -356,25 +314,28 @@ void vit_plan::attention_output(int block) {
                {DNNL_ARG_WEIGHTS, w.out_w},
                {DNNL_ARG_BIAS, w.out_b},
                {DNNL_ARG_DST, x}});
+  if (post_norm_) layer_norm(x, x, w.ln1_scale, w.ln1_shift);
 }
 
 void vit_plan::mlp_in(int block) {
   const block_params& w = params_.blocks[block];
-  run(ln_p_, {{DNNL_ARG_SRC, x},
-              {DNNL_ARG_DST, ln_},
-              {DNNL_ARG_SCALE, w.ln2_scale},
-              {DNNL_ARG_SHIFT, w.ln2_shift}});
-  observe(block, int8_site::fc1_in, ln_);
-  if (int8_) {
-    run(qblocks_[block].ln2_q, {{DNNL_ARG_FROM, ln_}, {DNNL_ARG_TO, ln_q_}});
-    run(qblocks_[block].fc1, {{DNNL_ARG_SRC, ln_q_},
-                              {DNNL_ARG_WEIGHTS, w.fc1_q.weight},
-                              {DNNL_ARG_BIAS, w.fc1_q.bias},
-                              {DNNL_ARG_DST, h}});
-    return;
+  dnnl::memory src = ln_c_;
+  if (post_norm_) {
+    src = matmul_input();
+  } else {
+    layer_norm(x, ln_, w.ln2_scale, w.ln2_shift);
+    observe(block, int8_site::fc1_in, ln_);
+    if (int8_) {
+      run(qblocks_[block].ln2_q, {{DNNL_ARG_FROM, ln_}, {DNNL_ARG_TO, ln_q_}});
+      run(qblocks_[block].fc1, {{DNNL_ARG_SRC, ln_q_},
+                                {DNNL_ARG_WEIGHTS, w.fc1_q.weight},
+                                {DNNL_ARG_BIAS, w.fc1_q.bias},
+                                {DNNL_ARG_DST, h}});
+      return;
+    }
+    if (lowp_) run(to_c_p_, {{DNNL_ARG_FROM, ln_}, {DNNL_ARG_TO, ln_c_}});
   }
-  if (lowp_) run(to_c_p_, {{DNNL_ARG_FROM, ln_}, {DNNL_ARG_TO, ln_c_}});
-  run(fc1_p_, {{DNNL_ARG_SRC, ln_c_},
+  run(fc1_p_, {{DNNL_ARG_SRC, src},
                {DNNL_ARG_WEIGHTS, w.fc1_w},
                {DNNL_ARG_BIAS, w.fc1_b},
                {DNNL_ARG_DST, h}});
@@ -394,24 +355,7 @@ void vit_plan::mlp_out(int block) {
                {DNNL_ARG_WEIGHTS, w.fc2_w},
                {DNNL_ARG_BIAS, w.fc2_b},
                {DNNL_ARG_DST, x}});
-}
-
-void vit_plan::head() {
-  const int64_t t = cfg_.tokens(), d = cfg_.hidden_size;
-  dnnl_.strm.wait();
-  const float* xs = static_cast<const float*>(x.get_data_handle());
-  float* cls = static_cast<float*>(cls_.get_data_handle());
-  for (int64_t bi = 0; bi < batch_; ++bi)
-    std::memcpy(cls + bi * d, xs + bi * t * d, d * sizeof(float)); // the CLS token
-  const head_params& w = *params_.head;
-  run(head_ln_p_, {{DNNL_ARG_SRC, cls_},
-                   {DNNL_ARG_DST, cls_ln_},
-                   {DNNL_ARG_SCALE, w.ln_scale},
-                   {DNNL_ARG_SHIFT, w.ln_shift}});
-  run(head_p_, {{DNNL_ARG_SRC, cls_ln_},
-                {DNNL_ARG_WEIGHTS, w.weight},
-                {DNNL_ARG_BIAS, w.bias},
-                {DNNL_ARG_DST, logits}});
+  if (post_norm_) layer_norm(x, x, w.ln2_scale, w.ln2_shift);
 }
 
 } // namespace edgepipe::ops

@@ -229,3 +229,30 @@ TEST_F(ConfigErrorTest, NodeListedTwice) {
 }
 
 } // namespace
+
+// A text workload: the shipped BERT over three local nodes, 8-bit links; the
+// attention mask travels with every microbatch, so the pipeline classifies
+// the sentences as the single-process float32 eval does (within two
+// sentences of 8-bit noise).
+TEST_F(CliRunTest, RunsTheShippedBertOnATextWorkload) {
+  const std::string root = EDGEPIPE_SOURCE_DIR;
+  std::string yaml = "name: text-3\n" + local_nodes_yaml({"p", "q", "r"}) +
+                     "model:\n  dir: " + root + "/examples/models/text-bert\n" +
+                     "partition: even\nquantization:\n  bits: 8\n"
+                     "workload:\n  text: " +
+                     root +
+                     "/examples/data/langid-test.tsv\n"
+                     "  count: 200\n  microbatch: 16\n";
+  auto r = test::run_edgepipe({"run", write_topology(yaml), "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto j = nlohmann::json::parse(last_line(r.out));
+  EXPECT_EQ(j["requests"], 13); // 200 texts in microbatches of 16
+  EXPECT_EQ(j["answered"], 13);
+  EXPECT_EQ(j["lost"], 0);
+  auto eval =
+      test::run_edgepipe({"eval", "--model", root + "/examples/models/text-bert", "--data",
+                          root + "/examples/data/langid-test.tsv", "--limit", "200", "--json"});
+  ASSERT_EQ(eval.exit_code, 0) << eval.err;
+  EXPECT_NEAR(j["accuracy"].get<double>(),
+              nlohmann::json::parse(last_line(eval.out))["accuracy"].get<double>(), 0.011);
+}

@@ -212,7 +212,9 @@ TEST(TopologyErrors, MissingSectionsAndChoices) {
   no_model.erase(no_model.begin() + 5, no_model.begin() + 7);
   expect_error(text_of(no_model), "1:1", {"missing key 'model' in topology"});
   expect_error(with_line(12, "  synthetic: false"), "12:3",
-               {"expected either 'dataset: DIR' or 'synthetic: true'"});
+               {"expected one of 'dataset: DIR', 'text: FILE.tsv' or 'synthetic: true'"});
+  expect_error(with_line(13, "  count: 8\n  text: t.tsv"), "12:3",
+               {"expected one of 'dataset: DIR', 'text: FILE.tsv' or 'synthetic: true'"});
   expect_error(with_line(13, "  microbatch: 2"), "12:3", {"synthetic inputs need 'count'"});
   expect_error(with_line(7, "  synthetic: vit-tiny"), "7:14",
                {"expected vit-base, vit-large or vit-huge", "'vit-tiny'"});

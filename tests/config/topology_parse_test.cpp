@@ -204,6 +204,23 @@ workload: {dataset: data}
   EXPECT_TRUE(validate(*topo, 48)); // auto: any layer count
 }
 
+TEST(TopologyParse, TextWorkloadIsResolvedAgainstTheFile) {
+  expected<topology> topo = parse_topology(R"(
+nodes:
+  - {name: only, address: "host.example:9000"}
+model: {dir: models/bert}
+workload: {text: data/test.tsv, count: 100, microbatch: 16}
+)",
+                                           "/etc/edge/text.yaml", "/etc/edge");
+  ASSERT_TRUE(topo) << topo.error().message;
+  EXPECT_EQ(topo->workload.text, "/etc/edge/data/test.tsv");
+  EXPECT_TRUE(topo->workload.dataset.empty());
+  EXPECT_FALSE(topo->workload.synthetic);
+  EXPECT_EQ(topo->workload.count, 100);
+  EXPECT_EQ(topo->workload.microbatch, 16);
+  EXPECT_EQ(topo->workload.pos.line, 5);
+}
+
 TEST(TopologyParse, EvenPartitionSplitsLayersInNodeOrder) {
   expected<topology> topo = parse_topology(R"(
 nodes:

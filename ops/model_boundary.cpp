@@ -1,0 +1,202 @@
+// Activations in and out of a plan, checked against what the layer takes
+// (activation.hpp): the shapes, BERT's token ids and types (whole numbers
+// inside their tables) and its attention mask (0 or 1, required after layer 1).
+#include <cmath>
+#include <cstring>
+
+#include "ops/model_impl.hpp"
+
+namespace edgepipe::ops {
+namespace {
+
+// A one-off reorder that multiplies by `scale` (quantizing to or from s8).
+void scaled_reorder(const dnnl_context& ctx, const dnnl::memory& src, const dnnl::memory& dst,
+                    float scale) {
+  ctx.use_threads();
+  dnnl::primitive_attr attr;
+  attr.set_output_scales(0, {scale});
+  dnnl::reorder::primitive_desc pd(ctx.eng, src.get_desc(), ctx.eng, dst.get_desc(), attr);
+  dnnl::reorder(pd).execute(ctx.strm, const_cast<dnnl::memory&>(src),
+                            const_cast<dnnl::memory&>(dst));
+  ctx.strm.wait();
+}
+
+// Copies a host tensor into a plan buffer (converting to bf16 when it is
+// bf16, quantizing with `step` when it is s8).
+void copy_in(const dnnl_context& ctx, const tensor& src, const dnnl::memory& dst,
+             float step = 1.0f) {
+  const auto& md = dst.get_desc();
+  if (md.data_type() == dnnl_dt::f32) {
+    std::memcpy(dst.get_data_handle(), src.data.data(), src.data.size() * sizeof(float));
+    return;
+  }
+  dnnl::memory user({md.dims(), dnnl_dt::f32, dnnl_tag::ab}, ctx.eng,
+                    const_cast<float*>(src.data.data()));
+  if (md.data_type() == dnnl_dt::s8)
+    scaled_reorder(ctx, user, dst, 1.0f / step);
+  else
+    reorder_now(ctx, user, dst);
+}
+
+tensor copy_out(const dnnl_context& ctx, const dnnl::memory& src, std::vector<int64_t> shape,
+                float step = 1.0f) {
+  tensor t = tensor::zeros(std::move(shape));
+  const auto& md = src.get_desc();
+  if (md.data_type() == dnnl_dt::f32) {
+    std::memcpy(t.data.data(), src.get_data_handle(), t.data.size() * sizeof(float));
+  } else {
+    dnnl::memory user({md.dims(), dnnl_dt::f32, dnnl_tag::ab}, ctx.eng, t.data.data());
+    if (md.data_type() == dnnl_dt::s8)
+      scaled_reorder(ctx, src, user, step);
+    else
+      reorder_now(ctx, src, user);
+  }
+  return t;
+}
+
+error bad_input(int first, const std::string& what, const std::vector<int64_t>& got,
+                const std::vector<int64_t>& want) {
+  return make_error(errc::invalid_input, "layer " + std::to_string(first) + " takes " + what +
+                                             " of shape " + shape_string(want) + ", got " +
+                                             shape_string(got));
+}
+
+// Every value a whole number in [0, limit); names the first that is not.
+expected<void> check_indices(int first, const std::string& what, const tensor& t, int64_t limit) {
+  for (size_t i = 0; i < t.data.size(); ++i) {
+    const float v = t.data[i];
+    if (!(v >= 0.0f && v < static_cast<float>(limit) && v == std::floor(v)))
+      return make_error(errc::invalid_input,
+                        "layer " + std::to_string(first) + ": " + what + " at flat index " +
+                            std::to_string(i) + " is " + std::to_string(v) +
+                            ", expected a whole number in 0.." + std::to_string(limit - 1));
+  }
+  return {};
+}
+
+} // namespace
+
+expected<vit_plan*> model::impl::plan_for(int64_t batch, int64_t tokens) {
+  auto key = std::make_pair(batch, tokens);
+  auto it = plans.find(key);
+  if (it != plans.end()) return it->second.get();
+  auto plan = vit_plan::create(dnnl, cfg, params, batch, tokens, params.embed.has_value(),
+                               params.head.has_value());
+  if (!plan) return plan.error();
+  vit_plan* p = plan->get();
+  p->observer = observer;
+  plans[key] = std::move(*plan);
+  return p;
+}
+
+expected<int64_t> model::impl::tokens_of(int first, const activation& src) const {
+  if (!cfg.is_text()) return int64_t{cfg.tokens()};
+  // BERT: the sequence length is the input's: [B, S] ids or [B, S, width].
+  const auto& shape = src.main.shape;
+  const size_t rank = first == 1 ? 2 : 3;
+  if (shape.size() != rank)
+    return make_error(errc::invalid_input,
+                      "layer " + std::to_string(first) + " takes " +
+                          (first == 1 ? "token ids [B, S]" : "a tensor [B, S, width]") + ", got " +
+                          shape_string(shape));
+  if (shape[1] < 1 || shape[1] > cfg.max_position_embeddings)
+    return make_error(errc::invalid_input, "sequence length " + std::to_string(shape[1]) +
+                                               " is outside 1.." +
+                                               std::to_string(cfg.max_position_embeddings) +
+                                               " (max_position_embeddings)");
+  return shape[1];
+}
+
+// The boundary before layer `first` (activation.hpp) into the plan's buffers.
+expected<void> model::impl::import(vit_plan& plan, int first, const activation& src) {
+  const int64_t b = plan.batch(), t = plan.tokens(), d = cfg.hidden_size;
+  const std::vector<int64_t> stream{b, t, d};
+  if (cfg.is_text()) {
+    if (src.has_mask()) {
+      if (src.mask.shape != std::vector<int64_t>{b, t})
+        return bad_input(first, "an attention mask", src.mask.shape, {b, t});
+      if (auto ok = check_indices(first, "attention mask", src.mask, 2); !ok) return ok.error();
+    } else if (first > 1) {
+      return make_error(errc::invalid_input,
+                        "layer " + std::to_string(first) +
+                            " takes the attention mask [B, S] with the hidden states (every BERT "
+                            "boundary carries it), got none");
+    }
+    plan.set_mask(src.has_mask() ? src.mask.data.data() : nullptr);
+  } else if (src.has_mask()) {
+    return make_error(errc::invalid_input, "layer " + std::to_string(first) + " of a " +
+                                               to_string(cfg.family) +
+                                               " model takes no attention mask, got one");
+  }
+  if (first == 1) {
+    if (cfg.is_text()) {
+      if (auto ok = check_indices(first, "token id", src.main, cfg.vocab_size); !ok)
+        return ok.error();
+      if (src.has_skip()) {
+        if (src.skip.shape != std::vector<int64_t>{b, t})
+          return bad_input(first, "token type ids", src.skip.shape, {b, t});
+        if (auto ok = check_indices(first, "token type id", src.skip, cfg.type_vocab_size); !ok)
+          return ok.error();
+      }
+      return {}; // embed_tokens() reads ids and types in place
+    }
+    const int64_t c = cfg.num_channels, s = cfg.image_size;
+    if (src.main.shape != std::vector<int64_t>{b, c, s, s})
+      return bad_input(first, "images [B, C, H, W]", src.main.shape, {b, c, s, s});
+    return {}; // embed_images() reads the images in place
+  }
+  const int part = (first - 2) % 4; // the part of the block that produced src
+  const bool split = part == 0 || part == 2;
+  if (split) {
+    const int64_t width = part == 0 ? d : cfg.intermediate_size;
+    if (src.main.shape != std::vector<int64_t>{b, t, width})
+      return bad_input(first, part == 0 ? "an attention context" : "an fc1 output", src.main.shape,
+                       {b, t, width});
+    if (src.skip.shape != stream)
+      return bad_input(first, "a skip (residual) tensor", src.skip.shape, stream);
+    // int8: h is s8 with the step of fc2's input (the block of layer `first`).
+    copy_in(dnnl, src.main, part == 0 ? plan.ctx : plan.h, params.blocks[(first - 1) / 4].fc2_in);
+    copy_in(dnnl, src.skip, plan.x);
+    return {};
+  }
+  if (src.main.shape != stream)
+    return bad_input(first, "a residual stream", src.main.shape, stream);
+  if (src.has_skip())
+    return make_error(errc::invalid_input,
+                      "layer " + std::to_string(first) + " takes no skip tensor, got one");
+  copy_in(dnnl, src.main, plan.x);
+  return {};
+}
+
+activation model::impl::export_(vit_plan& plan, int last, const activation& src) {
+  dnnl.strm.wait();
+  const int64_t b = plan.batch(), t = plan.tokens(), d = cfg.hidden_size;
+  activation out;
+  if (last == cfg.planner_layers()) {
+    out.main = copy_out(dnnl, plan.logits, {b, cfg.output_size()});
+    return out;
+  }
+  if (cfg.is_text()) { // the mask travels with the hidden states
+    out.mask = src.mask;
+    if (!src.has_mask()) {
+      out.mask = tensor::zeros({b, t});
+      out.mask.data.assign(out.mask.data.size(), 1.0f);
+    }
+  }
+  switch ((last - 1) % 4) {
+  case 0:
+    out.main = copy_out(dnnl, plan.ctx, {b, t, d});
+    out.skip = copy_out(dnnl, plan.x, {b, t, d});
+    break;
+  case 2:
+    out.main =
+        copy_out(dnnl, plan.h, {b, t, cfg.intermediate_size}, params.blocks[(last - 1) / 4].fc2_in);
+    out.skip = copy_out(dnnl, plan.x, {b, t, d});
+    break;
+  default:
+    out.main = copy_out(dnnl, plan.x, {b, t, d});
+  }
+  return out;
+}
+
+} // namespace edgepipe::ops

@@ -1,0 +1,31 @@
+// model::impl: what a model owns (inside ops/ only): the weights of its layer
+// range and one plan per (batch size, token count) seen. model.cpp builds and
+// runs it; model_boundary.cpp moves activations in and out of a plan.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "ops/model.hpp"
+#include "ops/vit_plan.hpp"
+
+namespace edgepipe::ops {
+
+struct model::impl {
+  model_config cfg;
+  model_options opts;
+  dnnl_context dnnl;
+  vit_params params;
+  std::map<std::pair<int64_t, int64_t>, std::unique_ptr<vit_plan>> plans; // by (B, T)
+  site_observer observer;
+
+  expected<vit_plan*> plan_for(int64_t batch, int64_t tokens);
+  // The token count of `src`, the input of layer `first` (checked in import).
+  expected<int64_t> tokens_of(int first, const activation& src) const;
+  // Checks src against what layer `first` takes and copies it into the plan.
+  expected<void> import(vit_plan& plan, int first, const activation& src);
+  activation export_(vit_plan& plan, int last, const activation& src);
+};
+
+} // namespace edgepipe::ops
