@@ -176,6 +176,48 @@ TEST(Int8Model, CloseToF32OnSyntheticWeights) {
   EXPECT_LE(max_abs_diff(*a, *b), 0.05 * spread);
 }
 
+// DeiT (distillation token, stacked heads) runs the same pre-LN int8 blocks.
+TEST(Int8Model, DistilledDeitCloseToF32OnSyntheticWeights) {
+  vit_config cfg = small_config();
+  cfg.family = model_family::deit;
+  cfg.distilled = true;
+  model_options f, q;
+  q.compute = dtype::int8;
+  auto ref = vit_model::synthetic(cfg, 6, f);
+  auto qm = vit_model::synthetic(cfg, 6, q);
+  ASSERT_TRUE(ref.has_value()) << ref.error().message;
+  ASSERT_TRUE(qm.has_value()) << qm.error().message;
+  tensor images = synthetic_images(cfg, 4, 98);
+  auto a = ref->classify(images);
+  auto b = qm->classify(images);
+  ASSERT_TRUE(a.has_value() && b.has_value());
+  double spread = 0;
+  for (float v : a->data) spread = std::max(spread, double(std::fabs(v)));
+  ASSERT_GT(spread, 0.1);
+  EXPECT_LE(max_abs_diff(*a, *b), 0.05 * spread);
+}
+
+// BERT's post-LN blocks have no int8 path: asking for one is an error, not
+// an f32 model in disguise, with or without a calibration.
+TEST(Int8Model, BertRefusesInt8) {
+  auto cfg = named_model_config("bert-base");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().message;
+  cfg->num_hidden_layers = 1;
+  model_options q;
+  q.compute = dtype::int8;
+  auto m = model::synthetic(*cfg, 1, q);
+  ASSERT_FALSE(m.has_value());
+  EXPECT_NE(m.error().message.find("int8 is implemented for ViT/DeiT blocks"), std::string::npos)
+      << m.error().message;
+  int8_calibration c;
+  c.clip.resize(1);
+  q.calibration = std::make_shared<const int8_calibration>(c);
+  auto with = model::synthetic(*cfg, 1, q);
+  ASSERT_FALSE(with.has_value());
+  EXPECT_NE(with.error().message.find("int8 is implemented for ViT/DeiT blocks"), std::string::npos)
+      << with.error().message;
+}
+
 TEST(Int8Model, MissingOrBadCalibrationIsAnErrorNamingTheFile) {
   model_options q;
   q.compute = dtype::int8;
