@@ -73,8 +73,9 @@ void commit(planner_ptr self) {
     set_sink_source(st.sink, st.source);
     self->send(st.source, start_run{});
   } else {
-    // Order matters: the sink must refuse old results before the source's
-    // replays can arrive, or a microbatch could be answered by both plans.
+    // From here the sink refuses the old plan's results and the source
+    // replays what the sink has not answered. Whatever reaches the sink
+    // first, a microbatch is delivered once: the sink drops duplicates.
     self->send(st.sink, set_epoch{d.plan.epoch});
     self->send(st.source, switch_epoch{d.plan.epoch, encoder});
     if (st.source_encoder) self->send_exit(st.source_encoder, caf::exit_reason::user_shutdown);

@@ -20,7 +20,6 @@ namespace edgepipe::actors {
 namespace {
 
 constexpr auto tick_interval = std::chrono::milliseconds(250);
-constexpr int64_t throughput_interval_ns = 1'000'000'000;
 
 // The run process's own actors: source, its encoder, sink, monitor.
 void stop_local_actors(planner_ptr self) {

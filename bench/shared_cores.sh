@@ -13,6 +13,9 @@
 # counts). A process that gets half the machine should take 2x what the whole
 # machine gives one stage: "paired / (2 x best alone)" is the slowdown beyond
 # the share of the machine (target <= 1.5; 1.0 = a fair share, no waste).
+# CPU ms per microbatch (paired): the CPU the process burned per microbatch,
+# all threads; spinning shows as CPU spent without progress. The machine's
+# other load makes "alone" noisy: the script prints the load average.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="${1:-$here/../build}"
@@ -50,9 +53,11 @@ run() { # env-string threads args... -> mean_ms of each process, space separated
   done
   for p in "${pids[@]}"; do wait "$p"; done
   for i in $(seq 1 "$n"); do /usr/bin/python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['mean_ms'])" "$out/r$i.json"; done | paste -sd' '
+  # CPU ms per microbatch (all the process's threads), kept for the table.
+  for i in $(seq 1 "$n"); do /usr/bin/python3 -c "import json,sys;d=json.load(open(sys.argv[1]));print('%.2f' % (1e3*d['cpu_s']/d['runs']))" "$out/r$i.json"; done | paste -sd' ' >"$out/cpu.txt"
 }
 
-printf '%-28s %-13s %3s | %10s | %17s | %s\n' workload setup thr "alone ms" "paired ms (each)" "paired / (2 x best alone)"
+printf '%-28s %-13s %3s | %10s | %17s | %-25s | %s\n' workload setup thr "alone ms" "paired ms (each)" "paired / (2 x best alone)" "paired CPU ms/microbatch"
 echo "$WORKLOADS" | while IFS='|' read -r wname wargs; do
   [ -z "$wname" ] && continue
   results=()
@@ -65,14 +70,14 @@ echo "$WORKLOADS" | while IFS='|' read -r wname wargs; do
       alone=$(run "$senv" $t 1 $wargs)
       # shellcheck disable=SC2086
       paired=$(run "$senv" $t 2 $wargs)
-      results+=("$sname|$t|$alone|$paired")
+      results+=("$sname|$t|$alone|$paired|$(cat "$out/cpu.txt")")
       best=$(/usr/bin/python3 -c "print(min($best, $alone))")
     done
   done <<<"$SETUPS"
   for r in "${results[@]}"; do
-    IFS='|' read -r sname t alone paired <<<"$r"
+    IFS='|' read -r sname t alone paired cpu <<<"$r"
     ratio=$(/usr/bin/python3 -c "import sys; p=[float(x) for x in sys.argv[1].split()]; print(' '.join('%.2f' % (x / (2 * $best)) for x in p))" "$paired")
-    printf '%-28s %-13s %3s | %10.3f | %17s | %s\n' "$wname" "$sname" "$t" "$alone" "$paired" "$ratio"
+    printf '%-28s %-13s %3s | %10.3f | %17s | %-25s | %s\n' "$wname" "$sname" "$t" "$alone" "$paired" "$ratio" "$cpu"
   done
 done
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -19,6 +19,10 @@
 #   for its link's encoder (max_handed in actors/stage_actor.cpp and
 #   source_actor.cpp, actors/README.md "Credits"); handoff 0, the plain credit
 #   model, is shown for latency.
+# - "sim (profile, shared cores)": the profile's times, with the stages
+#   sharing this machine's cores (simulate --machines s0,s1,s2:CORES): the
+#   stage processes all run here, so while more stages compute than there are
+#   cores, each computes slower (processor sharing);
 # "CPU bound": images/s if the stages' measured compute (nodes' times) had to
 # share this machine's cores: 16 * cores / sum of stage times. The simulator
 # gives each stage its own core; with more stage processes than cores that
@@ -27,7 +31,8 @@
 # release), i.e. including the pipeline's fill; the simulator's equivalent is
 # microbatches * 16 / makespan. Latency: p50 per microbatch, release to answer.
 #
-# Usage: bench/sim_vs_real.sh [BUILD_DIR]   (REPEATS=3 real runs per setting)
+# Usage: bench/sim_vs_real.sh [BUILD_DIR]   (REPEATS=3 real runs per setting;
+#        ONLY=REGEX runs only the settings whose name matches)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
@@ -55,7 +60,7 @@ echo "profiling fashion-vit (microbatch 16, 1 thread) ..." >&2
   --out-dir "$TMP" >/dev/null
 printf 'here:\n  - s0\n  - s1\n  - s2\n' >"$TMP/devices.yml"
 
-# simulate NAME STAGES LINKS K M HANDOFF [STAGE_TIMES]
+# simulate NAME STAGES LINKS K M HANDOFF [STAGE_TIMES] [MACHINES]
 #   -> one JSON line {rate, p50_ms, stages_ms}
 simulate() {
   local links="$TMP/links-$1.yml" extra=()
@@ -70,6 +75,7 @@ simulate() {
       "$($PY -c "print(repr($mbps * 1e6 / 2**20))")" "$bits" >>"$links"
   done
   [ -n "${7:-}" ] && extra=(--stage-compute-s "$7")
+  [ -n "${8:-}" ] && extra+=(--machines "$8")
   "$EP" simulate --models "$TMP/models.yml" --device-types "$TMP/device_types.yml" \
     --devices "$TMP/devices.yml" --links "$links" --model fvit --microbatch 16 \
     --cost-model edgepipe --stages "$2" --credits "$4" --handoff "$6" --microbatches "$5" "${extra[@]}" \
@@ -88,6 +94,7 @@ RESULTS=$TMP/results.jsonl
 for rep in $(seq 1 "$REPEATS"); do
   echo "$SETTINGS" | while IFS='|' read -r name stages links k m; do
     [ -z "$name" ] && continue
+    [[ "$name" =~ ${ONLY:-.} ]] || continue
     echo "run $rep/$REPEATS: $name" >&2
     real=$("$EP" run "$ROOT/bench/sim_vs_real/$name.yaml" --json --quiet 2>/dev/null | grep '^{' | tail -1)
     times=$(echo "$real" | $PY -c \
@@ -95,7 +102,8 @@ for rep in $(seq 1 "$REPEATS"); do
     sim_plain=$(simulate "$name" "$stages" "$links" "$k" "$m" 0)
     sim_prof=$(simulate "$name" "$stages" "$links" "$k" "$m" 2)
     sim_nodes=$(simulate "$name" "$stages" "$links" "$k" "$m" 2 "$times")
-    echo "{\"name\": \"$name\", \"real\": $real, \"plain\": $sim_plain, \"prof\": $sim_prof, \"nodes\": $sim_nodes}" >>"$RESULTS"
+    sim_shared=$(simulate "$name" "$stages" "$links" "$k" "$m" 2 "" "s0,s1,s2:$(nproc)")
+    echo "{\"name\": \"$name\", \"real\": $real, \"plain\": $sim_plain, \"prof\": $sim_prof, \"nodes\": $sim_nodes, \"shared\": $sim_shared}" >>"$RESULTS"
   done
 done
 
@@ -111,17 +119,19 @@ def rng(v, f="%.1f"):
 def err(pred, meas):  # prediction error against each run's measurement, %
     return [100 * (p / x - 1) for p, x in zip(pred, meas)]
 print("Throughput, images/s (err = predicted / measured - 1, per run):\n")
-print("| setting | real | sim, profile | err | sim, nodes' times | err | CPU bound, %d cores |"
-      % cores)
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| setting | real | sim, profile | err | sim, profile, shared cores | err "
+      "| sim, nodes' times | err | CPU bound, %d cores |" % cores)
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for n in names:
     rs = [r for r in rows if r["name"] == n]
     real = [r["real"]["images_per_s"] for r in rs]
     prof = [r["prof"]["rate"] for r in rs]
     nodes = [r["nodes"]["rate"] for r in rs]
+    shared = [r["shared"]["rate"] for r in rs]
     cpu = [16e3 * cores / sum(r["real"]["stage_compute_ms"]) for r in rs]
-    print("| %s | %s | %s | %s%% | %s | %s%% | %s |" % (
-        n, rng(real), rng(prof), rng(err(prof, real), "%+.1f"), rng(nodes),
+    print("| %s | %s | %s | %s%% | %s | %s%% | %s | %s%% | %s |" % (
+        n, rng(real), rng(prof), rng(err(prof, real), "%+.1f"), rng(shared),
+        rng(err(shared, real), "%+.1f"), rng(nodes),
         rng(err(nodes, real), "%+.1f"), rng(cpu, "%.0f")))
 print("\nLatency p50 per microbatch, ms, and the stage times:\n")
 print("| setting | real | sim, handoff 0 | sim, handoff 2 | err | sim, nodes' times, handoff 2 | err "

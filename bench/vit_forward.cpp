@@ -1,9 +1,11 @@
 // Model forward on oneDNN: images (or sequences) per second of a synthetic
 // model (ViT-Base/16-224 by default; any published size of any family, e.g.
-// deit-base, bert-base at 128 tokens) for batch x threads x dtype, the
-// achieved GFLOPS, and the f32 matmul peak oneDNN reaches on this machine
-// (for "x% of peak"). bench/vit_vs_pytorch.sh runs this next to PyTorch and
-// prints the ratios. The counters say "images" for every family.
+// deit-base, bert-base at 128 tokens) for batch x threads x dtype (f32, bf16,
+// int8; int8 for ViT/DeiT only), the achieved GFLOPS (int8: GFLOPS-equivalent,
+// the f32 FLOP count over the int8 time), and the f32 and s8s8 matmul peaks
+// oneDNN reaches on this machine (for "x% of peak"). bench/vit_vs_pytorch.sh
+// runs this next to PyTorch and prints the ratios. The counters say "images"
+// for every family.
 //
 //   bench_vit_forward [--model NAME] [google benchmark flags]
 #include <benchmark/benchmark.h>
@@ -69,11 +71,20 @@ struct best_times {
   }
 };
 
-// Args: dtype (0 f32, 1 bf16), batch, threads.
+// Args: dtype (0 f32, 1 bf16, 2 int8), batch, threads.
 void BM_vit_forward(benchmark::State& state) {
-  const dtype dt = state.range(0) ? dtype::bf16 : dtype::f32;
+  const dtype dt = state.range(0) == 1   ? dtype::bf16
+                   : state.range(0) == 2 ? dtype::int8
+                                         : dtype::f32;
   const int64_t batch = state.range(1);
   const int threads = static_cast<int>(state.range(2));
+  if (dt == dtype::int8) {
+    auto cfg = named_vit_config(model_name);
+    if (cfg && cfg->is_text()) {
+      state.SkipWithError("int8 is implemented for ViT/DeiT blocks, not BERT's");
+      return;
+    }
+  }
   vit_model& m = model_for(dt, threads);
   const activation x = synthetic_input(m.config(), batch, 1); // images, or ids + mask
   const int layers = m.num_layers();
@@ -134,8 +145,46 @@ void BM_matmul_f32(benchmark::State& state) {
   state.SetLabel(std::string("f32 matmul ") + pd.impl_info_str());
 }
 
+// Args: M, K, N, threads. s8 x s8 -> f32 with per-output-channel scales and
+// a bias, as the int8 model's matmuls run (weights in oneDNN's layout).
+void BM_matmul_int8(benchmark::State& state) {
+  using tag = dnnl::memory::format_tag;
+  using dt = dnnl::memory::data_type;
+  const int64_t m = state.range(0), k = state.range(1), n = state.range(2);
+  omp_set_num_threads(static_cast<int>(state.range(3)));
+  dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+  dnnl::stream strm(eng);
+  dnnl::memory::desc src_md({m, k}, dt::s8, tag::ab), dst_md({m, n}, dt::f32, tag::ab);
+  dnnl::memory::desc weights_any({k, n}, dt::s8, tag::any), bias_md({1, n}, dt::f32, tag::ab);
+  dnnl::primitive_attr attr;
+  attr.set_output_scales(2, std::vector<float>(n, 0.01f));
+  dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(src_md, weights_any, bias_md, dst_md), attr,
+                                  eng);
+  dnnl::memory src(src_md, eng), weights(pd.weights_desc(), eng), bias(bias_md, eng),
+      dst(dst_md, eng);
+  std::memset(src.get_data_handle(), 1, src_md.get_size());
+  std::memset(weights.get_data_handle(), 0, pd.weights_desc().get_size());
+  std::memset(bias.get_data_handle(), 0, bias_md.get_size());
+  dnnl::matmul mm(pd);
+  auto run = [&] {
+    mm.execute(strm, {{DNNL_ARG_SRC, src},
+                      {DNNL_ARG_WEIGHTS, weights},
+                      {DNNL_ARG_BIAS, bias},
+                      {DNNL_ARG_DST, dst}});
+    strm.wait();
+  };
+  run();
+  best_times best;
+  for (auto _ : state) best.measure(run);
+  state.counters["GFLOPS"] =
+      benchmark::Counter(2.0 * m * k * n / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["best_GFLOPS"] = 2.0 * m * k * n / best.wall / 1e9;
+  if (state.range(3) == 1) state.counters["best_cpu_GFLOPS"] = 2.0 * m * k * n / best.cpu / 1e9;
+  state.SetLabel(std::string("s8s8 matmul ") + pd.impl_info_str());
+}
+
 void forward_args(benchmark::internal::Benchmark* b) {
-  for (int dt : {0, 1})
+  for (int dt : {0, 1, 2})
     for (int batch : {1, 8})
       for (int threads : {1, 2}) b->Args({dt, batch, threads});
 }
@@ -148,6 +197,11 @@ void matmul_args(benchmark::internal::Benchmark* b) {
 }
 
 BENCHMARK(BM_matmul_f32)
+    ->Apply(matmul_args)
+    ->UseRealTime()
+    ->MinTime(1.0)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_matmul_int8)
     ->Apply(matmul_args)
     ->UseRealTime()
     ->MinTime(1.0)

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # ViT-Base/16-224 (or DeiT-Base, BERT-Base: BENCH_MODEL) forward: edgepipe
-# (oneDNN) against Debian's PyTorch in the same run, batch 1 and 8, 1 and 2 threads, f32 and bf16, in images/s, with
-# the f32 GFLOPS against the f32 matmul peak oneDNN reaches here.
+# (oneDNN) against Debian's PyTorch in the same run, batch 1 and 8, 1 and 2
+# threads, f32, bf16 and int8 (ours only, ViT/DeiT only: PyTorch 1.13 has no
+# int8 ViT path on this CPU to compare with), in images/s, with the f32 GFLOPS
+# against the f32 matmul peak oneDNN reaches here and the int8
+# GFLOPS-equivalent against its s8s8 matmul peak.
 #
 #   bench/vit_vs_pytorch.sh [BUILD_DIR] [--quick]
 #   BENCH_MODEL=deit-base bench/vit_vs_pytorch.sh ...   (or bert-base: 128 tokens)
@@ -42,7 +45,9 @@ filter=.
 echo "model: $model, threads: $threads"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 run_ours() {
-  "$bench" --model "$model" --benchmark_filter="$filter" --benchmark_repetitions=$reps --benchmark_format=json >"$out/ours$1.json" 2>/dev/null
+  # As every edgepipe process runs (cli/openmp_env.hpp): passive OpenMP waiting.
+  OMP_WAIT_POLICY=PASSIVE "$bench" --model "$model" --benchmark_filter="$filter" \
+    --benchmark_repetitions=$reps --benchmark_format=json >"$out/ours$1.json" 2>/dev/null
   echo "edgepipe pass $1 done"
 }
 

@@ -10,14 +10,16 @@ import sys
 
 
 def ours(path):
-    """(dtype, batch, threads) -> {wall, cpu, gflops}; threads -> matmul best GFLOPS."""
+    """(dtype, batch, threads) -> {wall, cpu, gflops}; threads -> matmul best GFLOPS
+    (f32; "int8", "int8 cpu": the s8s8 matmul's, 1 thread)."""
     vit, peak = {}, {}
+    names = {"0": "f32", "1": "bf16", "2": "int8"}
     for r in json.load(open(path))["benchmarks"]:
         if r.get("run_type") != "iteration":
             continue
         m = re.match(r"BM_vit_forward/(\d)/(\d+)/(\d+)/", r["name"])
         if m:
-            key = ("bf16" if m.group(1) == "1" else "f32", int(m.group(2)), int(m.group(3)))
+            key = (names[m.group(1)], int(m.group(2)), int(m.group(3)))
             v = vit.setdefault(key, {"wall": 0, "cpu": 0, "gflops": 0, "cpu_gflops": 0})
             v["cpu_gflops"] = max(v["cpu_gflops"], r.get("best_cpu_GFLOPS", 0))
             v["wall"] = max(v["wall"], r["best_images_per_s"])
@@ -29,6 +31,10 @@ def ours(path):
             peak[t] = max(peak.get(t, 0), r["best_GFLOPS"])
             if t == 1:
                 peak["cpu"] = max(peak.get("cpu", 0), r["best_cpu_GFLOPS"])
+        m = re.match(r"BM_matmul_int8/\d+/\d+/\d+/1/", r["name"])
+        if m:
+            peak["int8"] = max(peak.get("int8", 0), r["best_GFLOPS"])
+            peak["int8 cpu"] = max(peak.get("int8 cpu", 0), r["best_cpu_GFLOPS"])
     return vit, peak
 
 
@@ -88,6 +94,21 @@ def main():
               f"{span(ob):9s} | {pb:7.2f} | {span([v / pb for v in ob]):14s} | {span([v / pf for v in ob]):13s} | "
               f"{span(gf, '{:.0f}')} / {peak:.0f} = {span([100 * g / peak for g in gf], '{:.0f}')}%")
     print()
+    print("int8 (block matmuls s8 x s8, VNNI) against our own f32, 1 thread, per CPU-second")
+    print("(wall clock in brackets); GFLOPS-equivalent = f32 FLOP count / int8 time, against")
+    print("the s8s8 matmul peak oneDNN reaches here (per CPU-second)")
+    hdr = "batch | ours f32  | ours int8 | int8 x f32 | int8 x f32 (wall) | int8 GFLOPS-eq / s8s8 peak"
+    print(hdr)
+    print("-" * len(hdr))
+    ipeak = max(p[1].get("int8 cpu", 0) for p in passes)
+    for b in (1, 8):
+        of, oi = ov("f32", b, 1, "cpu"), ov("int8", b, 1, "cpu")
+        wf, wi = ov("f32", b, 1, "wall"), ov("int8", b, 1, "wall")
+        gi = ov("int8", b, 1, "cpu_gflops")
+        print(f"{b:5d} | {span(of):9s} | {span(oi):9s} | {span([i / f for i, f in zip(oi, of)]):10s} | "
+              f"{span([i / f for i, f in zip(wi, wf)]):17s} | "
+              f"{span(gi, '{:.0f}')} / {ipeak:.0f} = {span([100 * g / ipeak for g in gi], '{:.0f}')}%")
+    print()
     print("f32 matmul peak, best of 2048^3 and 1576x768x3072 (GFLOPS):",
           {t: round(max(p[1][t] for p in passes), 1) for t in threads},
           "per CPU-second (1 thread):", round(max(p[1]["cpu"] for p in passes), 1))
@@ -95,8 +116,10 @@ def main():
     for r in torch:
         print(f"  {r['label']:14s} {r['dtype']:4s} batch {r['batch']} threads {r['threads']}: "
               f"{r['images_per_s']:.2f} ({r['images_per_cpu_s']:.2f})")
+    print("s8s8 matmul peak, 1 thread (GFLOPS):", round(max(p[1].get("int8", 0) for p in passes), 1),
+          "per CPU-second:", round(ipeak, 1))
     print("targets: f32 >= 1.3x pt best f32; bf16 >= 1.5x pt bf16 and >= 4x pt best f32; "
-          "f32 GFLOPS >= 60% of the matmul peak")
+          "f32 GFLOPS >= 60% of the matmul peak; int8 >= 2x ours f32 at batch 8, 1 thread")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 // "edgepipe node NAME listening on HOST:PORT" (the port it bound: port 0
 // picks a free one) and serves deployments until SIGINT/SIGTERM or a
 // shutdown message.
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -32,6 +33,8 @@ int run_node(int argc, char** argv) {
   a.option("threads", "N", "compute threads per stage", false, "1");
   a.option("memory-mb", "M", "memory this node offers, MB (reported to the planner; 0 = unlimited)",
            false, "0");
+  a.option("heartbeat-interval-s", "S", "middleman heartbeat to every peer", false, "0.5");
+  a.option("heartbeat-timeout-s", "S", "a silent peer is lost after this long", false, "3");
   if (int rc = a.parse(argc, argv); rc >= 0) return rc;
   std::string listen = a.get("listen");
   auto colon = listen.rfind(':');
@@ -56,8 +59,18 @@ int run_node(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
 
+  double hb_interval = 0, hb_timeout = 0;
+  if (!a.get_double("heartbeat-interval-s", hb_interval) ||
+      !a.get_double("heartbeat-timeout-s", hb_timeout))
+    return exit_usage;
+  if (hb_interval <= 0 || hb_timeout <= hb_interval)
+    return a.usage_error("--heartbeat-timeout-s must exceed --heartbeat-interval-s > 0");
   caf::actor_system_config cfg;
   actors::configure_system(cfg);
+  cfg.set("middleman.heartbeat-interval",
+          caf::timespan{std::chrono::milliseconds(static_cast<int64_t>(hb_interval * 1000))});
+  cfg.set("middleman.connection-timeout",
+          caf::timespan{std::chrono::milliseconds(static_cast<int64_t>(hb_timeout * 1000))});
   caf::actor_system sys{cfg};
 
   actors::node_info info;

@@ -6,8 +6,8 @@
 // the previous layer's real output, one warm-up then the median of --repeats
 // runs. --layers-limit N measures blocks 1..N and the last block and gives
 // the blocks in between block N's times. Memory per layer is the size of its
-// weights at the compute dtype (ops::model_descriptor); output sizes are the
-// real activations'.
+// weights at float32 for every dtype (ops::model_descriptor; models.yml has
+// one entry per model, see below); output sizes are the real activations'.
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -34,7 +34,7 @@ int run_profile(int argc, char** argv) {
   a.option("model-name", "NAME",
            "name in the files (default: the PipeEdge name, or the directory's name)");
   a.option("microbatch", "B", "microbatch size", false, "8");
-  a.option("dtype", "f32|bf16", "compute dtype", false, "f32");
+  a.option("dtype", "f32|bf16|int8", "compute dtype (profiles are kept per dtype)", false, "f32");
   a.option("threads", "N", "oneDNN threads", false, "1");
   a.option("device-type", "NAME", "device type name to write", true);
   a.option("memory-mb", "M", "memory this device offers to the pipeline, MB", true);
@@ -87,11 +87,15 @@ int run_profile(int argc, char** argv) {
       std::find(prof->measured.begin(), prof->measured.end(), false) != prof->measured.end();
   const std::vector<double>& time_s = prof->time_s;
 
+  // models.yml holds one entry per model whatever the dtype, so a profile at
+  // bf16 or int8 must not shrink it: weights are counted at float32, a bound
+  // that is safe for every dtype (the times, in device_types.yml, are per dtype).
   planner::model_spec m;
   m.layers = L;
   m.parameters_in = desc.input_elements();
   m.parameters_out = prof->output_elements;
-  for (const auto& layer : desc.layers()) m.mem_mb.push_back(ops::to_mb(layer.weight_bytes(*dt)));
+  for (const auto& layer : desc.layers())
+    m.mem_mb.push_back(ops::to_mb(layer.weight_bytes(ops::dtype::f32)));
 
   const std::string dir = a.get("out-dir");
   mkdir(dir.c_str(), 0755);
@@ -113,7 +117,10 @@ int run_profile(int argc, char** argv) {
   auto& type = types[a.get("device-type")];
   type.mem_mb = mem_mb;
   type.bw_mbps = bw;
-  const std::string dtype_name = *dt == ops::dtype::bf16 ? "torch.bfloat16" : "torch.float32";
+  // PipeEdge's files name dtypes as torch does; the planner picks the entry by it.
+  const std::string dtype_name = *dt == ops::dtype::bf16   ? "torch.bfloat16"
+                                 : *dt == ops::dtype::int8 ? "torch.int8"
+                                                           : "torch.float32";
   auto& list = type.model_profiles[name];
   list.erase(std::remove_if(list.begin(), list.end(),
                             [&](const planner::model_profile_entry& p) {

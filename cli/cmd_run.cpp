@@ -67,6 +67,8 @@ int run_run(int argc, char** argv) {
   a.option("timeline", "FILE.jsonl",
            "write the run's timeline, one JSON object a line (docs/timeline.md)");
   a.option("plot", "FILE.svg", "draw bandwidth, bits, throughput and plan changes against time");
+  a.option("predictions", "FILE",
+           "write each image's predicted class, one a line in workload order (-1: not answered)");
   if (int rc = a.parse(argc, argv); rc >= 0) return rc;
   bool json = a.flag_set("json");
   const std::string path = a.positionals()[0];
@@ -93,7 +95,10 @@ int run_run(int argc, char** argv) {
   for (const auto& n : topo->nodes) {
     actors::node_address addr{n.name, n.host, static_cast<uint16_t>(n.port)};
     if (n.start_locally) {
-      local_node_request req{n.name, n.host, n.port, n.threads, n.memory_mb};
+      local_node_request req{n.name,     n.host,
+                             n.port,     n.threads,
+                             n.memory_mb, rt.heartbeat_interval_s,
+                             rt.heartbeat_timeout_s};
       auto started = local.start(req, seconds_to_ms(rt.connect_timeout_s));
       if (!started) return fail("", started.error());
       addr.port = started->port;
@@ -209,7 +214,13 @@ int run_run(int argc, char** argv) {
     return fail("", result.error());
   }
 
-  // 5. Report.
+  // 5. Report. Predictions by image let a benchmark score any stretch of the
+  // run (the sink answers in order, the timeline's `answered` says when).
+  if (a.has("predictions")) {
+    std::ofstream out(a.get("predictions"));
+    for (int p : result->predictions) out << p << '\n';
+    if (!out) std::fprintf(stderr, "edgepipe run: cannot write %s\n", a.get("predictions").c_str());
+  }
   print_outcome(*result, *topo, plan_method);
   if (json)
     std::printf(

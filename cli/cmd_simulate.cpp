@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -76,6 +77,37 @@ expected<std::vector<planner::stage>> parse_stages(const planner::instance& inst
   return stages;
 }
 
+// "--machines s0,s1,s2:2;s3:4": hosts that share one machine, and its cores.
+// Stages on hosts not named have a machine of their own.
+expected<void> parse_machines(const planner::instance& inst, const planner::plan& p,
+                              const std::string& text, planner::sim_config& cfg) {
+  std::map<std::string, int> machine_of;
+  std::stringstream groups(text);
+  for (std::string group; std::getline(groups, group, ';');) {
+    auto colon = group.rfind(':');
+    char* end = nullptr;
+    double cores = colon == std::string::npos ? 0 : std::strtod(group.c_str() + colon + 1, &end);
+    if (colon == std::string::npos || colon == 0 || *end || !(cores > 0))
+      return make_error(errc::invalid_argument,
+                        "--machines: '" + group + "' is not HOST,HOST,...:CORES (cores > 0)");
+    const int m = static_cast<int>(cfg.machine_cores.size());
+    cfg.machine_cores.push_back(cores);
+    std::stringstream hosts(group.substr(0, colon));
+    for (std::string h; std::getline(hosts, h, ',');) machine_of[h] = m;
+  }
+  for (const auto& st : p.stages) {
+    const std::string& host = inst.devices[st.device].host;
+    auto it = machine_of.find(host);
+    if (it != machine_of.end()) {
+      cfg.machine.push_back(it->second);
+    } else { // alone on a machine of its own, with room for all its threads
+      cfg.machine.push_back(static_cast<int>(cfg.machine_cores.size()));
+      cfg.machine_cores.push_back(1e9);
+    }
+  }
+  return {};
+}
+
 int run_simulate(int argc, char** argv) {
   args a("simulate", "Simulate a pipeline plan (discrete events): per-stage compute, links\n"
                      "whose speed follows a trace, credit window K. Prints a summary; writes\n"
@@ -89,6 +121,9 @@ int run_simulate(int argc, char** argv) {
   a.option("handoff", "N", "results a sender may hold beyond K (edgepipe run's actors: 2)", false,
            "0");
   a.option("microbatches", "M", "microbatches to run", false, "100");
+  a.option("machines", "LIST",
+           "hosts that share a machine's cores: HOST,HOST,...:CORES[;...] (e.g. local nodes)");
+  a.option("stage-threads", "LIST", "per-stage compute threads, comma-separated (default 1)");
   a.option("window", "N", "timeline throughput over the last N completions", false, "10");
   a.option("csv", "FILE", "write the timeline as CSV");
   a.option("json", "FILE", "write summary and timeline as JSON");
@@ -132,6 +167,18 @@ int run_simulate(int argc, char** argv) {
       return a.usage_error("--stage-compute-s: " + std::to_string(times.size()) + " values for " +
                            std::to_string(cfg.compute_s.size()) + " stages");
     cfg.compute_s = times;
+  }
+  if (a.has("machines")) {
+    if (auto ok = parse_machines(inst, p, a.get("machines"), cfg); !ok)
+      return a.usage_error(ok.error().message);
+  }
+  if (a.has("stage-threads")) {
+    std::stringstream ss(a.get("stage-threads"));
+    for (std::string item; std::getline(ss, item, ',');)
+      cfg.threads.push_back(std::atoi(item.c_str()));
+    if (cfg.threads.size() != cfg.compute_s.size())
+      return a.usage_error("--stage-threads: " + std::to_string(cfg.threads.size()) +
+                           " values for " + std::to_string(cfg.compute_s.size()) + " stages");
   }
   if (a.has("trace")) {
     auto rows = read_trace(a.get("trace"));

@@ -30,6 +30,8 @@ expected<local_node> local_node_group::start(const local_node_request& req,
   std::string listen = req.host + ":" + std::to_string(req.port);
   std::string threads = std::to_string(req.threads);
   std::string memory = std::to_string(req.memory_mb);
+  std::string hb_interval = std::to_string(req.heartbeat_interval_s);
+  std::string hb_timeout = std::to_string(req.heartbeat_timeout_s);
   // The real path of this program (exec'ing /proc/self/exe directly would
   // name the children "exe" in ps).
   char self_path[4096];
@@ -48,9 +50,21 @@ expected<local_node> local_node_group::start(const local_node_request& req,
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(1);
     dup2(fds[1], STDOUT_FILENO);
-    const char* argv[] = {"edgepipe",    "node",           "--listen",  listen.c_str(),
-                          "--name",      req.name.c_str(), "--threads", threads.c_str(),
-                          "--memory-mb", memory.c_str(),   nullptr};
+    const char* argv[] = {"edgepipe",
+                          "node",
+                          "--listen",
+                          listen.c_str(),
+                          "--name",
+                          req.name.c_str(),
+                          "--threads",
+                          threads.c_str(),
+                          "--memory-mb",
+                          memory.c_str(),
+                          "--heartbeat-interval-s",
+                          hb_interval.c_str(),
+                          "--heartbeat-timeout-s",
+                          hb_timeout.c_str(),
+                          nullptr};
     execv(program.c_str(), const_cast<char* const*>(argv));
     _exit(127);
   }

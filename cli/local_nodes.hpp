@@ -21,6 +21,10 @@ struct local_node_request {
   int port = 0;     // 0: the node picks a free port
   int threads = 1;
   int64_t memory_mb = 0;
+  // The topology's runtime heartbeat, so a node judges the run process (and
+  // its neighbours) by the same timeout as the run process judges it.
+  double heartbeat_interval_s = 0.5;
+  double heartbeat_timeout_s = 3;
 };
 
 struct local_node {

@@ -8,9 +8,11 @@
 namespace edgepipe::cli {
 
 void add_model_options(args& a) {
-  a.option("dtype", "f32|bf16", "compute precision", false, "f32");
-  // Default 1: OpenMP's spinning threads collapse (10-20x slower) when the
-  // cores are shared with other work, as on a busy board or a CI machine.
+  a.option("dtype", "f32|bf16|int8",
+           "compute precision (int8 reads DIR/int8_calibration.json, see calibrate)", false, "f32");
+  // Default 1: on cores shared with other work (a busy board, a CI machine)
+  // a second thread gains little. It no longer collapses: every edgepipe
+  // process waits passively in OpenMP (cli/openmp_env.hpp).
   a.option("threads", "N", "oneDNN threads (0 = every CPU; >1 pays off only on idle cores)", false,
            "1");
 }

@@ -13,7 +13,7 @@
 
 namespace edgepipe::cli {
 
-// --dtype f32|bf16 and --threads N (0 = every CPU).
+// --dtype f32|bf16|int8 and --threads N (0 = every CPU).
 void add_model_options(args& a);
 // Fills opts.compute and opts.threads; returns -1 to go on, else the exit code.
 int read_model_options(const args& a, ops::model_options& opts);

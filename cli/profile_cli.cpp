@@ -14,7 +14,8 @@ void add_profile_options(args& a) {
   a.option("links", "FILE", "links.yml: bandwidth (and bits) per ordered host pair");
   a.option("model", "NAME", "model name in the models file", true);
   a.option("microbatch", "B", "microbatch size (the profile's batch_size)", false, "8");
-  a.option("dtype", "NAME", "profile dtype", false, "torch.float32");
+  a.option("dtype", "NAME", "profile dtype: torch.float32, torch.bfloat16 or torch.int8", false,
+           "torch.float32");
   a.option("cost-model", "NAME", "pipeedge (PipeEdge's arithmetic) or edgepipe (codec frames)",
            false, "pipeedge");
   a.option("bits", "N", "edgepipe: wire bitwidth of links without one in links.yml (0 = f32)",

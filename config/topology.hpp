@@ -42,7 +42,7 @@ struct model_spec {
   std::string dir;           // a Hugging Face ViT directory (config.json + model.safetensors), or
   std::string synthetic;     // "vit-base" | "vit-large" | "vit-huge": seeded random weights
   uint64_t seed = 1;         // weights seed for synthetic models
-  std::string dtype = "f32"; // "f32" | "bf16" (ops::parse_dtype)
+  std::string dtype = "f32"; // "f32" | "bf16" | "int8" (ops::parse_dtype)
   source_pos pos;            // of the dir / synthetic value
   bool is_synthetic() const { return !synthetic.empty(); }
 };

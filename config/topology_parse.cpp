@@ -98,8 +98,8 @@ model_spec read_model(const document& doc, const YAML::Node& node) {
     model.seed = uint64_t(map.integer("seed", 1, 0, INT64_MAX));
   }
   model.dtype = map.string("dtype", "f32");
-  if (model.dtype != "f32" && model.dtype != "bf16")
-    map.fail_at("dtype", "model.dtype: expected f32 or bf16, got '" + model.dtype + "'");
+  if (model.dtype != "f32" && model.dtype != "bf16" && model.dtype != "int8")
+    map.fail_at("dtype", "model.dtype: expected f32, bf16 or int8, got '" + model.dtype + "'");
   return model;
 }
 

@@ -38,6 +38,13 @@ int64_t layer_info::output_mask_elements() const {
 }
 
 int64_t layer_info::weight_bytes(dtype compute) const {
+  // int8 per output channel: the f32 output scale, and the s8s8 compensation
+  // oneDNN 2.6 keeps inside the s8 weights' layout (12 bytes, measured with
+  // its brgemm matmul on avx512_core_vnni; ops/int8_weights.cpp).
+  constexpr int64_t int8_bytes_per_channel = 4 + 12;
+  if (compute == dtype::int8)
+    return (matmul_parameters - embedding_parameters) * 1 + embedding_parameters * 2 +
+           matmul_channels * int8_bytes_per_channel + f32_parameters * 4;
   return matmul_parameters * bytes_per_element(compute) + f32_parameters * 4;
 }
 
@@ -100,6 +107,7 @@ model_descriptor model_descriptor::of(const model_config& c) {
     switch (info.position.part) {
     case block_part::attention:
       info.matmul_parameters = 3 * D * D;
+      info.matmul_channels = 3 * D;
       info.f32_parameters = (post_ln ? 0 : 2 * D) + 3 * D;    // LayerNorm, Q/K/V biases
       info.flops = 2.0 * T * D * 3 * D + 2.0 * 2 * T * T * D; // QKV, QK^T, PV
       info.output_shape = {T, D};                             // attention context
@@ -111,6 +119,7 @@ model_descriptor model_descriptor::of(const model_config& c) {
       } else if (k == 1) {
         info.name = "embeddings + " + info.name;
         info.matmul_parameters += patch_k * D;
+        info.embedding_parameters = patch_k * D;
         // patch bias, CLS (and distillation) token, position embeddings
         info.f32_parameters += D + c.extra_tokens() * D + T * D;
         info.flops += 2.0 * c.num_patches() * patch_k * D;
@@ -118,12 +127,14 @@ model_descriptor model_descriptor::of(const model_config& c) {
       break;
     case block_part::attention_output:
       info.matmul_parameters = D * D;
+      info.matmul_channels = D;
       info.f32_parameters = D + (post_ln ? 2 * D : 0);
       info.flops = 2.0 * T * D * D;
       info.output_shape = {T, D};
       break;
     case block_part::mlp_in:
       info.matmul_parameters = D * I;
+      info.matmul_channels = I;
       info.f32_parameters = (post_ln ? 0 : 2 * D) + I;
       info.flops = 2.0 * T * D * I;
       info.output_shape = {T, I}; // fc1 + GELU output
@@ -131,6 +142,7 @@ model_descriptor model_descriptor::of(const model_config& c) {
       break;
     case block_part::mlp_out:
       info.matmul_parameters = I * D;
+      info.matmul_channels = D;
       info.f32_parameters = D + (post_ln ? 2 * D : 0);
       info.flops = 2.0 * T * I * D;
       info.output_shape = {T, D};

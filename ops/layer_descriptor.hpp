@@ -49,6 +49,11 @@ struct layer_info {
   // compute dtype, everything else (biases, norms, embeddings, the head) f32.
   int64_t matmul_parameters = 0;
   int64_t f32_parameters = 0;
+  // int8 compute only: of matmul_parameters, the patch embedding's (layer 1),
+  // which stays bf16; and the output channels of the block matmuls, each
+  // with an f32 output scale and oneDNN's compensation (ops/int8_weights.hpp).
+  int64_t embedding_parameters = 0;
+  int64_t matmul_channels = 0;
   // Multiply-adds x 2 of the matmuls per sample (norms, softmax, GELU and
   // adds are not counted: < 2% of a ViT block).
   double flops = 0;

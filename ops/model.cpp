@@ -10,6 +10,7 @@
 
 #include <omp.h>
 
+#include "ops/int8_calibrate.hpp"
 #include "ops/model_impl.hpp"
 #include "ops/model_weights.hpp"
 
@@ -18,12 +19,13 @@ namespace edgepipe::ops {
 expected<dtype> parse_dtype(const std::string& name) {
   if (name == "f32") return dtype::f32;
   if (name == "bf16") return dtype::bf16;
+  if (name == "int8") return dtype::int8;
   return make_error(errc::invalid_argument,
-                    "unknown dtype \"" + name + "\" (expected f32 or bf16)");
+                    "unknown dtype \"" + name + "\" (expected f32, bf16 or int8)");
 }
 
 const char* to_string(dtype dt) {
-  return dt == dtype::bf16 ? "bf16" : "f32";
+  return dt == dtype::bf16 ? "bf16" : dt == dtype::int8 ? "int8" : "f32";
 }
 
 namespace {
@@ -83,6 +85,10 @@ int64_t model::weight_bytes() const {
          {&b.ln1_scale, &b.ln1_shift, &b.qkv_w, &b.qkv_b, &b.out_w, &b.out_b, &b.ln2_scale,
           &b.ln2_shift, &b.fc1_w, &b.fc1_b, &b.fc2_w, &b.fc2_b})
       n += bytes_of(*m);
+  for (const block_params& b : p.blocks) // int8: the quantized matmuls instead of *_w, *_b
+    for (const int8_linear* q : {&b.qkv_q, &b.out_q, &b.fc1_q, &b.fc2_q})
+      n += bytes_of(q->weight) + bytes_of(q->bias) +
+           static_cast<int64_t>(q->output_scales.size() * sizeof(float));
   if (p.head)
     for (const dnnl::memory* m : {&p.head->ln_scale, &p.head->ln_shift, &p.head->pooler_w,
                                   &p.head->pooler_b, &p.head->weight, &p.head->bias})
@@ -101,10 +107,26 @@ expected<model> model::create(const model_config& cfg, const weight_map& weights
 }
 
 expected<model> model::synthetic(const model_config& cfg, uint64_t seed,
-                                 const model_options& opts) {
+                                 const model_options& options) {
   auto source = [&](const weight_spec& spec) -> expected<tensor> {
     return synthetic_weight(spec, seed);
   };
+  model_options opts = options;
+  if (opts.compute == dtype::int8 && !opts.calibration && !cfg.is_text()) {
+    // Calibrated on the f32 model over layers 1..last (a stage needs the
+    // activations that reach it): two seeded synthetic images.
+    auto range = resolve(cfg, opts);
+    if (!range) return range.error();
+    model_options f32 = opts;
+    f32.compute = dtype::f32;
+    f32.first = 1;
+    f32.last = range->last;
+    auto ref = build(cfg, f32, source);
+    if (!ref) return ref.error();
+    auto calib = calibrate_int8(*ref, synthetic_images(cfg, 2, seed), 2, "synthetic");
+    if (!calib) return calib.error();
+    opts.calibration = std::make_shared<const int8_calibration>(std::move(*calib));
+  }
   return build(cfg, opts, source);
 }
 
@@ -161,6 +183,17 @@ expected<model> model::load(const std::string& dir, const model_options& opts) {
                                                  shape_string(spec.shape) + " (from config.json)");
     return t;
   };
+  if (opts.compute == dtype::int8 && !opts.calibration && !cfg->is_text()) {
+    auto calib = read_int8_calibration(int8_calibration_path(dir));
+    if (!calib) return calib.error();
+    if (calib->clip.size() != size_t(cfg->num_hidden_layers))
+      return make_error(errc::invalid_input,
+                        int8_calibration_path(dir) + ": has " + std::to_string(calib->clip.size()) +
+                            " blocks, config.json " + std::to_string(cfg->num_hidden_layers));
+    model_options with = opts;
+    with.calibration = std::make_shared<const int8_calibration>(std::move(*calib));
+    return build(*cfg, with, source);
+  }
   return build(*cfg, opts, source);
 }
 
@@ -174,11 +207,27 @@ expected<model> model::build(const model_config& cfg, const model_options& optio
   p->cfg = cfg;
   p->opts = *opts;
   p->dnnl.threads = opts->threads > 0 ? opts->threads : omp_get_num_procs();
-  const dnnl_dt compute = opts->compute == dtype::bf16 ? dnnl_dt::bf16 : dnnl_dt::f32;
-  auto params = build_params(p->dnnl, cfg, compute, opts->first, opts->last, source);
+  const dnnl_dt compute = opts->compute == dtype::bf16   ? dnnl_dt::bf16
+                          : opts->compute == dtype::int8 ? dnnl_dt::s8
+                                                         : dnnl_dt::f32;
+  if (opts->compute == dtype::int8 && cfg.is_text())
+    return make_error(errc::invalid_argument,
+                      "dtype int8: int8 is implemented for ViT/DeiT blocks (pre-LN), not for "
+                      "BERT's post-LN blocks; use f32 or bf16");
+  if (opts->compute == dtype::int8 && !opts->calibration)
+    return make_error(errc::invalid_argument,
+                      "int8 needs activation ranges: model_options::calibration "
+                      "(edgepipe calibrate writes int8_calibration.json)");
+  auto params =
+      build_params(p->dnnl, cfg, compute, opts->first, opts->last, source, opts->calibration.get());
   if (!params) return params.error();
   p->params = std::move(*params);
   return model(std::move(p));
+}
+
+void model::set_observer(site_observer observer) {
+  impl_->observer = observer;
+  for (auto& [shape, plan] : impl_->plans) plan->observer = observer;
 }
 
 expected<std::vector<std::string>> model::implementations(int64_t batch) {

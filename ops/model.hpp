@@ -21,6 +21,7 @@
 #include "base/expected.hpp"
 #include "ops/activation.hpp"
 #include "ops/dtype.hpp"
+#include "ops/int8_calibration.hpp"
 #include "ops/model_config.hpp"
 #include "ops/safetensors.hpp"
 
@@ -33,6 +34,9 @@ struct model_options {
   int threads = 1;
   int first = 1; // the layer range whose weights are loaded; last = 0: to the end
   int last = 0;
+  // int8 only (ViT/DeiT). Not set: load() reads DIR/int8_calibration.json;
+  // synthetic() calibrates on two synthetic images; create() fails.
+  std::shared_ptr<const int8_calibration> calibration;
 };
 
 // One model serves one caller at a time (its buffers are reused between
@@ -74,6 +78,11 @@ public:
   // Convenience: the input of layer 1 (images, or token ids [B, S] as float
   // with no padding) -> the last layer's output [B, output_size].
   expected<tensor> classify(const tensor& input);
+
+  // f32 models: `observer` sees every int8 site's values during forward
+  // (to calibrate an int8 model, int8_calibrate.hpp). Empty: none.
+  using site_observer = std::function<void(int block, int8_site site, const float* x, int64_t n)>;
+  void set_observer(site_observer observer);
 
   // The oneDNN implementation of every primitive at this batch size (and the
   // config's sequence_length for BERT), creating them if needed; for benchmarks.

@@ -9,8 +9,22 @@
 namespace edgepipe::ops {
 namespace {
 
-// Copies a host tensor into a plan buffer (converting to bf16 when it is bf16).
-void copy_in(const dnnl_context& ctx, const tensor& src, const dnnl::memory& dst) {
+// A one-off reorder that multiplies by `scale` (quantizing to or from s8).
+void scaled_reorder(const dnnl_context& ctx, const dnnl::memory& src, const dnnl::memory& dst,
+                    float scale) {
+  ctx.use_threads();
+  dnnl::primitive_attr attr;
+  attr.set_output_scales(0, {scale});
+  dnnl::reorder::primitive_desc pd(ctx.eng, src.get_desc(), ctx.eng, dst.get_desc(), attr);
+  dnnl::reorder(pd).execute(ctx.strm, const_cast<dnnl::memory&>(src),
+                            const_cast<dnnl::memory&>(dst));
+  ctx.strm.wait();
+}
+
+// Copies a host tensor into a plan buffer (converting to bf16 when it is
+// bf16, quantizing with `step` when it is s8).
+void copy_in(const dnnl_context& ctx, const tensor& src, const dnnl::memory& dst,
+             float step = 1.0f) {
   const auto& md = dst.get_desc();
   if (md.data_type() == dnnl_dt::f32) {
     std::memcpy(dst.get_data_handle(), src.data.data(), src.data.size() * sizeof(float));
@@ -18,17 +32,24 @@ void copy_in(const dnnl_context& ctx, const tensor& src, const dnnl::memory& dst
   }
   dnnl::memory user({md.dims(), dnnl_dt::f32, dnnl_tag::ab}, ctx.eng,
                     const_cast<float*>(src.data.data()));
-  reorder_now(ctx, user, dst);
+  if (md.data_type() == dnnl_dt::s8)
+    scaled_reorder(ctx, user, dst, 1.0f / step);
+  else
+    reorder_now(ctx, user, dst);
 }
 
-tensor copy_out(const dnnl_context& ctx, const dnnl::memory& src, std::vector<int64_t> shape) {
+tensor copy_out(const dnnl_context& ctx, const dnnl::memory& src, std::vector<int64_t> shape,
+                float step = 1.0f) {
   tensor t = tensor::zeros(std::move(shape));
   const auto& md = src.get_desc();
   if (md.data_type() == dnnl_dt::f32) {
     std::memcpy(t.data.data(), src.get_data_handle(), t.data.size() * sizeof(float));
   } else {
     dnnl::memory user({md.dims(), dnnl_dt::f32, dnnl_tag::ab}, ctx.eng, t.data.data());
-    reorder_now(ctx, src, user);
+    if (md.data_type() == dnnl_dt::s8)
+      scaled_reorder(ctx, src, user, step);
+    else
+      reorder_now(ctx, src, user);
   }
   return t;
 }
@@ -63,6 +84,7 @@ expected<vit_plan*> model::impl::plan_for(int64_t batch, int64_t tokens) {
                                params.head.has_value());
   if (!plan) return plan.error();
   vit_plan* p = plan->get();
+  p->observer = observer;
   plans[key] = std::move(*plan);
   return p;
 }
@@ -132,7 +154,8 @@ expected<void> model::impl::import(vit_plan& plan, int first, const activation& 
                        {b, t, width});
     if (src.skip.shape != stream)
       return bad_input(first, "a skip (residual) tensor", src.skip.shape, stream);
-    copy_in(dnnl, src.main, part == 0 ? plan.ctx : plan.h);
+    // int8: h is s8 with the step of fc2's input (the block of layer `first`).
+    copy_in(dnnl, src.main, part == 0 ? plan.ctx : plan.h, params.blocks[(first - 1) / 4].fc2_in);
     copy_in(dnnl, src.skip, plan.x);
     return {};
   }
@@ -166,7 +189,8 @@ activation model::impl::export_(vit_plan& plan, int last, const activation& src)
     out.skip = copy_out(dnnl, plan.x, {b, t, d});
     break;
   case 2:
-    out.main = copy_out(dnnl, plan.h, {b, t, cfg.intermediate_size});
+    out.main =
+        copy_out(dnnl, plan.h, {b, t, cfg.intermediate_size}, params.blocks[(last - 1) / 4].fc2_in);
     out.skip = copy_out(dnnl, plan.x, {b, t, d});
     break;
   default:

@@ -18,6 +18,7 @@ struct model::impl {
   dnnl_context dnnl;
   vit_params params;
   std::map<std::pair<int64_t, int64_t>, std::unique_ptr<vit_plan>> plans; // by (B, T)
+  site_observer observer;
 
   expected<vit_plan*> plan_for(int64_t batch, int64_t tokens);
   // The token count of `src`, the input of layer `first` (checked in import).

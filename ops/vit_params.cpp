@@ -7,13 +7,16 @@ namespace edgepipe::ops {
 namespace {
 
 // The layout oneDNN picks for [k, n] weights when the src has `m` rows.
+// For s8 the matmul has per-channel output scales, as the int8 layers do.
 dnnl::memory::desc choose_layout(const dnnl_context& ctx, int64_t m, int64_t k, int64_t n,
                                  dnnl_dt compute) {
   dnnl::memory::desc src({m, k}, compute, dnnl_tag::ab);
   dnnl::memory::desc weights({k, n}, compute, dnnl_tag::any);
   dnnl::memory::desc bias({1, n}, dnnl_dt::f32, dnnl_tag::ab);
   dnnl::memory::desc dst({m, n}, dnnl_dt::f32, dnnl_tag::ab);
-  return make_matmul(ctx, src, weights, bias, dst, scratchpad_attr()).weights_desc();
+  auto attr = scratchpad_attr();
+  if (compute == dnnl_dt::s8) attr.set_output_scales(2, std::vector<float>(n, 1.0f));
+  return make_matmul(ctx, src, weights, bias, dst, attr).weights_desc();
 }
 
 // A Hugging Face weight [n, k] (out, in) read as the matmul's [k, n] through
@@ -77,16 +80,29 @@ void stack_halves(std::vector<float>& w_cls, const std::vector<float>& w_dist,
 } // namespace
 
 expected<vit_params> build_params(const dnnl_context& ctx, const model_config& cfg, dnnl_dt compute,
-                                  int first, int last, const weight_source& source) {
+                                  int first, int last, const weight_source& source,
+                                  const int8_calibration* calib) {
   using r = weight_role;
   const int64_t t = cfg.tokens(), d = cfg.hidden_size, inter = cfg.intermediate_size;
   const int64_t patch_k = int64_t{cfg.num_channels} * cfg.patch_size * cfg.patch_size;
   const int64_t head_k = cfg.distilled ? 2 * d : d;
   vit_params p;
   p.compute = compute;
+  const bool int8 = compute == dnnl_dt::s8;
+  if (int8 && cfg.is_text())
+    return make_error(errc::invalid_argument,
+                      "int8 is implemented for ViT/DeiT blocks (pre-LN), not for " +
+                          std::string(to_string(cfg.family)) +
+                          "'s post-LN blocks: use f32 or bf16");
+  if (int8 && (!calib || calib->clip.size() != size_t(cfg.num_hidden_layers)))
+    return make_error(errc::invalid_argument,
+                      "int8 needs a calibration with one entry per block (" +
+                          std::to_string(cfg.num_hidden_layers) + "), got " +
+                          (calib ? std::to_string(calib->clip.size()) : std::string("none")));
   try {
     weight_layouts& lay = p.layouts;
-    if (!cfg.is_text()) lay.patch = choose_layout(ctx, cfg.num_patches(), patch_k, d, compute);
+    if (!cfg.is_text())
+      lay.patch = choose_layout(ctx, cfg.num_patches(), patch_k, d, int8 ? dnnl_dt::bf16 : compute);
     lay.qkv = choose_layout(ctx, t, d, 3 * d, compute);
     lay.out = choose_layout(ctx, t, d, d, compute);
     lay.fc1 = choose_layout(ctx, t, d, inter, compute);
@@ -94,6 +110,15 @@ expected<vit_params> build_params(const dnnl_context& ctx, const model_config& c
     lay.pooler = choose_layout(ctx, 1, d, d, dnnl_dt::f32);
     lay.head = choose_layout(ctx, 1, head_k, cfg.num_labels, dnnl_dt::f32);
     p.blocks.resize(cfg.num_hidden_layers);
+    // Every block's input steps, also of blocks whose weights are not loaded:
+    // fc1 writes its output already quantized with fc2's input step.
+    for (int k = 0; int8 && k < cfg.num_hidden_layers; ++k) {
+      block_params& b = p.blocks[k];
+      b.qkv_in = calib->scale(k, int8_site::qkv_in);
+      b.out_in = calib->scale(k, int8_site::out_in);
+      b.fc1_in = calib->scale(k, int8_site::fc1_in);
+      b.fc2_in = calib->scale(k, int8_site::fc2_in);
+    }
 
     for (int layer = first; layer <= last; ++layer) {
       auto fetched = fetch_layer(cfg, layer, source);
@@ -132,10 +157,17 @@ expected<vit_params> build_params(const dnnl_context& ctx, const model_config& c
           qkv_w.insert(qkv_w.end(), data(wr).begin(), data(wr).end());
           qkv_b.insert(qkv_b.end(), data(br).begin(), data(br).end());
         }
-        b.qkv_w = linear_weight(ctx, qkv_w.data(), d, 3 * d, lay.qkv);
-        b.qkv_b = bias_memory(ctx, qkv_b);
+        if (int8) {
+          b.qkv_q = quantize_linear(ctx, qkv_w.data(), qkv_b.data(), d, 3 * d, b.qkv_in, lay.qkv);
+        } else {
+          b.qkv_w = linear_weight(ctx, qkv_w.data(), d, 3 * d, lay.qkv);
+          b.qkv_b = bias_memory(ctx, qkv_b);
+        }
       }
-      if (has(r::attn_out_weight)) {
+      if (has(r::attn_out_weight) && int8) {
+        b.out_q = quantize_linear(ctx, data(r::attn_out_weight).data(),
+                                  data(r::attn_out_bias).data(), d, d, b.out_in, lay.out);
+      } else if (has(r::attn_out_weight)) {
         b.out_w = linear_weight(ctx, data(r::attn_out_weight).data(), d, d, lay.out);
         b.out_b = bias_memory(ctx, data(r::attn_out_bias));
       }
@@ -143,11 +175,17 @@ expected<vit_params> build_params(const dnnl_context& ctx, const model_config& c
         b.ln2_scale = vector_memory(ctx, data(r::norm2_scale));
         b.ln2_shift = vector_memory(ctx, data(r::norm2_shift));
       }
-      if (has(r::fc1_weight)) {
+      if (has(r::fc1_weight) && int8) {
+        b.fc1_q = quantize_linear(ctx, data(r::fc1_weight).data(), data(r::fc1_bias).data(), d,
+                                  inter, b.fc1_in, lay.fc1);
+      } else if (has(r::fc1_weight)) {
         b.fc1_w = linear_weight(ctx, data(r::fc1_weight).data(), d, inter, lay.fc1);
         b.fc1_b = bias_memory(ctx, data(r::fc1_bias));
       }
-      if (has(r::fc2_weight)) {
+      if (has(r::fc2_weight) && int8) {
+        b.fc2_q = quantize_linear(ctx, data(r::fc2_weight).data(), data(r::fc2_bias).data(), inter,
+                                  d, b.fc2_in, lay.fc2);
+      } else if (has(r::fc2_weight)) {
         b.fc2_w = linear_weight(ctx, data(r::fc2_weight).data(), inter, d, lay.fc2);
         b.fc2_b = bias_memory(ctx, data(r::fc2_bias));
       }

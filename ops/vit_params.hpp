@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "ops/dnnl_util.hpp"
+#include "ops/int8_calibration.hpp"
+#include "ops/int8_weights.hpp"
 #include "ops/model_config.hpp"
 #include "ops/model_weights.hpp"
 
@@ -38,6 +40,11 @@ struct block_params {
   dnnl::memory ln2_scale, ln2_shift; // layer 4k+3 (pre-LN), 4k+4 (bert, post-LN)
   dnnl::memory fc1_w, fc1_b;
   dnnl::memory fc2_w, fc2_b; // layer 4k+4
+
+  // int8 compute: the four matmuls quantized per output channel (the *_w, *_b
+  // above stay empty), and the step of each one's s8 input (int8_calibration).
+  int8_linear qkv_q, out_q, fc1_q, fc2_q;
+  float qkv_in = 0, out_in = 0, fc1_in = 0, fc2_in = 0;
 };
 
 struct head_params {
@@ -51,6 +58,9 @@ struct head_params {
 };
 
 struct vit_params {
+  // f32, bf16, or s8: the block matmuls in int8 (pre-LN blocks only); then the
+  // attention, the patch embedding and the buffers between layers are bf16
+  // (see vit_plan.hpp).
   dnnl_dt compute = dnnl_dt::f32;
   weight_layouts layouts;
   std::optional<embed_params> embed;
@@ -59,8 +69,10 @@ struct vit_params {
 };
 
 // Fetches the tensors of layers first..last from `source` (which names the
-// tensor in its errors) and moves them into oneDNN memory.
+// tensor in its errors) and moves them into oneDNN memory. compute s8 needs
+// `calib` (one entry per block of the model) and a pre-LN family (vit, deit).
 expected<vit_params> build_params(const dnnl_context& ctx, const model_config& cfg, dnnl_dt compute,
-                                  int first, int last, const weight_source& source);
+                                  int first, int last, const weight_source& source,
+                                  const int8_calibration* calib = nullptr);
 
 } // namespace edgepipe::ops

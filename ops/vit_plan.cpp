@@ -15,6 +15,22 @@ constexpr auto inference = dnnl::prop_kind::forward_inference;
 // and a row with every key padded stays finite (uniform), as in Hugging Face.
 constexpr float padded_key = -1e30f;
 
+// A reorder that quantizes to s8 with step `step`: round(x / step), saturated.
+dnnl::reorder::primitive_desc quantize_pd(const dnnl_context& ctx, const dnnl::memory::desc& src,
+                                          const dnnl::memory::desc& dst, float step) {
+  auto attr = scratchpad_attr();
+  attr.set_output_scales(0, {1.0f / step});
+  return dnnl::reorder::primitive_desc(ctx.eng, src, ctx.eng, dst, attr);
+}
+
+// The attribute of an int8 matmul: per-output-channel scales, then post-ops.
+dnnl::primitive_attr int8_attr(const std::vector<float>& scales, const dnnl::post_ops& ops) {
+  auto attr = scratchpad_attr();
+  attr.set_output_scales(2, scales);
+  attr.set_post_ops(ops);
+  return attr;
+}
+
 } // namespace
 
 expected<std::unique_ptr<vit_plan>>
@@ -45,7 +61,9 @@ void vit_plan::note(const std::string& name, const dnnl::primitive_desc_base& pd
 void vit_plan::build(bool with_embed, bool with_head) {
   const int64_t b = batch_, t = tokens_, d = cfg_.hidden_size, nh = cfg_.num_attention_heads;
   const int64_t hd = cfg_.head_dim(), inter = cfg_.intermediate_size, bt = b * t;
-  const dnnl_dt c = params_.compute, f32 = dnnl_dt::f32;
+  const dnnl_dt f32 = dnnl_dt::f32;
+  int8_ = params_.compute == dnnl_dt::s8;
+  const dnnl_dt c = int8_ ? dnnl_dt::bf16 : params_.compute;
   lowp_ = c != f32;
   post_norm_ = cfg_.is_text();
   const weight_layouts& lay = params_.layouts;
@@ -53,9 +71,9 @@ void vit_plan::build(bool with_embed, bool with_head) {
 
   x = buffer({bt, d}, f32);
   ctx = buffer({bt, d}, c);
-  h = buffer({bt, inter}, c);
+  h = buffer({bt, inter}, int8_ ? dnnl_dt::s8 : c);
   ln_ = buffer({bt, d}, f32);
-  ln_c_ = lowp_ ? buffer({bt, d}, c) : ln_;
+  ln_c_ = lowp_ && !int8_ ? buffer({bt, d}, c) : ln_;
   qkv_ = buffer({bt, 3 * d}, c);
   scores_ = buffer({b * nh * t, t}, f32);
   probs_ = lowp_ ? buffer({b * nh * t, t}, c) : scores_;
@@ -65,17 +83,19 @@ void vit_plan::build(bool with_embed, bool with_head) {
   auto ln_pd = layer_norm_pd(dnnl_, bt, d, cfg_.layer_norm_eps);
   note("layernorm", ln_pd);
   ln_p_ = ln_fwd(ln_pd);
-  if (lowp_) {
+  if (lowp_ && !int8_) {
     auto pd = reorder_pd(dnnl_, ln_.get_desc(), ln_c_.get_desc());
     note("layernorm to bf16", pd);
     to_c_p_ = dnnl::reorder(pd);
   }
   dnnl::memory::desc bias_d({1, d}, f32, dnnl_tag::ab), bias_3d({1, 3 * d}, f32, dnnl_tag::ab);
   dnnl::memory::desc bias_i({1, inter}, f32, dnnl_tag::ab);
-  auto qkv_pd =
-      matmul_on(dnnl_, ln_c_.get_desc(), lay.qkv, bias_3d, qkv_.get_desc(), scratchpad_attr());
-  note("qkv", qkv_pd);
-  qkv_p_ = dnnl::matmul(qkv_pd);
+  if (!int8_) {
+    auto qkv_pd =
+        matmul_on(dnnl_, ln_c_.get_desc(), lay.qkv, bias_3d, qkv_.get_desc(), scratchpad_attr());
+    note("qkv", qkv_pd);
+    qkv_p_ = dnnl::matmul(qkv_pd);
+  }
 
   // Q, K and V of every head made dense: strided views go to slow kernels.
   // qkv_ row (b, t) holds [q | k | v], each [H, hd]: as [3, B, H, T, hd] its
@@ -123,27 +143,88 @@ void vit_plan::build(bool with_embed, bool with_head) {
   sum.append_sum(1.0f);
   auto sum_attr = scratchpad_attr();
   sum_attr.set_post_ops(sum);
-  auto out_pd = matmul_on(dnnl_, ctx.get_desc(), lay.out, bias_d, x.get_desc(), sum_attr);
-  note("attention output", out_pd);
-  out_p_ = dnnl::matmul(out_pd);
-
   // Layer 4k+3: LayerNorm (same primitive as above), fc1 with GELU (erf) post-op.
   dnnl::post_ops gelu;
   gelu.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
   auto gelu_attr = scratchpad_attr();
   gelu_attr.set_post_ops(gelu);
-  auto fc1_pd = matmul_on(dnnl_, ln_c_.get_desc(), lay.fc1, bias_i, h.get_desc(), gelu_attr);
-  note("fc1 gelu", fc1_pd);
-  fc1_p_ = dnnl::matmul(fc1_pd);
-  auto fc2_pd = matmul_on(dnnl_, h.get_desc(), lay.fc2, bias_d, x.get_desc(), sum_attr);
-  note("fc2", fc2_pd);
-  fc2_p_ = dnnl::matmul(fc2_pd);
+  if (!int8_) {
+    auto out_pd = matmul_on(dnnl_, ctx.get_desc(), lay.out, bias_d, x.get_desc(), sum_attr);
+    note("attention output", out_pd);
+    out_p_ = dnnl::matmul(out_pd);
+    auto fc1_pd = matmul_on(dnnl_, ln_c_.get_desc(), lay.fc1, bias_i, h.get_desc(), gelu_attr);
+    note("fc1 gelu", fc1_pd);
+    fc1_p_ = dnnl::matmul(fc1_pd);
+    auto fc2_pd = matmul_on(dnnl_, h.get_desc(), lay.fc2, bias_d, x.get_desc(), sum_attr);
+    note("fc2", fc2_pd);
+    fc2_p_ = dnnl::matmul(fc2_pd);
+  } else {
+    ln_q_ = buffer({bt, d}, dnnl_dt::s8);
+    ctx_q_ = buffer({bt, d}, dnnl_dt::s8);
+    qblocks_.resize(cfg_.num_hidden_layers);
+    for (int k = 0; k < cfg_.num_hidden_layers; ++k) build_int8(k);
+  }
 
   if (with_embed) build_embed();
   if (with_head) build_head();
   scratch_ = dnnl::memory(
       {{static_cast<int64_t>(std::max<size_t>(scratch_bytes_, 1))}, dnnl_dt::u8, dnnl_tag::a},
       dnnl_.eng);
+}
+
+void vit_plan::build_int8(int k) {
+  const block_params& w = params_.blocks[k];
+  const weight_layouts& lay = params_.layouts;
+  const int64_t d = cfg_.hidden_size, inter = cfg_.intermediate_size;
+  const std::string blk = " (block " + std::to_string(k) + ")";
+  int8_block& q = qblocks_[k];
+  dnnl::memory::desc bias_d({1, d}, dnnl_dt::f32, dnnl_tag::ab);
+  dnnl::memory::desc bias_3d({1, 3 * d}, dnnl_dt::f32, dnnl_tag::ab);
+  dnnl::memory::desc bias_i({1, inter}, dnnl_dt::f32, dnnl_tag::ab);
+  dnnl::post_ops none, sum, gelu_q;
+  sum.append_sum(1.0f);
+  gelu_q.append_eltwise(1.0f, dnnl::algorithm::eltwise_gelu_erf, 0.0f, 0.0f);
+  gelu_q.append_eltwise(1.0f, dnnl::algorithm::eltwise_linear, 1.0f / w.fc2_in, 0.0f);
+  if (w.qkv_q.weight) {
+    auto qpd = quantize_pd(dnnl_, ln_.get_desc(), ln_q_.get_desc(), w.qkv_in);
+    note("layernorm to s8" + blk, qpd);
+    q.ln1_q = dnnl::reorder(qpd);
+    auto pd = matmul_on(dnnl_, ln_q_.get_desc(), lay.qkv, bias_3d, qkv_.get_desc(),
+                        int8_attr(w.qkv_q.output_scales, none));
+    note("qkv int8" + blk, pd);
+    q.qkv = dnnl::matmul(pd);
+  }
+  if (w.out_q.weight) {
+    auto qpd = quantize_pd(dnnl_, ctx.get_desc(), ctx_q_.get_desc(), w.out_in);
+    note("context to s8" + blk, qpd);
+    q.ctx_q = dnnl::reorder(qpd);
+    auto pd = matmul_on(dnnl_, ctx_q_.get_desc(), lay.out, bias_d, x.get_desc(),
+                        int8_attr(w.out_q.output_scales, sum));
+    note("attention output int8" + blk, pd);
+    q.out = dnnl::matmul(pd);
+  }
+  if (w.fc1_q.weight) {
+    auto qpd = quantize_pd(dnnl_, ln_.get_desc(), ln_q_.get_desc(), w.fc1_in);
+    note("layernorm 2 to s8" + blk, qpd);
+    q.ln2_q = dnnl::reorder(qpd);
+    auto pd = matmul_on(dnnl_, ln_q_.get_desc(), lay.fc1, bias_i, h.get_desc(),
+                        int8_attr(w.fc1_q.output_scales, gelu_q));
+    note("fc1 gelu int8" + blk, pd);
+    q.fc1 = dnnl::matmul(pd);
+  }
+  if (w.fc2_q.weight) {
+    auto pd = matmul_on(dnnl_, h.get_desc(), lay.fc2, bias_d, x.get_desc(),
+                        int8_attr(w.fc2_q.output_scales, sum));
+    note("fc2 int8" + blk, pd);
+    q.fc2 = dnnl::matmul(pd);
+  }
+}
+
+void vit_plan::observe(int block, int8_site site, const dnnl::memory& m) {
+  if (!observer || m.get_desc().data_type() != dnnl_dt::f32) return;
+  dnnl_.strm.wait();
+  const int64_t n = static_cast<int64_t>(m.get_desc().get_size() / sizeof(float));
+  observer(block, site, static_cast<const float*>(m.get_data_handle()), n);
 }
 
 void vit_plan::run(const dnnl::primitive& p, dnnl_args args) {
@@ -196,21 +277,39 @@ void vit_plan::attention(int block) {
     src = matmul_input();
   } else {
     layer_norm(x, ln_, w.ln1_scale, w.ln1_shift);
-    if (lowp_) run(to_c_p_, {{DNNL_ARG_FROM, ln_}, {DNNL_ARG_TO, ln_c_}});
+    observe(block, int8_site::qkv_in, ln_);
+    if (lowp_ && !int8_) run(to_c_p_, {{DNNL_ARG_FROM, ln_}, {DNNL_ARG_TO, ln_c_}});
   }
-  run(qkv_p_, {{DNNL_ARG_SRC, src},
-               {DNNL_ARG_WEIGHTS, w.qkv_w},
-               {DNNL_ARG_BIAS, w.qkv_b},
-               {DNNL_ARG_DST, qkv_}});
+  if (int8_) { // pre-LN only (build_params refuses int8 for post-LN models)
+    run(qblocks_[block].ln1_q, {{DNNL_ARG_FROM, ln_}, {DNNL_ARG_TO, ln_q_}});
+    run(qblocks_[block].qkv, {{DNNL_ARG_SRC, ln_q_},
+                              {DNNL_ARG_WEIGHTS, w.qkv_q.weight},
+                              {DNNL_ARG_BIAS, w.qkv_q.bias},
+                              {DNNL_ARG_DST, qkv_}});
+  } else {
+    run(qkv_p_, {{DNNL_ARG_SRC, src},
+                 {DNNL_ARG_WEIGHTS, w.qkv_w},
+                 {DNNL_ARG_BIAS, w.qkv_b},
+                 {DNNL_ARG_DST, qkv_}});
+  }
   run(split_p_, {{DNNL_ARG_FROM, qkv_strided_}, {DNNL_ARG_TO, heads_}});
   run(qk_p_, {{DNNL_ARG_SRC, q_}, {DNNL_ARG_WEIGHTS, k_t_}, {DNNL_ARG_DST, scores_}});
   if (masked_) mask_scores();
   run(softmax_p_, {{DNNL_ARG_SRC, scores_}, {DNNL_ARG_DST, probs_}});
   run(pv_p_, {{DNNL_ARG_SRC, probs_4d_}, {DNNL_ARG_WEIGHTS, v_4d_}, {DNNL_ARG_DST, ctx_heads_}});
+  observe(block, int8_site::out_in, ctx);
 }
 
 void vit_plan::attention_output(int block) {
   const block_params& w = params_.blocks[block];
+  if (int8_) {
+    run(qblocks_[block].ctx_q, {{DNNL_ARG_FROM, ctx}, {DNNL_ARG_TO, ctx_q_}});
+    run(qblocks_[block].out, {{DNNL_ARG_SRC, ctx_q_},
+                              {DNNL_ARG_WEIGHTS, w.out_q.weight},
+                              {DNNL_ARG_BIAS, w.out_q.bias},
+                              {DNNL_ARG_DST, x}});
+    return;
+  }
   run(out_p_, {{DNNL_ARG_SRC, ctx},
                {DNNL_ARG_WEIGHTS, w.out_w},
                {DNNL_ARG_BIAS, w.out_b},
@@ -225,16 +324,33 @@ void vit_plan::mlp_in(int block) {
     src = matmul_input();
   } else {
     layer_norm(x, ln_, w.ln2_scale, w.ln2_shift);
+    observe(block, int8_site::fc1_in, ln_);
+    if (int8_) {
+      run(qblocks_[block].ln2_q, {{DNNL_ARG_FROM, ln_}, {DNNL_ARG_TO, ln_q_}});
+      run(qblocks_[block].fc1, {{DNNL_ARG_SRC, ln_q_},
+                                {DNNL_ARG_WEIGHTS, w.fc1_q.weight},
+                                {DNNL_ARG_BIAS, w.fc1_q.bias},
+                                {DNNL_ARG_DST, h}});
+      return;
+    }
     if (lowp_) run(to_c_p_, {{DNNL_ARG_FROM, ln_}, {DNNL_ARG_TO, ln_c_}});
   }
   run(fc1_p_, {{DNNL_ARG_SRC, src},
                {DNNL_ARG_WEIGHTS, w.fc1_w},
                {DNNL_ARG_BIAS, w.fc1_b},
                {DNNL_ARG_DST, h}});
+  observe(block, int8_site::fc2_in, h);
 }
 
 void vit_plan::mlp_out(int block) {
   const block_params& w = params_.blocks[block];
+  if (int8_) {
+    run(qblocks_[block].fc2, {{DNNL_ARG_SRC, h},
+                              {DNNL_ARG_WEIGHTS, w.fc2_q.weight},
+                              {DNNL_ARG_BIAS, w.fc2_q.bias},
+                              {DNNL_ARG_DST, x}});
+    return;
+  }
   run(fc2_p_, {{DNNL_ARG_SRC, h},
                {DNNL_ARG_WEIGHTS, w.fc2_w},
                {DNNL_ARG_BIAS, w.fc2_b},

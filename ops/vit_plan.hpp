@@ -10,12 +10,24 @@
 // LayerNorm output, Q/K/V, attention probabilities, the attention context and
 // the fc1 output are bf16, and matmuls accumulate into f32 where a residual
 // is added. The head (classifier, pooler) is f32 in both modes (it is tiny).
+//
+// int8 compute (params.compute s8, pre-LN blocks only): the four matmuls of
+// every block take s8 inputs and s8 weights (VNNI); LayerNorm, softmax and
+// GELU stay in f32, the attention (QK^T, PV) and the patch embedding run in
+// bf16 as in bf16 mode. The LayerNorm outputs and the attention context are
+// quantized by a reorder with the block's calibrated step; fc1 writes its
+// output (GELU applied) straight as s8 with fc2's input step. Scales differ
+// per block, and oneDNN 2.6 runs runtime scales on slow reference kernels, so
+// the int8 matmuls and quantizing reorders are made per block (with the
+// scales fixed in them).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "ops/int8_calibration.hpp"
 #include "ops/vit_params.hpp"
 
 namespace edgepipe::ops {
@@ -32,8 +44,8 @@ public:
 
   // The buffers at layer boundaries (see activation.hpp), row-major:
   dnnl::memory x;      // residual stream, f32 [B*T, D]
-  dnnl::memory ctx;    // attention context, compute type [B*T, D]
-  dnnl::memory h;      // fc1 + GELU output, compute type [B*T, I]
+  dnnl::memory ctx;    // attention context, compute type [B*T, D] (int8: bf16)
+  dnnl::memory h;      // fc1 + GELU output, compute type [B*T, I] (int8: s8, step fc2_in)
   dnnl::memory logits; // f32 [B, output_size]
 
   // The attention mask of the batch, [B, T] 1 (attend) / 0 (padding), or
@@ -53,6 +65,10 @@ public:
   // "qkv: brg:avx512_core" etc., to check that no primitive fell back to a slow kernel.
   std::vector<std::string> implementations() const { return impls_; }
 
+  // f32 only: called with each int8 site's f32 values as they are computed
+  // (calibration, int8_calibration.hpp). Empty: no calls.
+  std::function<void(int block, int8_site site, const float* x, int64_t n)> observer;
+
 private:
   vit_plan(const dnnl_context& ctx, const model_config& cfg, const vit_params& params, int64_t b,
            int64_t t)
@@ -60,6 +76,8 @@ private:
   void build(bool with_embed, bool with_head);
   void build_embed();
   void build_head();
+  void build_int8(int block);
+  void observe(int block, int8_site site, const dnnl::memory& m);
   void run(const dnnl::primitive& p, dnnl_args args);
   void note(const std::string& name, const dnnl::primitive_desc_base& pd);
   dnnl::memory buffer(dnnl_dims dims, dnnl_dt dt);
@@ -74,6 +92,7 @@ private:
   int64_t batch_, tokens_;
   bool lowp_ = false;
   bool post_norm_ = false; // BERT
+  bool int8_ = false;
   std::vector<std::string> impls_;
   size_t scratch_bytes_ = 0;
   dnnl::memory scratch_;
@@ -96,6 +115,14 @@ private:
   dnnl::primitive ln_p_, to_c_p_, qkv_p_, split_p_, qk_p_, softmax_p_, pv_p_, out_p_, fc1_p_,
       fc2_p_;
   dnnl::primitive patch_to_c_p_, patch_p_, head_ln_p_, pooler_p_, head_p_;
+
+  // int8: s8 inputs of the block matmuls, and per block the quantizing
+  // reorders and matmuls (empty for parts whose weights are not loaded).
+  dnnl::memory ln_q_, ctx_q_;
+  struct int8_block {
+    dnnl::primitive ln1_q, qkv, ctx_q, out, ln2_q, fc1, fc2;
+  };
+  std::vector<int8_block> qblocks_;
 };
 
 } // namespace edgepipe::ops

@@ -15,7 +15,9 @@ void vit_plan::build_embed() {
   if (cfg_.is_text()) return; // a gather in a loop, then the block's LayerNorm primitive
   const int64_t b = batch_, d = cfg_.hidden_size, n = cfg_.num_patches();
   const int64_t k = int64_t{cfg_.num_channels} * cfg_.patch_size * cfg_.patch_size;
-  const dnnl_dt c = params_.compute, f32 = dnnl_dt::f32;
+  // int8 compute embeds in bf16 (vit_params: the patch weights are bf16).
+  const dnnl_dt c = params_.compute == dnnl_dt::s8 ? dnnl_dt::bf16 : params_.compute;
+  const dnnl_dt f32 = dnnl_dt::f32;
   patches_ = buffer({b * n, k}, f32);
   patches_c_ = lowp_ ? buffer({b * n, k}, c) : patches_;
   emb_ = buffer({b * n, d}, f32);

@@ -38,7 +38,8 @@ struct event {
   int kind; // 0 = compute done, 1 = transfer done
   int where;
   int mb;
-  long seq; // FIFO among equal times
+  long seq;         // FIFO among equal times
+  long version = 0; // compute events: stale once the stage's speed changed
   bool operator>(const event& o) const { return time != o.time ? time > o.time : seq > o.seq; }
 };
 
@@ -54,6 +55,17 @@ expected<sim_result> simulate(const sim_config& c) {
   for (const auto& l : c.links)
     if (l.trace_mbps.empty())
       return make_error(errc::invalid_argument, "simulate: a link has an empty trace");
+  const bool shared = !c.machine.empty();
+  if (shared && static_cast<int>(c.machine.size()) != S)
+    return make_error(errc::invalid_argument, "simulate: machine needs one entry per stage");
+  for (int m : c.machine)
+    if (m < 0 || m >= static_cast<int>(c.machine_cores.size()) || !(c.machine_cores[m] > 0))
+      return make_error(errc::invalid_argument,
+                        "simulate: a stage's machine has no core count > 0");
+  if (!c.threads.empty() && static_cast<int>(c.threads.size()) != S)
+    return make_error(errc::invalid_argument, "simulate: threads needs one entry per stage");
+  for (int t : c.threads)
+    if (t < 1) return make_error(errc::invalid_argument, "simulate: threads must be >= 1");
 
   sim_result r;
   r.issued_s.assign(c.microbatches, 0);
@@ -68,6 +80,40 @@ expected<sim_result> simulate(const sim_config& c) {
   int source_credits = c.credits + c.handoff, issued = 0, finished = 0;
   double now = 0;
 
+  // Compute in progress: work left (seconds at the stage's own speed), the
+  // speed now (1 = alone), when that was last brought up to date.
+  std::vector<double> left(S, 0), speed(S, 1), since(S, 0);
+  std::vector<int> current(S, -1);
+  std::vector<long> version(S, 0);
+  auto threads_of = [&](int k) { return c.threads.empty() ? 1 : c.threads[k]; };
+  auto on_machine_of = [&](int k) {
+    std::vector<int> v;
+    for (int j = 0; j < S; ++j)
+      if (j == k || (shared && c.machine[j] == c.machine[k])) v.push_back(j);
+    return v;
+  };
+  // Before the busy set of k's machine changes: the work done at the old speeds.
+  auto settle = [&](int k) {
+    for (int j : on_machine_of(k))
+      if (computing[j]) {
+        left[j] = std::max(0.0, left[j] - (now - since[j]) * speed[j]);
+        since[j] = now;
+      }
+  };
+  // After it changed: new speeds and completion times for its busy stages.
+  auto reschedule = [&](int k) {
+    const std::vector<int> same = on_machine_of(k);
+    double wanted = 0;
+    for (int j : same)
+      if (computing[j]) wanted += threads_of(j);
+    const double cores = shared ? c.machine_cores[c.machine[k]] : INFINITY;
+    for (int j : same)
+      if (computing[j]) {
+        speed[j] = wanted <= cores ? 1.0 : cores / wanted;
+        events.push({now + left[j] / speed[j], 0, j, current[j], seq++, ++version[j]});
+      }
+  };
+
   std::function<void(int)> try_compute, try_send;
   auto try_issue = [&]() {
     while (source_credits > 0 && issued < c.microbatches) {
@@ -80,9 +126,13 @@ expected<sim_result> simulate(const sim_config& c) {
     if (computing[k] || inbox[k].empty() || (k + 1 < S && credits[k] == 0)) return;
     int mb = inbox[k].front();
     inbox[k].pop_front();
+    settle(k);
     computing[k] = true;
+    current[k] = mb;
+    left[k] = c.compute_s[k];
+    since[k] = now;
+    reschedule(k);
     if (k + 1 < S) --credits[k];
-    events.push({now + c.compute_s[k], 0, k, mb, seq++});
     if (k == 0) {
       ++source_credits;
       try_issue();
@@ -96,7 +146,7 @@ expected<sim_result> simulate(const sim_config& c) {
     int mb = outbox[k].front();
     outbox[k].pop_front();
     sending[k] = true;
-    events.push({transfer_end(c.links[k], now, c.links[k].bytes), 1, k, mb, seq++});
+    events.push({transfer_end(c.links[k], now, c.links[k].bytes), 1, k, mb, seq++, 0});
   };
 
   try_issue();
@@ -104,10 +154,13 @@ expected<sim_result> simulate(const sim_config& c) {
   while (!events.empty() && finished < c.microbatches) {
     event e = events.top();
     events.pop();
+    if (e.kind == 0 && e.version != version[e.where]) continue; // its speed changed since
     now = e.time;
     if (std::isinf(now)) return make_error(errc::infeasible, "simulate: a link never recovers");
     if (e.kind == 0) {
+      settle(e.where);
       computing[e.where] = false;
+      reschedule(e.where);
       if (e.where + 1 == S) {
         r.finished_s[e.mb] = now;
         ++finished;

@@ -8,6 +8,12 @@
 // microbatch and the credit comes back when the next stage starts that
 // microbatch, so at most K microbatches are between two stages. The source
 // keeps K microbatches ahead of stage 1 and the sink takes results at once.
+//
+// Shared cores: stages may run on one machine (several stage processes on a
+// host, as in every local example). Its busy stages then share its cores
+// (processor sharing, what passive OpenMP waiting and the kernel's fair
+// scheduler give): while the busy stages want more cores than the machine
+// has, each computes at cores / (threads wanted) of its own speed.
 #pragma once
 
 #include <utility>
@@ -35,6 +41,13 @@ struct sim_config {
   // so 2 models `edgepipe run`. 0 is the plain credit model above.
   int handoff = 0;
   int microbatches = 100;
+  // Shared cores (see the top): stage k runs on machine[k] with
+  // machine_cores[machine[k]] cores and uses threads[k] of them at most.
+  // Empty machine: every stage has a machine of its own (no sharing); empty
+  // threads: 1 per stage.
+  std::vector<int> machine;
+  std::vector<double> machine_cores;
+  std::vector<int> threads;
 };
 
 struct sim_result {

@@ -10,7 +10,7 @@ packages=(
   build-essential cmake ninja-build clang libclang-rt-14-dev clang-format pkg-config
   libcaf-dev libdnnl-dev ocl-icd-opencl-dev libcereal-dev libyaml-cpp-dev nlohmann-json3-dev
   libgtest-dev libbenchmark-dev zlib1g-dev
-  python3-torch python3-numpy libopenblas0-pthread dataset-fashion-mnist
+  python3-torch python3-numpy python3-yaml libopenblas0-pthread dataset-fashion-mnist
   iproute2 # ip and tc for examples/netns-3 and its test
 )
 

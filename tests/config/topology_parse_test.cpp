@@ -165,6 +165,18 @@ TEST(TopologyParse, EveryFieldLandsInItsStruct) {
   EXPECT_TRUE(validate(*topo, 96));
 }
 
+TEST(TopologyParse, Int8DtypeIsAcceptedAndInt4IsNot) {
+  const std::string base = "nodes:\n  - {name: only, address: \"h:9000\"}\n"
+                           "workload: {dataset: data}\nmodel: {dir: m, dtype: ";
+  expected<topology> topo = parse_topology(base + "int8}\n", "/t/q.yaml", "/t");
+  ASSERT_TRUE(topo) << topo.error().message;
+  EXPECT_EQ(topo->model.dtype, "int8");
+  expected<topology> bad = parse_topology(base + "int4}\n", "/t/q.yaml", "/t");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("expected f32, bf16 or int8, got 'int4'"), std::string::npos)
+      << bad.error().message;
+}
+
 TEST(TopologyParse, DefaultsOfAMinimalFile) {
   expected<topology> topo = parse_topology(R"(
 nodes:

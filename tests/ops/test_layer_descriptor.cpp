@@ -122,7 +122,7 @@ TEST(LayerDescriptor, WeightBytesEqualWhatTheModelLoadsForRanges) {
   const model_descriptor desc = model_descriptor::vit(cfg);
   const int L = desc.num_layers();
   const std::vector<std::pair<int, int>> ranges = {{1, L}, {1, 1}, {2, 3}, {4, 9}, {L, L}, {5, L}};
-  for (dtype dt : {dtype::f32, dtype::bf16})
+  for (dtype dt : {dtype::f32, dtype::bf16, dtype::int8})
     for (auto [first, last] : ranges) {
       model_options o;
       o.compute = dt;

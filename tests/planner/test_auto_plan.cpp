@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <tuple>
 
 #include "cli/auto_instance.hpp"
 #include "cli/plan_report.hpp"
@@ -92,6 +93,33 @@ TEST(AutoInstance, SizesAndWeightsComeFromTheDescriptor) {
   // No times measured: estimated from FLOPs, so proportional to them.
   EXPECT_DOUBLE_EQ(f.inst.devices[0].time_s[6] / f.inst.devices[0].time_s[7],
                    f.model.layer(7).flops / f.model.layer(8).flops);
+}
+
+// int8 (and bf16) change the estimate's speed and the weights: the FLOP
+// estimate runs 3x (2x) faster than f32's, the memory is the descriptor's at
+// that dtype.
+TEST(AutoInstance, DtypeScalesEstimatedTimesAndWeights) {
+  fixture f = make(0, 0, 0);
+  for (auto [name, dt, speedup] :
+       {std::tuple<const char*, ops::dtype, double>{"int8", ops::dtype::int8, 3.0},
+        {"bf16", ops::dtype::bf16, 2.0}}) {
+    config::topology topo = f.topo;
+    topo.model.dtype = name;
+    auto inst = cli::auto_instance(topo, f.model, std::vector<cli::node_resources>(3), 4, {});
+    ASSERT_TRUE(inst) << inst.error().message;
+    double f32_mb = 0, mb = 0;
+    for (int l = 1; l <= 48; ++l) {
+      EXPECT_DOUBLE_EQ(inst->devices[1].time_s[l - 1] * speedup, f.inst.devices[1].time_s[l - 1])
+          << name << " layer " << l;
+      EXPECT_DOUBLE_EQ(inst->mem_mb[l - 1], f.model.layer(l).weight_bytes(dt) / 1048576.0)
+          << name << " layer " << l;
+      f32_mb += f.inst.mem_mb[l - 1];
+      mb += inst->mem_mb[l - 1];
+    }
+    // Matmul weights dominate: int8 about 1/4 of f32 (+ f32 biases, norms,
+    // scales), bf16 about 1/2.
+    EXPECT_LT(mb, f32_mb * (dt == ops::dtype::int8 ? 0.3 : 0.55)) << name;
+  }
 }
 
 TEST(AutoInstance, NoPlanFitsIsAnErrorThatSaysByHowMuch) {

@@ -108,6 +108,32 @@ TEST(CliSimulate, WritesSummaryAndTimeline) {
   EXPECT_NE(slurp(dir + "/ep_tl.csv").find("time_s,microbatch,latency_s"), std::string::npos);
 }
 
+// Two stages given the same 1-core machine (--machines) compute in turn:
+// with one stage's time dominating neither, the steady throughput drops to
+// 1 / (sum of the stage times) from 1 / (the larger one).
+TEST(CliSimulate, StagesOnOneMachineShareItsCores) {
+  std::string dir = ::testing::TempDir();
+  const std::string base = "simulate " + files() +
+                           " --model google/vit-base-patch16-224 --stages mb-0:1-24,mb-1:25-48 "
+                           "--stage-compute-s 1,1 --microbatches 40 --credits 2 --json ";
+  auto own = run(base + dir + "/ep_own.json");
+  ASSERT_EQ(own.code, 0) << own.err;
+  auto one = run(base + dir + "/ep_one.json --machines mb-0,mb-1:1");
+  ASSERT_EQ(one.code, 0) << one.err;
+  auto two = run(base + dir + "/ep_two.json --machines mb-0,mb-1:2");
+  ASSERT_EQ(two.code, 0) << two.err;
+  auto rate = [&](const std::string& f) {
+    return nlohmann::json::parse(slurp(dir + f))["throughput_per_s"].get<double>();
+  };
+  const double r_own = rate("/ep_own.json"), r_one = rate("/ep_one.json");
+  EXPECT_LT(r_own, 1.0 + 1e-9); // the slower link or stage bounds it
+  EXPECT_NEAR(r_one, 0.5, 0.02);
+  EXPECT_NEAR(rate("/ep_two.json"), r_own, 1e-9); // 2 cores for 2 stages: no sharing
+  auto bad = run(base + dir + "/ep_bad.json --machines mb-0,mb-1");
+  EXPECT_EQ(bad.code, 2);
+  EXPECT_NE(bad.err.find("HOST,HOST,...:CORES"), std::string::npos) << bad.err;
+}
+
 TEST(CliProfile, WritesFilesThatPlan) {
   std::string dir = ::testing::TempDir() + "/ep_profile";
   auto r = run("profile --model vit-base --microbatch 1 --device-type here --memory-mb 2048 "
@@ -121,4 +147,39 @@ TEST(CliProfile, WritesFilesThatPlan) {
   ASSERT_EQ(p.code, 0) << p.err;
   auto j = nlohmann::json::parse(p.out);
   EXPECT_GT(j["period_s"].get<double>(), 0);
+}
+
+// Profiles are kept per dtype: an int8 profile joins the f32 one of the same
+// device type (models.yml unchanged: weights at float32 for every dtype), and
+// `plan --dtype` plans with the times of that dtype.
+TEST(CliProfile, KeepsOneProfilePerDtypeAndPlansForTheOneAsked) {
+  const std::string model = std::string(EDGEPIPE_SOURCE_DIR) + "/examples/models/fashion-vit";
+  std::string dir = ::testing::TempDir() + "/ep_profile_dtypes";
+  std::string common = "profile --model " + model + " --model-name fvit --microbatch 4 " +
+                       "--device-type here --memory-mb 64 --bandwidth-mbps 1000 --repeats 1 " +
+                       "--out-dir " + dir;
+  auto f = run(common + " --dtype f32");
+  ASSERT_EQ(f.code, 0) << f.err;
+  const std::string models_after_f32 = slurp(dir + "/models.yml");
+  auto q = run(common + " --dtype int8");
+  ASSERT_EQ(q.code, 0) << q.err;
+  EXPECT_EQ(slurp(dir + "/models.yml"), models_after_f32);
+  const std::string types = slurp(dir + "/device_types.yml");
+  EXPECT_NE(types.find("torch.float32"), std::string::npos) << types;
+  EXPECT_NE(types.find("torch.int8"), std::string::npos) << types;
+  write(dir + "/devices.yml", "here: [a]\n");
+  std::string plan = "plan --models " + dir + "/models.yml --device-types " + dir +
+                     "/device_types.yml --devices " + dir +
+                     "/devices.yml --model fvit --microbatch 4 --json --dtype ";
+  auto p8 = run(plan + "torch.int8");
+  ASSERT_EQ(p8.code, 0) << p8.err;
+  auto p32 = run(plan + "torch.float32");
+  ASSERT_EQ(p32.code, 0) << p32.err;
+  // One device: the period is the sum of that dtype's layer times, so the two
+  // plans differ exactly where the two profiles do.
+  EXPECT_NE(nlohmann::json::parse(p8.out)["period_s"].get<double>(),
+            nlohmann::json::parse(p32.out)["period_s"].get<double>());
+  auto none = run(plan + "torch.float16");
+  EXPECT_NE(none.code, 0);
+  EXPECT_NE(none.err.find("no device has a torch.float16 profile"), std::string::npos) << none.err;
 }
