@@ -169,20 +169,8 @@ int run_eval(int argc, char** argv) {
                 traffic.bytes ? static_cast<double>(traffic.raw_bytes) / traffic.bytes : 1.0);
   std::printf("\n");
   if (a.flag_set("json")) {
-    nlohmann::json j = {{"accuracy", accuracy},
-                        {"correct", correct},
-                        {"images", total},
-                        {"images_per_s", rate},
-                        {"seconds", secs},
-                        {"dtype", ops::to_string(opts.compute)},
-                        {"threads", opts.threads},
-                        {"microbatch", microbatch},
-                        {"cuts", cuts},
-                        {"bits", q.bits},
-                        {"clip", codecs::to_string(q.clip)},
-                        {"granularity", codecs::to_string(q.gran)},
-                        {"wire_bytes_per_image", static_cast<double>(traffic.bytes) / total},
-                        {"raw_bytes_per_image", static_cast<double>(traffic.raw_bytes) / total}};
+    nlohmann::json j = eval_json({correct, static_cast<int64_t>(total), secs, opts.compute,
+                                  opts.threads, microbatch, cuts, q, traffic});
     std::printf("%s\n", j.dump().c_str());
   }
   return exit_ok;

@@ -1,5 +1,6 @@
 #include "cli/split_forward.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -81,6 +82,24 @@ expected<ops::tensor> forward_with_cuts(ops::vit_model& model, const ops::tensor
     first = last + 1;
   }
   return make_error(errc::internal, "forward_with_cuts: unreachable");
+}
+
+nlohmann::json eval_json(const eval_summary& s) {
+  const double total = static_cast<double>(s.total);
+  return {{"accuracy", s.correct / total},
+          {"correct", s.correct},
+          {"images", s.total},
+          {"images_per_s", total / std::max(s.seconds, 1e-9)},
+          {"seconds", s.seconds},
+          {"dtype", ops::to_string(s.compute)},
+          {"threads", s.threads},
+          {"microbatch", s.microbatch},
+          {"cuts", s.cuts},
+          {"bits", s.quant.bits},
+          {"clip", codecs::to_string(s.quant.clip)},
+          {"granularity", codecs::to_string(s.quant.gran)},
+          {"wire_bytes_per_image", static_cast<double>(s.traffic.bytes) / total},
+          {"raw_bytes_per_image", static_cast<double>(s.traffic.raw_bytes) / total}};
 }
 
 } // namespace edgepipe::cli

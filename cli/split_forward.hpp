@@ -1,13 +1,15 @@
 // split_forward: the model run as a pipeline of stages inside one process,
 // every activation crossing a stage boundary through runtime::encode_activation
-// and decode_activation, the pair the stages use on a real link. `edgepipe eval --split/--cuts --bits` measures the accuracy
-// cost of the wire quantization with it; the stage actors do the same step
-// per link. Lives in cli/ because ops/ must not depend on codecs/.
+// and decode_activation, the pair the stages use on a real link. `edgepipe eval --split/--cuts
+// --bits` measures the accuracy cost of the wire quantization with it; the stage actors do the same
+// step per link. Lives in cli/ because ops/ must not depend on codecs/.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "base/expected.hpp"
 #include "codecs/codec.hpp"
@@ -43,5 +45,19 @@ expected<ops::activation> cross_link(const ops::activation& act, const codecs::q
 expected<ops::tensor> forward_with_cuts(ops::vit_model& model, const ops::tensor& images,
                                         const cut_list& cuts, const codecs::quant_params& params,
                                         link_traffic* traffic = nullptr);
+
+// What an accuracy run measured, and the one JSON form `eval --json` prints
+// for images and texts alike (so one table script reads both).
+struct eval_summary {
+  int64_t correct = 0, total = 0;
+  double seconds = 0;
+  ops::dtype compute = ops::dtype::f32;
+  int threads = 1;
+  int64_t microbatch = 1;
+  cut_list cuts;
+  codecs::quant_params quant;
+  link_traffic traffic;
+};
+nlohmann::json eval_json(const eval_summary& s);
 
 } // namespace edgepipe::cli

@@ -157,23 +157,10 @@ int eval_text(const args& a, const ops::model_options& opts, const cut_list& cut
                 traffic.bytes ? static_cast<double>(traffic.raw_bytes) / traffic.bytes : 1.0);
   std::printf("\n");
   if (a.flag_set("json")) {
-    // The image eval's keys ("images" = inputs), so one table script reads both.
-    nlohmann::json j = {{"accuracy", accuracy},
-                        {"correct", correct},
-                        {"images", total},
-                        {"texts", total},
-                        {"images_per_s", rate},
-                        {"seconds", secs},
-                        {"sequence_length", *length},
-                        {"dtype", ops::to_string(opts.compute)},
-                        {"threads", opts.threads},
-                        {"microbatch", microbatch},
-                        {"cuts", cuts},
-                        {"bits", q.bits},
-                        {"clip", codecs::to_string(q.clip)},
-                        {"granularity", codecs::to_string(q.gran)},
-                        {"wire_bytes_per_image", static_cast<double>(traffic.bytes) / total},
-                        {"raw_bytes_per_image", static_cast<double>(traffic.raw_bytes) / total}};
+    nlohmann::json j = eval_json({correct, static_cast<int64_t>(total), secs, opts.compute,
+                                  opts.threads, microbatch, cuts, q, traffic});
+    j["texts"] = total;
+    j["sequence_length"] = *length;
     std::printf("%s\n", j.dump().c_str());
   }
   return exit_ok;
