@@ -15,20 +15,16 @@
 //    logged its orderly stop.
 #include <gtest/gtest.h>
 
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <regex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
 #include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test_support.hpp"
@@ -37,62 +33,10 @@ namespace {
 
 const std::string netns_dir = std::string(EDGEPIPE_SOURCE_DIR) + "/examples/netns-3";
 
-std::string read_fd(int fd) {
-  std::string s;
-  char buf[4096];
-  for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) s.append(buf, static_cast<size_t>(n));
-  return s;
-}
-
-struct script_output {
-  int exit_code = -1;
-  std::string out, err;
-};
-
 // bash SCRIPT ARGS..., output captured. Past the timeout it gets SIGTERM (its
 // trap cleans up), and SIGKILL 15 s later.
-script_output run_script(const std::vector<std::string>& args, int timeout_s) {
-  int out_fds[2], err_fds[2];
-  if (pipe2(out_fds, O_CLOEXEC) != 0 || pipe2(err_fds, O_CLOEXEC) != 0) return {};
-  std::vector<std::string> copy = args;
-  std::vector<char*> argv;
-  std::string bash = "bash";
-  argv.push_back(bash.data());
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out_fds[1], STDOUT_FILENO);
-    dup2(err_fds[1], STDERR_FILENO);
-    int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, STDIN_FILENO);
-    execvp("bash", argv.data());
-    _exit(127);
-  }
-  close(out_fds[1]);
-  close(err_fds[1]);
-  script_output r;
-  std::thread err_reader([&] { r.err = read_fd(err_fds[0]); });
-  std::atomic<bool> done{false};
-  std::thread killer([pid, timeout_s, &done] {
-    for (int i = 0; i < timeout_s * 10 && !done; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (done) return;
-    kill(pid, SIGTERM);
-    for (int i = 0; i < 150 && !done; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (!done) kill(pid, SIGKILL);
-  });
-  r.out = read_fd(out_fds[0]);
-  err_reader.join();
-  int status = 0;
-  waitpid(pid, &status, 0);
-  done = true;
-  killer.join();
-  close(out_fds[0]);
-  close(err_fds[0]);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
+edgepipe::test::run_output run_script(const std::vector<std::string>& args, int timeout_s) {
+  return edgepipe::test::run_program("bash", args, timeout_s, 15);
 }
 
 std::string last_line(const std::string& s) {

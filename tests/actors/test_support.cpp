@@ -150,12 +150,13 @@ void write_tiny_model(const std::string& dir, uint64_t seed) {
   if (!ok) throw std::runtime_error(ok.error().message);
 }
 
-run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s) {
+run_output run_program(const std::string& program, const std::vector<std::string>& args,
+                       int timeout_s, int term_grace_s) {
   int out_fds[2], err_fds[2];
   if (pipe2(out_fds, O_CLOEXEC) != 0 || pipe2(err_fds, O_CLOEXEC) != 0)
     throw std::runtime_error("pipe failed");
   std::vector<char*> argv;
-  std::string prog = "edgepipe";
+  std::string prog = program;
   argv.push_back(prog.data());
   std::vector<std::string> copy = args;
   for (auto& a : copy) argv.push_back(a.data());
@@ -166,7 +167,7 @@ run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s) {
     dup2(err_fds[1], STDERR_FILENO);
     int devnull = open("/dev/null", O_RDONLY);
     dup2(devnull, STDIN_FILENO);
-    execv(EDGEPIPE_BINARY, argv.data());
+    execvp(program.c_str(), argv.data());
     _exit(127);
   }
   close(out_fds[1]);
@@ -175,9 +176,17 @@ run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s) {
   // Read both pipes (a thread for stderr, so neither fills up).
   std::thread err_reader([&] { r.err = read_all(err_fds[0]); });
   std::atomic<bool> done{false};
-  std::thread killer([pid, timeout_s, &done] {
-    for (int i = 0; i < timeout_s * 10 && !done; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::thread killer([pid, timeout_s, term_grace_s, &done] {
+    auto wait_s = [&](int seconds) {
+      for (int i = 0; i < seconds * 10 && !done; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    };
+    wait_s(timeout_s);
+    if (done) return;
+    if (term_grace_s > 0) {
+      kill(pid, SIGTERM); // its own cleanup runs first
+      wait_s(term_grace_s);
+    }
     if (!done) kill(pid, SIGKILL);
   });
   r.out = read_all(out_fds[0]);
@@ -190,6 +199,10 @@ run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s) {
   close(err_fds[0]);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s) {
+  return run_program(EDGEPIPE_BINARY, args, timeout_s);
 }
 
 } // namespace edgepipe::test

@@ -50,6 +50,12 @@ struct run_output {
   std::string out, err;
 };
 
+// Runs `program` (a path, or a name looked up on PATH) with `args`, stdin
+// closed, output captured. Past timeout_s it is killed; with term_grace_s > 0
+// it first gets SIGTERM and that long to clean up.
+run_output run_program(const std::string& program, const std::vector<std::string>& args,
+                       int timeout_s, int term_grace_s = 0);
+
 // Runs EDGEPIPE_BINARY with `args` (stdin closed), waits at most timeout_s.
 run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s = 120);
 
