@@ -68,8 +68,7 @@ TEST(BaspGuard, AHeaderOverTheLimitNeverReachesCafWhole) {
   size_t passed = g.admit(s.data(), s.size(), 1.0, lots);
   EXPECT_EQ(passed, first + basp_header_size - 1); // all but the header's last byte
   ASSERT_TRUE(g.refused());
-  EXPECT_NE(g.reason().find("claims 4096.0 MB, more than the limit of 256.0 MB"),
-            std::string::npos)
+  EXPECT_NE(g.reason().find("claims 4096.0 MB, more than the limit of 256.0 MB"), std::string::npos)
       << g.reason();
   EXPECT_EQ(g.admit(s.data(), 1, 2.0, lots), 0u); // refused stays refused
 }
@@ -155,8 +154,7 @@ TEST(BaspGuard, APeerThatNeverCompletesItsHandshakeIsRefused) {
   EXPECT_FALSE(silent.refused());
   silent.check_time(5.1);
   ASSERT_TRUE(silent.refused());
-  EXPECT_NE(silent.reason().find("no handshake within 5 s"), std::string::npos)
-      << silent.reason();
+  EXPECT_NE(silent.reason().find("no handshake within 5 s"), std::string::npos) << silent.reason();
   // Trickling its handshake keeps no peer in past the handshake timeout.
   basp_guard slow(limits, 0.0);
   auto s = header(1, 100);
