@@ -3,7 +3,9 @@
 //
 // A refused connection (nothing listens on the port: loopback answers at
 // once) is retried only while a node that was just started may still be
-// opening its port; other failures are retried until the connect timeout.
+// opening its port; so is a connection the node closes during the handshake
+// (TLS on one side only, a certificate it refuses: retrying will not help);
+// other failures are retried until the connect timeout.
 #pragma once
 
 #include <cstdint>
@@ -12,8 +14,9 @@
 namespace edgepipe::actors {
 
 enum class connect_failure {
-  refused, // the host answered: nobody listens on that port
-  other,   // no answer, unreachable, a handshake failure
+  refused,   // the host answered: nobody listens on that port
+  handshake, // something listens but closed the connection during the handshake
+  other,     // no answer, unreachable
 };
 
 // How long a just-started `edgepipe node` may take to listen.

@@ -5,10 +5,12 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/remote_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include "actors/connect_policy.hpp"
 #include "actors/errors.hpp"
+#include "actors/transport.hpp"
 
 namespace edgepipe::actors {
 
@@ -34,16 +36,20 @@ expected<std::vector<connected_node>> connect_nodes(caf::actor_system& sys,
     const auto start = clock_type::now();
     const double timeout_s = std::chrono::duration<double>(timeout).count();
     for (;;) {
-      auto handle = sys.middleman().remote_actor<node_actor>(addr.host, addr.port);
+      // With TLS, through CAF's OpenSSL module: the node's gate takes nothing else.
+      auto handle = tls_enabled(sys)
+                        ? caf::openssl::remote_actor<node_actor>(sys, addr.host, addr.port)
+                        : sys.middleman().remote_actor<node_actor>(addr.host, addr.port);
       if (handle) {
         n.actor = *handle;
         break;
       }
       // A node being started is not listening yet: retry a refusal briefly,
       // then say what is most likely wrong.
-      const auto failure = handle.error() == caf::sec::cannot_connect_to_node
-                               ? connect_failure::refused
-                               : connect_failure::other;
+      const auto failure =
+          handle.error() == caf::sec::cannot_connect_to_node        ? connect_failure::refused
+          : handle.error() == caf::sec::disconnect_during_handshake ? connect_failure::handshake
+                                                                    : connect_failure::other;
       const double elapsed = std::chrono::duration<double>(clock_type::now() - start).count();
       if (!retry_connect(failure, elapsed, timeout_s))
         return make_error(errc::timeout,

@@ -11,6 +11,7 @@
 #include "actors/encoder_actor.hpp"
 #include "actors/errors.hpp"
 #include "actors/stage_source.hpp"
+#include "actors/transport.hpp"
 #include "ops/stage_memory.hpp"
 #include "ops/vit_model.hpp"
 #include "runtime/stage_machine.hpp"
@@ -186,7 +187,7 @@ stage_actor::behavior_type stage_impl(stage_ptr self, worker_actor worker, uint6
         } else {
           // Adjacent stages talk over their own connection, never through the
           // run process (CAF's automatic connections are off).
-          auto mm = self->system().middleman().actor_handle();
+          auto mm = connector(self->system()); // TLS when the node has it
           std::string host = out.next_host;
           uint16_t port = out.next_port;
           self->request(mm, connect_timeout, caf::connect_atom::value, host, port)

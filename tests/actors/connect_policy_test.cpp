@@ -16,6 +16,20 @@ TEST(ConnectPolicy, RefusedIsRetriedOnlyWhileANodeMayBeStarting) {
   EXPECT_FALSE(retry_connect(connect_failure::refused, 0.5, 0.5)); // a shorter timeout wins
 }
 
+TEST(ConnectPolicy, AHandshakeClosedByTheNodeIsRetriedOnlyBriefly) {
+  EXPECT_TRUE(retry_connect(connect_failure::handshake, 0.0, 10.0));
+  EXPECT_FALSE(retry_connect(connect_failure::handshake, refused_grace_s, 10.0));
+  auto m = connect_error_message("a", "127.0.0.1", 7001, connect_failure::handshake, 2.0,
+                                 "disconnect_during_handshake");
+  EXPECT_EQ(m.rfind("cannot reach node 'a' at 127.0.0.1:7001: it closed the connection during "
+                    "the handshake",
+                    0),
+            0u)
+      << m;
+  EXPECT_NE(m.find("mutual TLS"), std::string::npos) << m;
+  EXPECT_NE(m.find("(disconnect_during_handshake)"), std::string::npos) << m;
+}
+
 TEST(ConnectPolicy, OtherFailuresAreRetriedUntilTheTimeout) {
   EXPECT_TRUE(retry_connect(connect_failure::other, refused_grace_s + 1, 10.0));
   EXPECT_TRUE(retry_connect(connect_failure::other, 9.9, 10.0));
