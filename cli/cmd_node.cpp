@@ -1,7 +1,8 @@
-// edgepipe node: a device daemon. Publishes a node actor on --listen, prints
-// "edgepipe node NAME listening on HOST:PORT" (the port it bound: port 0
-// picks a free one) and serves deployments until SIGINT/SIGTERM or a
-// shutdown message.
+// edgepipe node: a device daemon. Serves a node actor on --listen through a
+// gate (cli/node_gate.hpp: connection cap, message limits, optional mutual
+// TLS), prints "edgepipe node NAME listening on HOST:PORT" (the port it
+// bound: port 0 picks a free one) and serves deployments until
+// SIGINT/SIGTERM or a shutdown message.
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -21,6 +22,7 @@
 #include "actors/register_types.hpp"
 #include "cli/args.hpp"
 #include "cli/command.hpp"
+#include "cli/node_gate.hpp"
 
 namespace edgepipe::cli {
 
@@ -35,6 +37,7 @@ int run_node(int argc, char** argv) {
            false, "0");
   a.option("heartbeat-interval-s", "S", "middleman heartbeat to every peer", false, "0.5");
   a.option("heartbeat-timeout-s", "S", "a silent peer is lost after this long", false, "3");
+  add_gate_options(a);
   if (int rc = a.parse(argc, argv); rc >= 0) return rc;
   std::string listen = a.get("listen");
   auto colon = listen.rfind(':');
@@ -65,8 +68,16 @@ int run_node(int argc, char** argv) {
     return exit_usage;
   if (hb_interval <= 0 || hb_timeout <= hb_interval)
     return a.usage_error("--heartbeat-timeout-s must exceed --heartbeat-interval-s > 0");
+  bool gate_ok = false;
+  auto gate_opts = gate_options_from(a, host, static_cast<uint16_t>(port), gate_ok);
+  if (!gate_ok) return exit_usage;
+  if (!gate_opts) {
+    std::fprintf(stderr, "edgepipe node: %s\n", gate_opts.error().message.c_str());
+    return exit_usage;
+  }
   caf::actor_system_config cfg;
   actors::configure_system(cfg);
+  actors::configure_tls(cfg, tls_paths_from(a)); // this node's own connections to the next stage
   cfg.set("middleman.heartbeat-interval",
           caf::timespan{std::chrono::milliseconds(static_cast<int64_t>(hb_interval * 1000))});
   cfg.set("middleman.connection-timeout",
@@ -79,36 +90,37 @@ int run_node(int argc, char** argv) {
   info.memory_mb = memory_mb;
   info.pid = static_cast<int32_t>(getpid());
   auto node = actors::spawn_node(sys, info); // name filled in below, once the port is known
-  auto bound =
-      sys.middleman().publish(node, static_cast<uint16_t>(port),
-                              host.empty() || host == "0.0.0.0" ? nullptr : host.c_str(), true);
-  if (!bound) {
+  auto name = std::make_shared<std::string>(a.has("name") ? a.get("name") : "");
+  auto gate = open_node_gate(sys, caf::actor_cast<caf::strong_actor_ptr>(node),
+                             sys.message_types(node), std::move(*gate_opts), name);
+  if (!gate) {
     std::fprintf(stderr, "edgepipe node: cannot listen on %s: %s\n", listen.c_str(),
-                 actors::describe(bound.error()).c_str());
+                 gate.error().message.c_str());
     caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
     return exit_failure;
   }
-  std::string name =
-      a.has("name") && !a.get("name").empty() ? a.get("name") : host + ":" + std::to_string(*bound);
-  caf::anon_send(node, actors::set_node_name{name});
-  std::printf("edgepipe node %s listening on %s:%u\n", name.c_str(), host.c_str(),
-              unsigned(*bound));
+  const uint16_t bound = (*gate)->port();
+  if (name->empty()) *name = host + ":" + std::to_string(bound);
+  caf::anon_send(node, actors::set_node_name{*name});
+  (*gate)->start();
+  std::printf("edgepipe node %s listening on %s:%u%s\n", name->c_str(), host.c_str(),
+              unsigned(bound), tls_paths_from(a).enabled() ? " (mutual TLS)" : "");
   std::fflush(stdout);
 
-  // Unpublish first, so nobody connecting meanwhile gets a dead handle.
-  uint16_t bound_port = *bound;
-  std::thread([stop_signals, node, bound_port, &sys]() mutable {
+  // Close the door first, so nobody connecting meanwhile gets a dead handle.
+  net::gate* door = gate->get();
+  std::thread([stop_signals, node, door]() mutable {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    sys.middleman().unpublish(node, bound_port);
+    door->stop();
     caf::anon_send(node, actors::shutdown_request{});
   }).detach();
 
   caf::scoped_actor self{sys};
   self->monitor(node);
   self->receive([](caf::down_msg&) {});
-  sys.middleman().unpublish(node, *bound); // when asked by message: no-op after a signal
-  std::fprintf(stderr, "edgepipe node %s: stopped\n", name.c_str());
+  (*gate)->stop(); // when asked by message: no-op after a signal
+  std::fprintf(stderr, "edgepipe node %s: stopped\n", name->c_str());
   return exit_ok;
 }
 
