@@ -19,6 +19,7 @@
 #include <caf/actor_system_config.hpp>
 
 #include "actors/register_types.hpp"
+#include "actors/transport.hpp"
 #include "cli/args.hpp"
 #include "cli/auto_instance.hpp"
 #include "cli/auto_plan.hpp"
@@ -95,10 +96,16 @@ int run_run(int argc, char** argv) {
   for (const auto& n : topo->nodes) {
     actors::node_address addr{n.name, n.host, static_cast<uint16_t>(n.port)};
     if (n.start_locally) {
-      local_node_request req{n.name,     n.host,
-                             n.port,     n.threads,
-                             n.memory_mb, rt.heartbeat_interval_s,
-                             rt.heartbeat_timeout_s};
+      local_node_request req{n.name,
+                             n.host,
+                             n.port,
+                             n.threads,
+                             n.memory_mb,
+                             rt.heartbeat_interval_s,
+                             rt.heartbeat_timeout_s,
+                             topo->tls.ca,
+                             topo->tls.certificate,
+                             topo->tls.key};
       auto started = local.start(req, seconds_to_ms(rt.connect_timeout_s));
       if (!started) return fail("", started.error());
       addr.port = started->port;
@@ -109,6 +116,7 @@ int run_run(int argc, char** argv) {
   // 3. Connect, profile (auto, or for the re-planner's baseline), plan, explain.
   caf::actor_system_config cfg;
   actors::configure_system(cfg);
+  actors::configure_tls(cfg, {topo->tls.ca, topo->tls.certificate, topo->tls.key});
   cfg.set("middleman.heartbeat-interval", caf::timespan{seconds_to_ms(rt.heartbeat_interval_s)});
   cfg.set("middleman.connection-timeout", caf::timespan{seconds_to_ms(rt.heartbeat_timeout_s)});
   caf::actor_system sys{cfg};

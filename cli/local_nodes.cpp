@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -50,22 +51,25 @@ expected<local_node> local_node_group::start(const local_node_request& req,
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(1);
     dup2(fds[1], STDOUT_FILENO);
-    const char* argv[] = {"edgepipe",
-                          "node",
-                          "--listen",
-                          listen.c_str(),
-                          "--name",
-                          req.name.c_str(),
-                          "--threads",
-                          threads.c_str(),
-                          "--memory-mb",
-                          memory.c_str(),
-                          "--heartbeat-interval-s",
-                          hb_interval.c_str(),
-                          "--heartbeat-timeout-s",
-                          hb_timeout.c_str(),
-                          nullptr};
-    execv(program.c_str(), const_cast<char* const*>(argv));
+    std::vector<const char*> argv = {"edgepipe",
+                                     "node",
+                                     "--listen",
+                                     listen.c_str(),
+                                     "--name",
+                                     req.name.c_str(),
+                                     "--threads",
+                                     threads.c_str(),
+                                     "--memory-mb",
+                                     memory.c_str(),
+                                     "--heartbeat-interval-s",
+                                     hb_interval.c_str(),
+                                     "--heartbeat-timeout-s",
+                                     hb_timeout.c_str()};
+    if (!req.tls_ca.empty())
+      argv.insert(argv.end(), {"--tls-ca", req.tls_ca.c_str(), "--tls-cert", req.tls_cert.c_str(),
+                               "--tls-key", req.tls_key.c_str()});
+    argv.push_back(nullptr);
+    execv(program.c_str(), const_cast<char* const*>(argv.data()));
     _exit(127);
   }
   close(fds[1]);

@@ -161,6 +161,15 @@ struct planner_spec {
   source_pos pos;                 // of the planner mapping (empty when absent)
 };
 
+// Mutual TLS between the run process and the nodes (and between nodes): the
+// CA every peer's certificate must be signed by, and the certificate and key
+// of the run process (also given to the nodes it starts itself). Paths
+// resolved; all empty when the topology has no `tls:` section.
+struct tls_spec {
+  std::string ca, certificate, key;
+  bool enabled() const { return !ca.empty(); }
+};
+
 struct topology {
   std::string name;     // optional `name:`; defaults to the file's stem
   std::string file;     // the file it came from ("<string>" when parsed from text)
@@ -173,6 +182,7 @@ struct topology {
   workload_spec workload;
   runtime_spec runtime;
   planner_spec planner;
+  tls_spec tls;
 
   const node_spec* find_node(const std::string& name) const; // nullptr if absent
 };

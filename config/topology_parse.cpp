@@ -2,6 +2,7 @@
 // Every check that needs only the file happens here; the model's layer count
 // is checked later by validate().
 #include <algorithm>
+#include <cstdio>
 #include <map>
 
 #include "config/topology_yaml.hpp"
@@ -305,13 +306,31 @@ planner_spec read_planner(const document& doc, const YAML::Node& node) {
   return p;
 }
 
+// Three PEM files, each of which must be readable now: a typo is reported
+// at its line before any node is contacted.
+tls_spec read_tls(const document& doc, const YAML::Node& node) {
+  map_reader map(doc, node, "tls", {"ca", "certificate", "key"});
+  tls_spec t;
+  std::string* fields[] = {&t.ca, &t.certificate, &t.key};
+  const char* keys[] = {"ca", "certificate", "key"};
+  for (int i = 0; i < 3; ++i) {
+    YAML::Node value = map.require(keys[i]);
+    *fields[i] = doc.resolve(read_string(doc, value, std::string("tls.") + keys[i]));
+    if (std::FILE* f = std::fopen(fields[i]->c_str(), "r"))
+      std::fclose(f);
+    else
+      doc.fail(value, std::string("tls.") + keys[i] + ": cannot read '" + *fields[i] + "'");
+  }
+  return t;
+}
+
 } // namespace
 
 topology read_topology(const document& doc, const YAML::Node& root) {
   if (!root || root.IsNull()) doc.fail(source_pos{doc.file, 1, 1}, "the topology is empty");
   map_reader map(doc, root, "topology",
                  {"name", "nodes", "model", "partition", "quantization", "links", "workload",
-                  "runtime", "planner"});
+                  "runtime", "planner", "tls"});
   topology topo;
   topo.file = doc.file;
   topo.base_dir = doc.base_dir;
@@ -343,6 +362,7 @@ topology read_topology(const document& doc, const YAML::Node& root) {
   topo.workload = read_workload(doc, map.require("workload"));
   if (map.has("runtime")) topo.runtime = read_runtime(doc, map.get("runtime"));
   if (map.has("planner")) topo.planner = read_planner(doc, map.get("planner"));
+  if (map.has("tls")) topo.tls = read_tls(doc, map.get("tls"));
   return topo;
 }
 
