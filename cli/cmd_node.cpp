@@ -22,6 +22,7 @@
 #include "actors/register_types.hpp"
 #include "cli/args.hpp"
 #include "cli/command.hpp"
+#include "cli/gate_options.hpp"
 #include "cli/node_gate.hpp"
 
 namespace edgepipe::cli {

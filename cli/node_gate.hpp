@@ -12,24 +12,10 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/transport.hpp"
 #include "base/expected.hpp"
 #include "net/gate.hpp"
 
 namespace edgepipe::cli {
-
-class args;
-
-// --max-connections, --max-message-mb, --max-buffered-mb, --stall-timeout-s,
-// --tls-ca, --tls-cert, --tls-key.
-void add_gate_options(args& a);
-
-// The gate's options from the command line, TLS files loaded and checked
-// (an error names the file and what is wrong with it). `ok` false: a usage
-// error was printed.
-expected<net::gate_options> gate_options_from(const args& a, const std::string& host, uint16_t port,
-                                              bool& ok);
-actors::tls_paths tls_paths_from(const args& a);
 
 // Opens the gate on opts.host:opts.port, serving `whom` (with the message
 // signatures `sigs`) to every admitted peer; logs refusals on stderr as
