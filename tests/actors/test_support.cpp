@@ -47,15 +47,26 @@ std::string read_all(int fd) {
 
 } // namespace
 
-node_process::node_process(const std::string& name, int threads) {
+node_process::node_process(const std::string& name, int threads)
+    : node_process(name, {"--threads", std::to_string(threads)}, "") {}
+
+node_process::node_process(const std::string& name, const std::vector<std::string>& extra_args,
+                           const std::string& stderr_path) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  std::string t = std::to_string(threads);
+  std::vector<std::string> args = {"edgepipe", "node", "--listen", "127.0.0.1:0", "--name", name};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
     dup2(fds[1], STDOUT_FILENO);
-    execl(EDGEPIPE_BINARY, "edgepipe", "node", "--listen", "127.0.0.1:0", "--name", name.c_str(),
-          "--threads", t.c_str(), static_cast<char*>(nullptr));
+    if (!stderr_path.empty()) {
+      int err = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (err >= 0) dup2(err, STDERR_FILENO);
+    }
+    execv(EDGEPIPE_BINARY, argv.data());
     _exit(127);
   }
   close(fds[1]);
@@ -78,6 +89,8 @@ node_process::node_process(const std::string& name, int threads) {
     }
     line.clear();
   }
+  stop_process(pid_); // the destructor does not run after a throw
+  close(fd_);
   throw std::runtime_error("edgepipe node did not print its port");
 }
 
@@ -203,6 +216,34 @@ run_output run_program(const std::string& program, const std::vector<std::string
 
 run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s) {
   return run_program(EDGEPIPE_BINARY, args, timeout_s);
+}
+
+} // namespace edgepipe::test
+
+namespace edgepipe::test {
+
+int64_t vm_rss_kb(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(f, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::atoll(line.c_str() + 6);
+  return -1;
+}
+
+bool wait_for_text(const std::string& path, const std::string& text, int timeout_s) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  for (;;) {
+    std::ifstream f(path);
+    std::string all((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    if (all.find(text) != std::string::npos) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream f(path);
+  return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
 } // namespace edgepipe::test

@@ -18,6 +18,10 @@ namespace edgepipe::test {
 class node_process {
 public:
   explicit node_process(const std::string& name, int threads = 1);
+  // With more command-line arguments (e.g. --tls-ca ...), and its stderr
+  // written to `stderr_path` (empty: inherited) for a test to read its log.
+  node_process(const std::string& name, const std::vector<std::string>& extra_args,
+               const std::string& stderr_path);
   ~node_process();
   node_process(const node_process&) = delete;
   node_process& operator=(const node_process&) = delete;
@@ -60,5 +64,13 @@ run_output run_program(const std::string& program, const std::vector<std::string
 run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s = 120);
 
 void write_file(const std::string& path, const std::string& text);
+std::string read_text(const std::string& path);
+
+// A process's resident memory (VmRSS of /proc/PID/status), kB; -1 if gone.
+int64_t vm_rss_kb(pid_t pid);
+
+// Whether `text` appears in the file within `timeout_s` (a safety net: the
+// caller waits for an event, e.g. a node's log line).
+bool wait_for_text(const std::string& path, const std::string& text, int timeout_s);
 
 } // namespace edgepipe::test

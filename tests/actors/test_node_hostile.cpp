@@ -1,0 +1,194 @@
+// A hostile peer at a node's port, as an attacker would try it, against a
+// real `edgepipe node`: a BASP header claiming 4 GB then silence (it grew a
+// node to ~4 GB before the gate), garbage, a first message that stalls,
+// hundreds of connections. Each time the node disconnects the peer, logs
+// its address and why, keeps its memory bounded (VmRSS), and serves a run.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "test_support.hpp"
+
+using namespace edgepipe;
+
+namespace {
+
+std::string last_line(const std::string& s) {
+  auto end = s.find_last_not_of('\n');
+  if (end == std::string::npos) return "";
+  auto start = s.rfind('\n', end);
+  start = start == std::string::npos ? 0 : start + 1;
+  return s.substr(start, end - start + 1);
+}
+
+constexpr int64_t rss_bound_kb = 64 * 1024; // what the node may grow by
+
+std::vector<uint8_t> basp_header(uint8_t op, uint32_t payload_len) {
+  std::vector<uint8_t> h(32, 0);
+  h[0] = op;
+  for (int i = 0; i < 4; ++i) h[4 + i] = uint8_t(payload_len >> (24 - 8 * i));
+  return h;
+}
+
+int connect_to(uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+std::string local_address(int fd) {
+  sockaddr_in a{};
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  return "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+}
+
+// Whether the node closed the connection (reads and drops what it sent);
+// `timeout_s` is a safety net.
+bool closed_by_node(int fd, int timeout_s = 30) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 200) <= 0) continue;
+    char buf[4096];
+    ssize_t r = recv(fd, buf, sizeof buf, 0);
+    if (r == 0 || (r < 0 && errno == ECONNRESET)) return true;
+  }
+  return false;
+}
+
+struct socket_guard {
+  std::vector<int> fds;
+  ~socket_guard() {
+    for (int fd : fds)
+      if (fd >= 0) close(fd);
+  }
+};
+
+class HostilePeerTest : public ::testing::Test {
+protected:
+  void SetUp() override { test::write_tiny_model(dir.path); }
+
+  std::unique_ptr<test::node_process> start_node(const std::string& name,
+                                                 std::vector<std::string> args = {}) {
+    log = dir.path + "/" + name + ".log";
+    return std::make_unique<test::node_process>(name, args, log);
+  }
+
+  // A two-stage run of the tiny model on `target` and a fresh helper node:
+  // every microbatch answered.
+  void expect_serves_a_run(const test::node_process& target) {
+    test::node_process helper("helper");
+    std::string yaml = "name: after-attack\nnodes:\n"
+                       "  - {name: target, address: 127.0.0.1:" +
+                       std::to_string(target.port()) +
+                       "}\n"
+                       "  - {name: helper, address: 127.0.0.1:" +
+                       std::to_string(helper.port()) +
+                       "}\n"
+                       "model:\n  dir: .\npartition: even\n"
+                       "workload:\n  synthetic: true\n  count: 16\n  microbatch: 4\n";
+    std::string path = dir.path + "/topology.yaml";
+    test::write_file(path, yaml);
+    auto r = test::run_edgepipe({"run", path, "--json", "--quiet"}, 120);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    auto j = nlohmann::json::parse(last_line(r.out));
+    EXPECT_EQ(j["answered"], 4);
+    EXPECT_EQ(j["lost"], 0);
+  }
+
+  test::temp_dir dir;
+  std::string log;
+};
+
+TEST_F(HostilePeerTest, AHeaderClaiming4GBThenSilenceCostsTheNodeNothing) {
+  auto node = start_node("target");
+  const int64_t before = test::vm_rss_kb(node->pid());
+  ASSERT_GT(before, 0);
+  socket_guard s;
+  int fd = connect_to(node->port());
+  ASSERT_GE(fd, 0);
+  s.fds.push_back(fd);
+  const std::string who = local_address(fd);
+  auto h = basp_header(1, 0xfffffff0u); // a "client handshake" of 4 GB, then nothing
+  ASSERT_EQ(send(fd, h.data(), h.size(), MSG_NOSIGNAL), ssize_t(h.size()));
+  ASSERT_TRUE(closed_by_node(fd)) << "the node kept a peer that claimed 4 GB";
+  EXPECT_LT(test::vm_rss_kb(node->pid()) - before, rss_bound_kb);
+  ASSERT_TRUE(test::wait_for_text(log, "refused " + who + ":", 20)) << test::read_text(log);
+  EXPECT_NE(test::read_text(log).find("claims 4096.0 MB, more than the limit of 256.0 MB"),
+            std::string::npos)
+      << test::read_text(log);
+  expect_serves_a_run(*node);
+  EXPECT_TRUE(node->running());
+}
+
+TEST_F(HostilePeerTest, GarbageIsRefused) {
+  auto node = start_node("target");
+  socket_guard s;
+  int fd = connect_to(node->port());
+  ASSERT_GE(fd, 0);
+  s.fds.push_back(fd);
+  const std::string who = local_address(fd);
+  std::vector<uint8_t> junk(65536);
+  uint32_t x = 12345;
+  for (auto& b : junk) b = uint8_t((x = x * 1103515245u + 12345u) >> 24);
+  send(fd, junk.data(), junk.size(), MSG_NOSIGNAL); // the node may close before taking it all
+  ASSERT_TRUE(closed_by_node(fd));
+  ASSERT_TRUE(test::wait_for_text(log, "refused " + who + ": not a CAF peer", 20))
+      << test::read_text(log);
+  expect_serves_a_run(*node);
+}
+
+TEST_F(HostilePeerTest, APeerStalledInItsFirstMessageIsDropped) {
+  auto node = start_node("target", {"--stall-timeout-s", "1"});
+  socket_guard s;
+  int fd = connect_to(node->port());
+  ASSERT_GE(fd, 0);
+  s.fds.push_back(fd);
+  const std::string who = local_address(fd);
+  auto h = basp_header(1, 1 << 20); // 1 MB announced, 1000 bytes sent, then silence
+  h.resize(h.size() + 1000, 0);
+  ASSERT_EQ(send(fd, h.data(), h.size(), MSG_NOSIGNAL), ssize_t(h.size()));
+  ASSERT_TRUE(closed_by_node(fd));
+  ASSERT_TRUE(test::wait_for_text(log, "refused " + who + ": no handshake within 1 s", 20))
+      << test::read_text(log);
+}
+
+TEST_F(HostilePeerTest, HundredsOfConnectionsAreCappedAndTheNodeRecovers) {
+  auto node = start_node("target", {"--max-connections", "16", "--stall-timeout-s", "2"});
+  const int64_t before = test::vm_rss_kb(node->pid());
+  socket_guard s;
+  for (int i = 0; i < 300; ++i) {
+    int fd = connect_to(node->port());
+    ASSERT_GE(fd, 0) << "connection " << i;
+    s.fds.push_back(fd);
+  }
+  // All 300 are disconnected: 284 at once (over the cap), the 16 admitted
+  // ones when they have not shaken hands within 2 s.
+  int closed = 0;
+  for (int fd : s.fds) closed += closed_by_node(fd) ? 1 : 0;
+  EXPECT_EQ(closed, 300);
+  EXPECT_LT(test::vm_rss_kb(node->pid()) - before, rss_bound_kb);
+  EXPECT_TRUE(test::wait_for_text(log, "16 connections open, the limit (--max-connections)", 20))
+      << test::read_text(log);
+  EXPECT_TRUE(test::wait_for_text(log, "no handshake within 2 s", 20)) << test::read_text(log);
+  expect_serves_a_run(*node);
+}
+
+} // namespace
