@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libbenchmark-dev zlib1g-dev
   python3-torch python3-numpy python3-yaml libopenblas0-pthread dataset-fashion-mnist
   iproute2 # ip and tc for examples/netns-3 and its test
+  openssl libssl-dev # the node's TLS gate; examples/tls/make_certs.sh and the TLS tests
 )
 
 missing=()
