@@ -37,6 +37,13 @@ expected<int> hand_to_caf(caf::actor_system& sys, const caf::actor& broker,
     close(fds[1]);
     return make_error(errc::io_error, std::string("fcntl: ") + std::strerror(errno));
   }
+  // A message of a MiB crosses in fewer wake-ups with larger socket buffers
+  // (the kernel's default for a socketpair is ~200 kB).
+  const int buffer = 1 << 20;
+  for (int fd : fds) {
+    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer, sizeof buffer);
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+  }
   // The scribe owns fds[0] from here (CAF makes it non-blocking itself).
   auto scribe = sys.middleman().backend().new_scribe(fds[0]);
   caf::anon_send(broker, caf::publish_atom::value, std::move(scribe), port, whom, sigs);

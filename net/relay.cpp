@@ -102,19 +102,26 @@ void relay::pump_up(double now_s, uint64_t budget_left,
       if (inner_ < 0) return finish(); // it closed before saying anything useful
       return;
     }
-    io_result r = peer_.read(up_.tail(), up_.space());
-    if (r.status == io_status::would_block) return;
-    if (r.status == io_status::closed) {
-      peer_eof_ = true;
-      continue; // pass on what is left, then finish
+    // Read all there is before passing it on: a TLS read returns one record
+    // (16 kB) at most, a send per record would cost a system call each.
+    size_t got = 0;
+    while (up_.space() > 0) {
+      io_result r = peer_.read(up_.tail(), up_.space());
+      if (r.status == io_status::would_block) break;
+      if (r.status == io_status::closed) {
+        peer_eof_ = true; // pass on what is left, then finish
+        break;
+      }
+      if (r.status == io_status::failed) return refuse(peer_.reason());
+      uint64_t before = guard_.charge();
+      size_t admitted = guard_.admit(up_.tail(), r.bytes, now_s, budget_left);
+      up_.produced(admitted);
+      got += admitted;
+      uint64_t raised = guard_.charge() - before;
+      budget_left = raised < budget_left ? budget_left - raised : 0;
+      if (admitted < r.bytes) return refuse(guard_.reason());
     }
-    if (r.status == io_status::failed) return refuse(peer_.reason());
-    uint64_t before = guard_.charge();
-    size_t admitted = guard_.admit(up_.tail(), r.bytes, now_s, budget_left);
-    up_.produced(admitted);
-    uint64_t raised = guard_.charge() - before;
-    budget_left = raised < budget_left ? budget_left - raised : 0;
-    if (admitted < r.bytes) return refuse(guard_.reason());
+    if (got == 0 && !peer_eof_) return;
   }
 }
 
