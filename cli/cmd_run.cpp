@@ -24,6 +24,7 @@
 #include "cli/auto_instance.hpp"
 #include "cli/auto_plan.hpp"
 #include "cli/command.hpp"
+#include "cli/gate_options.hpp"
 #include "cli/local_nodes.hpp"
 #include "cli/plan_report.hpp"
 #include "cli/run_inputs.hpp"
@@ -88,6 +89,7 @@ int run_run(int argc, char** argv) {
     if (!p) return fail("", p.error());
     plan = *p;
   }
+  if (auto tls = check_topology_tls(*topo); !tls) return fail("", tls.error());
   const auto& rt = topo->runtime;
 
   // 2. Local nodes.

@@ -65,4 +65,12 @@ expected<net::gate_options> gate_options_from(const args& a, const std::string& 
   return o;
 }
 
+expected<void> check_topology_tls(const config::topology& topo) {
+  if (!topo.tls.enabled()) return {};
+  auto loaded = net::tls_server::create({topo.tls.ca, topo.tls.certificate, topo.tls.key});
+  if (!loaded)
+    return make_error(errc::invalid_input, topo.tls.pos.str() + ": tls: " + loaded.error().message);
+  return {};
+}
+
 } // namespace edgepipe::cli

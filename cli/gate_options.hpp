@@ -6,6 +6,7 @@
 
 #include "actors/transport.hpp"
 #include "base/expected.hpp"
+#include "config/topology.hpp"
 #include "net/gate.hpp"
 
 namespace edgepipe::cli {
@@ -22,5 +23,10 @@ void add_gate_options(args& a);
 expected<net::gate_options> gate_options_from(const args& a, const std::string& host, uint16_t port,
                                               bool& ok);
 actors::tls_paths tls_paths_from(const args& a);
+
+// Loads a topology's tls: files as the nodes' gates will (the certificate,
+// its key, the CA), so a bad file stops `edgepipe run` before it starts
+// anything, with "file:line:col: tls: ..." naming the file and the problem.
+expected<void> check_topology_tls(const config::topology& topo);
 
 } // namespace edgepipe::cli

@@ -164,9 +164,12 @@ struct planner_spec {
 // Mutual TLS between the run process and the nodes (and between nodes): the
 // CA every peer's certificate must be signed by, and the certificate and key
 // of the run process (also given to the nodes it starts itself). Paths
-// resolved; all empty when the topology has no `tls:` section.
+// resolved; all empty when the topology has no `tls:` section. The files
+// are opened only by `edgepipe run` (errors name `pos`), so a topology
+// whose certificates are made later still loads.
 struct tls_spec {
   std::string ca, certificate, key;
+  source_pos pos; // of the tls mapping
   bool enabled() const { return !ca.empty(); }
 };
 

@@ -2,7 +2,6 @@
 // Every check that needs only the file happens here; the model's layer count
 // is checked later by validate().
 #include <algorithm>
-#include <cstdio>
 #include <map>
 
 #include "config/topology_yaml.hpp"
@@ -306,21 +305,14 @@ planner_spec read_planner(const document& doc, const YAML::Node& node) {
   return p;
 }
 
-// Three PEM files, each of which must be readable now: a typo is reported
-// at its line before any node is contacted.
+// Three PEM files; `edgepipe run` loads them before it starts anything.
 tls_spec read_tls(const document& doc, const YAML::Node& node) {
   map_reader map(doc, node, "tls", {"ca", "certificate", "key"});
   tls_spec t;
-  std::string* fields[] = {&t.ca, &t.certificate, &t.key};
-  const char* keys[] = {"ca", "certificate", "key"};
-  for (int i = 0; i < 3; ++i) {
-    YAML::Node value = map.require(keys[i]);
-    *fields[i] = doc.resolve(read_string(doc, value, std::string("tls.") + keys[i]));
-    if (std::FILE* f = std::fopen(fields[i]->c_str(), "r"))
-      std::fclose(f);
-    else
-      doc.fail(value, std::string("tls.") + keys[i] + ": cannot read '" + *fields[i] + "'");
-  }
+  t.pos = doc.pos(node);
+  t.ca = doc.resolve(read_string(doc, map.require("ca"), "tls.ca"));
+  t.certificate = doc.resolve(read_string(doc, map.require("certificate"), "tls.certificate"));
+  t.key = doc.resolve(read_string(doc, map.require("key"), "tls.key"));
   return t;
 }
 

@@ -45,8 +45,9 @@ expected<std::shared_ptr<tls_server>> tls_server::create(const tls_files& files)
     return make_error(errc::invalid_input,
                       "cannot load the certificate " + files.certificate + ": " + openssl_errors());
   if (SSL_CTX_use_PrivateKey_file(ctx, files.key.c_str(), SSL_FILETYPE_PEM) != 1)
-    return make_error(errc::invalid_input,
-                      "cannot load the key " + files.key + ": " + openssl_errors());
+    return make_error(errc::invalid_input, "cannot load the key " + files.key +
+                                               " for the certificate " + files.certificate + ": " +
+                                               openssl_errors());
   if (SSL_CTX_check_private_key(ctx) != 1)
     return make_error(errc::invalid_input, "the key " + files.key +
                                                " does not belong to the certificate " +

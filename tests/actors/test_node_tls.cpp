@@ -82,6 +82,23 @@ TEST_F(TlsTest, ARunWithCertificatesWorksThroughNodesItStarts) {
   expect_answered(test::run_edgepipe({"run", topology(nodes, true), "--json", "--quiet"}, 120));
 }
 
+TEST_F(TlsTest, ABadCertificateStopsTheRunBeforeAnythingStarts) {
+  // The key of another certificate: OpenSSL's check, at the tls: line.
+  std::string nodes = "  - {name: p, address: 127.0.0.1:0, start_locally: true}\n";
+  std::string path = topology(nodes, true);
+  std::string yaml = test::read_text(path);
+  yaml.replace(yaml.find("certs/run.key"), 13, "certs/n1.key");
+  test::write_file(path, yaml);
+  auto r = test::run_edgepipe({"run", path, "--json"}, 60);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(path + ":"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("tls: cannot load the key " + certs + "/n1.key for the certificate " +
+                       certs + "/run.pem"),
+            std::string::npos)
+      << r.err;
+  EXPECT_EQ(r.err.find(": stopped"), std::string::npos) << "a node was started\n" << r.err;
+}
+
 TEST_F(TlsTest, ARunWithCertificatesWorksThroughNodesWithTheirOwn) {
   // Stage n1 connects to n2 itself, over TLS with its own certificate.
   test::node_process n1("n1", node_tls("n1"), dir.path + "/n1.log");

@@ -223,6 +223,12 @@ TEST(TopologyErrors, MissingSectionsAndChoices) {
                "16:21", {"after_stage", "0..0"});
 }
 
+TEST(TopologyErrors, TlsNeedsAllThreeFiles) {
+  expect_error(with_extra({"tls: {ca: ca.pem, certificate: run.pem}"}), "14:6", {"tls", "'key'"});
+  expect_error(with_extra({"tls: {ca: ca.pem, certificate: run.pem, key: k, cert: x}"}),
+               "14:49", {"unknown key 'cert'"});
+}
+
 TEST(TopologyErrors, EmptyFile) {
   expect_error("", "1:1", {"the topology is empty"});
   expect_error("# only a comment\n", "1:1", {"the topology is empty"});

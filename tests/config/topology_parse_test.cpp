@@ -303,6 +303,28 @@ TEST(TopologyParse, TraceFromCsvFile) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(TopologyParse, TlsFilesAreResolvedAgainstTheTopologysFolder) {
+  const std::string nodes = "nodes:\n  - {name: a, address: 'h:1'}\n"
+                            "model: {synthetic: vit-base}\nworkload: {synthetic: true, count: 1}\n";
+  expected<topology> plain = parse_topology(nodes, "t.yaml");
+  ASSERT_TRUE(plain) << plain.error().message;
+  EXPECT_FALSE(plain->tls.enabled());
+  std::filesystem::path dir = std::filesystem::temp_directory_path() / "edgepipe_topology_tls";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream yaml(dir / "t.yaml");
+    yaml << nodes << "tls:\n  ca: certs/ca.pem\n  certificate: /etc/run.pem\n  key: run.key\n";
+  }
+  expected<topology> topo = load_topology((dir / "t.yaml").string());
+  ASSERT_TRUE(topo) << topo.error().message; // the files need not exist yet
+  EXPECT_TRUE(topo->tls.enabled());
+  EXPECT_EQ(topo->tls.ca, (dir / "certs/ca.pem").string());
+  EXPECT_EQ(topo->tls.certificate, "/etc/run.pem");
+  EXPECT_EQ(topo->tls.key, (dir / "run.key").string());
+  EXPECT_EQ(topo->tls.pos.line, 6); // the mapping under "tls:"
+  std::filesystem::remove_all(dir);
+}
+
 TEST(TopologyParse, MissingFileIsNotFound) {
   expected<topology> topo = load_topology("/nonexistent/edgepipe/topology.yaml");
   ASSERT_FALSE(topo);
