@@ -89,6 +89,7 @@ struct gate::impl {
   gate_stats stats;
   // Refusals at the connection cap are logged at most once a second.
   double last_cap_log_s = -1e9;
+  double accept_paused_until_s = -1e9;
   uint64_t cap_refusals_unlogged = 0;
 
   ~impl() {
@@ -155,7 +156,16 @@ void gate::impl::accept_all(double now) {
     socklen_t len = sizeof addr;
     int fd =
         accept4(listener, reinterpret_cast<sockaddr*>(&addr), &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) return; // EAGAIN, or a connection that died in the backlog
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        accept_paused_until_s = now + 0.1;
+        if (now - last_cap_log_s >= 1) {
+          log(std::string("cannot accept: ") + std::strerror(errno));
+          last_cap_log_s = now;
+        }
+      }
+      return; // EAGAIN, or a connection that died in the backlog
+    }
     std::string peer = peer_address(addr);
     if (relays.size() >= static_cast<size_t>(opts.max_connections)) {
       close(fd);
@@ -180,23 +190,39 @@ void gate::impl::accept_all(double now) {
 void gate::run() {
   impl& s = *impl_;
   std::vector<pollfd> fds;
+  std::vector<size_t> inner_at; // by relay: its inner socket's index in fds, 0 if none
   while (!s.stopping) {
     fds.clear();
     fds.push_back({s.wake[0], POLLIN, 0});
     fds.push_back({s.listener, POLLIN, 0});
     bool buffered = false;
+    inner_at.clear();
     for (const auto& r : s.relays) {
-      fds.push_back({r.peer_fd(), r.peer_events(), 0});
-      if (r.inner_fd() >= 0) fds.push_back({r.inner_fd(), r.inner_events(), 0});
+      // A socket nobody waits on is left out (fd -1): poll would report its
+      // hang-up at once, again and again.
+      short peer = r.peer_events(), inner = r.inner_events();
+      fds.push_back({peer ? r.peer_fd() : -1, peer, 0});
+      inner_at.push_back(r.inner_fd() >= 0 ? fds.size() : 0);
+      if (r.inner_fd() >= 0) fds.push_back({inner ? r.inner_fd() : -1, inner, 0});
       buffered = buffered || r.has_buffered();
     }
+    // Out of file descriptors: accept again in 100 ms, not in a busy loop.
+    const bool accepting = s.opts.clock() >= s.accept_paused_until_s;
+    fds[1].fd = accepting ? s.listener : -1;
     // A second is the resolution of the stall and handshake timeouts.
-    if (poll(fds.data(), fds.size(), buffered ? 0 : 1000) < 0 && errno != EINTR) break;
+    int wait_ms = buffered ? 0 : accepting ? 1000 : 100;
+    if (poll(fds.data(), fds.size(), wait_ms) < 0 && errno != EINTR) break;
     if (s.stopping) break;
     const double now = s.opts.clock();
     if (fds[1].revents & POLLIN) s.accept_all(now);
     uint64_t charged = 0;
-    for (const auto& r : s.relays) charged += r.charge();
+    size_t index = 0;
+    for (auto& r : s.relays) {
+      charged += r.charge();
+      size_t at = index < inner_at.size() ? inner_at[index] : 0; // 0: accepted just now
+      ++index;
+      if (at && (fds[at].revents & (POLLRDHUP | POLLHUP | POLLERR))) r.inner_hung_up();
+    }
     for (auto it = s.relays.begin(); it != s.relays.end();) {
       uint64_t before = it->charge();
       uint64_t left = charged < s.opts.max_buffered ? s.opts.max_buffered - charged : 0;
@@ -212,6 +238,8 @@ void gate::run() {
       }
       it = s.relays.erase(it);
     }
+    std::lock_guard<std::mutex> lock(s.stats_mutex);
+    s.stats.open = s.relays.size();
   }
 }
 

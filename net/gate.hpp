@@ -37,6 +37,7 @@ struct gate_options {
 
 struct gate_stats {
   uint64_t accepted = 0, refused = 0, over_limit = 0;
+  uint64_t open = 0; // connections being relayed now
 };
 
 // Returns a connected, non-blocking socket whose other end the node's CAF

@@ -1,6 +1,7 @@
 #include "net/relay.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include <poll.h>
@@ -23,7 +24,7 @@ void byte_buffer::consumed(size_t n) {
 relay::relay(int peer_fd, std::string peer, const std::shared_ptr<tls_server>& tls,
              const guard_limits& limits, double now_s, size_t buffer_bytes)
     : peer_name_(std::move(peer)), peer_(peer_fd, tls), guard_(limits, now_s), up_(buffer_bytes),
-      down_(buffer_bytes) {}
+      down_(buffer_bytes), stall_timeout_s_(limits.stall_timeout_s), last_write_s_(now_s) {}
 
 relay::~relay() {
   if (inner_ >= 0) ::close(inner_);
@@ -52,6 +53,7 @@ short relay::peer_events() const {
 short relay::inner_events() const {
   if (finished_ || inner_ < 0) return 0;
   short ev = 0;
+  if (!inner_eof_) ev |= POLLRDHUP; // the node closing, even while down_ is full
   if (!inner_eof_ && down_.space() > 0) ev |= POLLIN;
   if (!up_.empty()) ev |= POLLOUT;
   return ev;
@@ -71,12 +73,26 @@ void relay::step(double now_s, uint64_t budget_left,
   }
   pump_up(now_s, budget_left, open_inner);
   if (finished_) return;
+  peer_took_ = false;
   pump_down();
   if (finished_) return;
-  guard_.check_time(now_s);
+  if (down_.empty() || peer_took_) last_write_s_ = now_s;
+  // A peer that does not read what the node sends would make CAF buffer it
+  // all: it gets the stall timeout too.
+  if (!down_.empty() && now_s - last_write_s_ > stall_timeout_s_) {
+    char why[96];
+    std::snprintf(why, sizeof why, "does not read what the node sends (nothing taken for %g s)",
+                  stall_timeout_s_);
+    return refuse(why);
+  }
+  // While the node has not taken what the peer sent, the peer is not the
+  // one stalling.
+  if (up_.space() > 0) guard_.check_time(now_s);
   if (guard_.refused()) return refuse(guard_.reason());
-  // A side that closed ends the connection once its last bytes are through.
-  if ((peer_eof_ && up_.empty()) || (inner_eof_ && down_.empty())) finish();
+  // The peer closed: the connection ends once its last bytes reached the
+  // node. The node closed: it ends now, whatever the peer has not read (a
+  // peer that never reads must not keep it).
+  if ((peer_eof_ && up_.empty()) || inner_eof_ || inner_hup_) finish();
 }
 
 void relay::pump_up(double now_s, uint64_t budget_left,
@@ -132,6 +148,7 @@ void relay::pump_down() {
       io_result w = peer_.write(down_.head(), down_.size());
       if (w.status == io_status::ok) {
         down_.consumed(w.bytes);
+        peer_took_ = peer_took_ || w.bytes > 0;
         continue;
       }
       if (w.status == io_status::would_block) break;

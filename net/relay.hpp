@@ -50,6 +50,9 @@ public:
   int inner_fd() const { return inner_; }
   short peer_events() const; // poll() interest
   short inner_events() const;
+  // poll() saw the node's end hang up: what it sent before is passed on as
+  // far as the peer takes it now, then the connection ends.
+  void inner_hung_up() { inner_hup_ = true; }
   bool has_buffered() const { return peer_.has_buffered(); }
   bool finished() const { return finished_; }
   // Why the peer was refused (TLS, a limit): to be logged. Empty when the
@@ -70,7 +73,10 @@ private:
   int inner_ = -1;
   basp_guard guard_;
   byte_buffer up_, down_; // peer -> node, node -> peer
-  bool peer_eof_ = false, inner_eof_ = false, finished_ = false;
+  bool peer_eof_ = false, inner_eof_ = false, inner_hup_ = false, finished_ = false;
+  bool peer_took_ = false; // the last pump_down wrote to the peer
+  double stall_timeout_s_;
+  double last_write_s_; // when the peer last took bytes (or down_ was empty)
   std::string refusal_;
 };
 

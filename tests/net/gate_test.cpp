@@ -227,6 +227,79 @@ TEST_F(gate_fixture, PeersOverTheCapAreDisconnectedAtOnce) {
   for (int fd : extra) close(fd);
 }
 
+TEST_F(gate_fixture, APeerThatNeverReadsDoesNotKeepAConnectionTheNodeClosed) {
+  net::gate_options o;
+  o.limits.stall_timeout_s = 1000; // only the node's hang-up may end it here
+  open(o);
+  int peer = connect_to(gate->port());
+  ASSERT_GE(peer, 0);
+  send_all(peer, header(1, 0));
+  int inner = node.inner_socket(0);
+  ASSERT_GE(inner, 0);
+  // The node sends more than the sockets and the gate's buffer hold, then
+  // closes; the peer reads nothing.
+  fcntl(inner, F_SETFL, fcntl(inner, F_GETFL) | O_NONBLOCK);
+  std::vector<uint8_t> chunk(1 << 16, 1);
+  size_t sent = 0;
+  for (int blocked = 0; blocked < 100;) {
+    ssize_t n = send(inner, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += size_t(n);
+      blocked = 0;
+    } else {
+      ++blocked;
+      std::this_thread::sleep_for(1ms); // let the gate move what it can
+    }
+  }
+  ASSERT_GT(sent, size_t(1) << 20);
+  shutdown(inner, SHUT_RDWR);
+  auto deadline = std::chrono::steady_clock::now() + 20s;
+  while (gate->stats().open > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(gate->stats().open, 0u);
+  close(peer);
+}
+
+TEST_F(gate_fixture, APeerThatNeverReadsIsDisconnectedAtTheStallTimeout) {
+  auto now = std::make_shared<std::atomic<double>>(1000.0);
+  net::gate_options o;
+  o.clock = [now] { return now->load(); };
+  o.limits.stall_timeout_s = 10;
+  open(o);
+  int peer = connect_to(gate->port());
+  ASSERT_GE(peer, 0);
+  const std::string who = local_address(peer);
+  send_all(peer, header(1, 0));
+  int inner = node.inner_socket(0);
+  ASSERT_GE(inner, 0);
+  // The node sends until everything between it and the peer is full.
+  fcntl(inner, F_SETFL, fcntl(inner, F_GETFL) | O_NONBLOCK);
+  std::vector<uint8_t> chunk(1 << 16, 1);
+  int blocked = 0;
+  while (blocked < 100) {
+    if (send(inner, chunk.data(), chunk.size(), MSG_NOSIGNAL) > 0) {
+      blocked = 0;
+    } else {
+      ++blocked;
+      std::this_thread::sleep_for(2ms); // let the gate move what it can
+    }
+  }
+  // Time passes; whatever the kernel's buffers still took, the peer reads
+  // nothing, so within a few steps of 11 s nothing more moves.
+  std::string line;
+  for (int i = 0; i < 50 && line.empty(); ++i) {
+    *now = *now + 11.0;
+    std::this_thread::sleep_for(100ms);
+    std::lock_guard<std::mutex> lock(node.m);
+    for (const auto& l : node.log)
+      if (l.find("refused " + who) != std::string::npos) line = l;
+  }
+  EXPECT_NE(line.find("does not read what the node sends (nothing taken for 10 s)"),
+            std::string::npos)
+      << line;
+  close(peer);
+}
+
 TEST_F(gate_fixture, ASilentPeerIsDisconnectedAtTheHandshakeTimeout) {
   auto now = std::make_shared<std::atomic<double>>(1000.0);
   net::gate_options o;
