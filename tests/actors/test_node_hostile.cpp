@@ -1,11 +1,12 @@
 // A hostile peer at a node's port, as an attacker would try it, against a
 // real `edgepipe node`: a BASP header claiming 4 GB then silence (it grew a
-// node to ~4 GB before the gate), garbage, a first message that stalls,
-// hundreds of connections. Each time the node disconnects the peer, logs
-// its address and why, keeps its memory bounded (VmRSS), and serves a run.
+// node to ~4 GB before the gate), first and after a real CAF handshake,
+// garbage, a first message that stalls, hundreds of connections. Each time the node disconnects the
+// peer, logs its address and why, keeps its memory bounded (VmRSS), and serves a run.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -16,6 +17,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/io/middleman.hpp>
+
+#include "actors/register_types.hpp"
 #include "test_support.hpp"
 
 using namespace edgepipe;
@@ -136,6 +142,80 @@ TEST_F(HostilePeerTest, AHeaderClaiming4GBThenSilenceCostsTheNodeNothing) {
       << test::read_text(log);
   expect_serves_a_run(*node);
   EXPECT_TRUE(node->running());
+}
+
+// A real CAF client handshake, as this process's middleman sends it on
+// connecting (it sends it at once, before the server's): caught by a
+// listener standing in for a node.
+std::vector<uint8_t> real_client_handshake() {
+  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(listener, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  listen(listener, 1);
+  socklen_t len = sizeof a;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&a), &len);
+  const uint16_t port = ntohs(a.sin_port);
+  caf::actor_system_config cfg;
+  actors::configure_system(cfg);
+  caf::actor_system sys{cfg};
+  std::thread client([&] { (void)sys.middleman().remote_actor("127.0.0.1", port); });
+  std::vector<uint8_t> got;
+  int fd = accept(listener, nullptr, nullptr);
+  auto read_exactly = [&](size_t n) {
+    size_t start = got.size();
+    got.resize(start + n);
+    for (size_t have = 0; have < n;) {
+      ssize_t r = recv(fd, got.data() + start + have, n - have, 0);
+      if (r <= 0) return false;
+      have += size_t(r);
+    }
+    return true;
+  };
+  if (fd >= 0 && read_exactly(32)) {
+    uint32_t payload = (uint32_t(got[4]) << 24) | (uint32_t(got[5]) << 16) |
+                       (uint32_t(got[6]) << 8) | uint32_t(got[7]);
+    if (payload > (1u << 20) || !read_exactly(payload)) got.clear();
+  } else {
+    got.clear();
+  }
+  if (fd >= 0) close(fd); // the client's remote_actor fails now
+  close(listener);
+  client.join();
+  return got;
+}
+
+TEST_F(HostilePeerTest, AfterARealHandshakeA4GBHeaderIsRefusedToo) {
+  auto hello = real_client_handshake();
+  ASSERT_GE(hello.size(), 32u);
+  ASSERT_EQ(hello[0], 1) << "not a client handshake";
+  auto node = start_node("target");
+  const int64_t before = test::vm_rss_kb(node->pid());
+  socket_guard s;
+  int fd = connect_to(node->port());
+  ASSERT_GE(fd, 0);
+  s.fds.push_back(fd);
+  const std::string who = local_address(fd);
+  ASSERT_EQ(send(fd, hello.data(), hello.size(), MSG_NOSIGNAL), ssize_t(hello.size()));
+  // The node's CAF answers with its server handshake: it took ours.
+  unsigned char answer[32];
+  size_t have = 0;
+  while (have < sizeof answer) {
+    ssize_t r = recv(fd, answer + have, sizeof answer - have, 0);
+    ASSERT_GT(r, 0) << "the node closed after a real handshake";
+    have += size_t(r);
+  }
+  EXPECT_EQ(answer[0], 0) << "not a server handshake";
+  auto h = basp_header(2, 0xfffffff0u); // a direct message of 4 GB, then nothing
+  h[31] = 1;                            // to actor 1
+  ASSERT_EQ(send(fd, h.data(), h.size(), MSG_NOSIGNAL), ssize_t(h.size()));
+  ASSERT_TRUE(closed_by_node(fd)) << "the node kept a peer that claimed 4 GB";
+  EXPECT_LT(test::vm_rss_kb(node->pid()) - before, rss_bound_kb);
+  ASSERT_TRUE(
+      test::wait_for_text(log, "refused " + who + ": a message header claims 4096.0 MB", 20))
+      << test::read_text(log);
+  expect_serves_a_run(*node);
 }
 
 TEST_F(HostilePeerTest, GarbageIsRefused) {
