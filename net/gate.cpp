@@ -168,8 +168,8 @@ void gate::impl::accept_all(double now) {
     }
     std::string peer = peer_address(addr);
     if (relays.size() >= static_cast<size_t>(opts.max_connections)) {
+      count(&gate_stats::over_limit); // before the peer can see the close
       close(fd);
-      count(&gate_stats::over_limit);
       ++cap_refusals_unlogged;
       if (now - last_cap_log_s >= 1) {
         log("refused " + peer + ": " + std::to_string(relays.size()) +
