@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
+#include <memory>
 
 #include <caf/actor_system.hpp>
 #include <caf/io/middleman.hpp>
@@ -24,6 +26,8 @@ using clock_type = std::chrono::steady_clock;
 // How long a stage waits for its own worker: longer than any layer range.
 constexpr auto compute_timeout = std::chrono::minutes(10);
 constexpr auto connect_timeout = std::chrono::seconds(30);
+// Connection attempts to the next stage's node lost to CAF's handshake race.
+constexpr int connect_retries = 3;
 constexpr auto report_interval = std::chrono::milliseconds(500);
 
 int64_t now_ns() {
@@ -134,6 +138,32 @@ void pump(stage_ptr self) {
           });
 }
 
+// Connects this node to the next stage's node (TLS when the node has it),
+// then calls `done`. CAF 0.17.6 starts an outgoing connection with its
+// last_seen time at zero (basp_broker's connect handler), so a heartbeat tick
+// before the server's handshake arrives drops it as timed out
+// (sec::connection_timeout), and a connection whose handle reuses the number
+// of one just closed can be dropped with it (disconnect_during_handshake).
+// Seen after a node was stopped and resumed; a fresh attempt does not meet
+// the same tick, so these two are tried again, `retries` times.
+void connect_next(stage_ptr self, caf::io::middleman_actor mm, std::string host, uint16_t port,
+                  int retries, std::function<void()> done,
+                  std::function<void(const std::string&)> fail) {
+  self->request(mm, connect_timeout, caf::connect_atom::value, host, port)
+      .then([=](const caf::node_id&, caf::strong_actor_ptr&,
+                const std::set<std::string>&) { done(); },
+            [=](caf::error& err) {
+              if (retries > 0 && (err == caf::sec::connection_timeout ||
+                                  err == caf::sec::disconnect_during_handshake)) {
+                std::fprintf(stderr, "edgepipe stage: connecting to %s:%u: %s; trying again\n",
+                             host.c_str(), unsigned(port), describe(err).c_str());
+                return connect_next(self, mm, host, port, retries - 1, done, fail);
+              }
+              fail("stage cannot connect to " + host + ":" + std::to_string(port) + ": " +
+                   describe(err));
+            });
+}
+
 stage_actor::behavior_type stage_impl(stage_ptr self, worker_actor worker, uint64_t epoch,
                                       uint32_t index, int first, int last) {
   auto& st = self->state;
@@ -187,17 +217,10 @@ stage_actor::behavior_type stage_impl(stage_ptr self, worker_actor worker, uint6
         } else {
           // Adjacent stages talk over their own connection, never through the
           // run process (CAF's automatic connections are off).
-          auto mm = connector(self->system()); // TLS when the node has it
-          std::string host = out.next_host;
-          uint16_t port = out.next_port;
-          self->request(mm, connect_timeout, caf::connect_atom::value, host, port)
-              .then([=](const caf::node_id&, caf::strong_actor_ptr&,
-                        const std::set<std::string>&) mutable { finish(); },
-                    [=](caf::error& err) mutable {
-                      rp.deliver(make_caf_error(errc::io_error, "stage cannot connect to " + host +
-                                                                    ":" + std::to_string(port) +
-                                                                    ": " + describe(err)));
-                    });
+          connect_next(self, connector(self->system()), out.next_host, out.next_port,
+                       connect_retries, finish, [=](const std::string& why) mutable {
+                         rp.deliver(make_caf_error(errc::io_error, why));
+                       });
         }
         return rp;
       },
