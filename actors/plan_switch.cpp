@@ -30,21 +30,6 @@ std::string stage_label(const runtime::stage_assignment& s, size_t i) {
          std::to_string(s.last) + ")";
 }
 
-// A step of the next deployment failed: the first plan fails the run; a
-// later one is abandoned and the running plan goes on.
-void deployment_failed(planner_ptr self, const std::string& why) {
-  auto& st = self->state;
-  if (!st.next || st.next->failed) return;
-  st.next->failed = true;
-  if (!st.current) {
-    fail_run(self, why);
-    return;
-  }
-  st.failures.push_back("plan epoch " + std::to_string(st.next->plan.epoch) + " abandoned: " + why);
-  retire_deployment(self, *st.next);
-  st.next.reset();
-}
-
 void commit(planner_ptr self) {
   auto& st = self->state;
   epoch_deployment d = std::move(*st.next);
@@ -84,6 +69,12 @@ void commit(planner_ptr self) {
   st.source_encoder = encoder;
   st.current = std::move(d);
   st.plans.push_back(change);
+  st.recovery_failures = 0;
+  // Every node of the plan just answered (its stages are wired): heard now.
+  for (const auto& s : st.current->plan.stages)
+    if (static_cast<size_t>(s.node) < st.last_heard_ns.size())
+      st.last_heard_ns[s.node] = planner_now_ns();
+  on_recovery_committed(self, st.current->plan.epoch);
   on_plan_committed(self);
 }
 
@@ -134,6 +125,24 @@ void wire(planner_ptr self) {
 }
 
 } // namespace
+
+void deployment_failed(planner_ptr self, const std::string& why) {
+  auto& st = self->state;
+  if (!st.next || st.next->failed) return;
+  st.next->failed = true;
+  if (!st.current) {
+    fail_run(self, why);
+    return;
+  }
+  st.failures.push_back("plan epoch " + std::to_string(st.next->plan.epoch) + " abandoned: " + why);
+  record_note(self, "plan epoch " + std::to_string(st.next->plan.epoch) + " abandoned: " + why,
+              true);
+  retire_deployment(self, *st.next);
+  st.next.reset();
+  // A broken plan must be replaced: the next tick tries again, a few times.
+  if (st.current_broken && ++st.recovery_failures >= 3)
+    fail_run(self, "no working plan after 3 attempts; the last: " + why);
+}
 
 void retire_deployment(planner_ptr self, epoch_deployment& d) {
   auto& st = self->state;

@@ -110,8 +110,10 @@ int main(int argc, char** argv) {
   pc.stall_timeout = std::chrono::seconds(60); // no result this long: the run fails
 
   // Run: the outcome is the answer to run_request; progress messages come
-  // before it (to the actor named in the request); a failure comes as a
-  // caf::error in the "edgepipe" category instead of the outcome.
+  // before it (to the actor named in the request). A run that stopped early
+  // (no plan fits the alive nodes, stop_run) still answers an outcome, with
+  // `failure` set; a caf::error in the "edgepipe" category answers a run
+  // that could not start.
   auto planner = actors::spawn_planner(sys, pc);
   caf::scoped_actor self{sys};
   self->send(planner, actors::run_request{caf::actor_cast<caf::actor>(self)});
@@ -133,6 +135,8 @@ int main(int argc, char** argv) {
   // The planner has retired its stages and stopped; the nodes are ours.
   for (const auto& n : nodes) self->send(n.actor, actors::shutdown_request{});
   if (failed) return 1;
+  if (!outcome->failure.empty())
+    std::fprintf(stderr, "run stopped: %s\n", outcome->failure.c_str());
 
   auto name = [&](int c) {
     return c >= 0 && static_cast<size_t>(c) < cfg->labels.size() ? cfg->labels[c]

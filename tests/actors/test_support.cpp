@@ -47,14 +47,15 @@ std::string read_all(int fd) {
 
 } // namespace
 
-node_process::node_process(const std::string& name, int threads) {
+node_process::node_process(const std::string& name, int threads, uint16_t port) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   std::string t = std::to_string(threads);
+  std::string listen = "127.0.0.1:" + std::to_string(port);
   pid_ = fork();
   if (pid_ == 0) {
     dup2(fds[1], STDOUT_FILENO);
-    execl(EDGEPIPE_BINARY, "edgepipe", "node", "--listen", "127.0.0.1:0", "--name", name.c_str(),
+    execl(EDGEPIPE_BINARY, "edgepipe", "node", "--listen", listen.c_str(), "--name", name.c_str(),
           "--threads", t.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
@@ -199,6 +200,74 @@ run_output run_program(const std::string& program, const std::vector<std::string
   close(err_fds[0]);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return r;
+}
+
+struct background_program::readers {
+  int out_fd = -1, err_fd = -1;
+  std::string out, err;
+  std::thread out_reader, err_reader;
+};
+
+background_program::background_program(const std::string& program,
+                                       const std::vector<std::string>& args) {
+  int out_fds[2], err_fds[2];
+  if (pipe2(out_fds, O_CLOEXEC) != 0 || pipe2(err_fds, O_CLOEXEC) != 0)
+    throw std::runtime_error("pipe failed");
+  std::vector<std::string> copy = args;
+  copy.insert(copy.begin(), program);
+  std::vector<char*> argv;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(out_fds[1], STDOUT_FILENO);
+    dup2(err_fds[1], STDERR_FILENO);
+    int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, STDIN_FILENO);
+    execvp(program.c_str(), argv.data());
+    _exit(127);
+  }
+  close(out_fds[1]);
+  close(err_fds[1]);
+  readers_ = new readers;
+  readers_->out_fd = out_fds[0];
+  readers_->err_fd = err_fds[0];
+  readers_->out_reader = std::thread([r = readers_] { r->out = read_all(r->out_fd); });
+  readers_->err_reader = std::thread([r = readers_] { r->err = read_all(r->err_fd); });
+}
+
+bool background_program::exited() {
+  if (reaped_) return true;
+  if (waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
+  return reaped_;
+}
+
+run_output background_program::wait(int timeout_s) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  while (!exited() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (!exited()) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status_, 0);
+    reaped_ = true;
+  }
+  run_output r;
+  if (readers_) {
+    readers_->out_reader.join();
+    readers_->err_reader.join();
+    close(readers_->out_fd);
+    close(readers_->err_fd);
+    r.out = std::move(readers_->out);
+    r.err = std::move(readers_->err);
+    delete readers_;
+    readers_ = nullptr;
+  }
+  r.exit_code = WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
+  return r;
+}
+
+background_program::~background_program() {
+  if (readers_) wait(0);
 }
 
 run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s) {

@@ -17,7 +17,8 @@ namespace edgepipe::test {
 // then SIGKILL) by the destructor.
 class node_process {
 public:
-  explicit node_process(const std::string& name, int threads = 1);
+  // `port` 0: a free one; a given port restarts a node on its old address.
+  explicit node_process(const std::string& name, int threads = 1, uint16_t port = 0);
   ~node_process();
   node_process(const node_process&) = delete;
   node_process& operator=(const node_process&) = delete;
@@ -55,6 +56,27 @@ struct run_output {
 // it first gets SIGTERM and that long to clean up.
 run_output run_program(const std::string& program, const std::vector<std::string>& args,
                        int timeout_s, int term_grace_s = 0);
+
+// A program running in the background (stdin closed, output captured), so a
+// test can act on it while it runs; killed by the destructor if still running.
+class background_program {
+public:
+  background_program(const std::string& program, const std::vector<std::string>& args);
+  ~background_program();
+  background_program(const background_program&) = delete;
+  background_program& operator=(const background_program&) = delete;
+  pid_t pid() const { return pid_; }
+  bool exited(); // without waiting
+  // Waits for the end (SIGKILL past timeout_s) and returns what it printed.
+  run_output wait(int timeout_s);
+
+private:
+  pid_t pid_ = -1;
+  int status_ = 0;
+  bool reaped_ = false;
+  struct readers;
+  readers* readers_ = nullptr;
+};
 
 // Runs EDGEPIPE_BINARY with `args` (stdin closed), waits at most timeout_s.
 run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s = 120);
