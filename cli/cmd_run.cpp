@@ -95,10 +95,16 @@ int run_run(int argc, char** argv) {
   for (const auto& n : topo->nodes) {
     actors::node_address addr{n.name, n.host, static_cast<uint16_t>(n.port)};
     if (n.start_locally) {
-      local_node_request req{n.name,     n.host,
-                             n.port,     n.threads,
-                             n.memory_mb, rt.heartbeat_interval_s,
-                             rt.heartbeat_timeout_s};
+      local_node_request req{n.name,
+                             n.host,
+                             n.port,
+                             n.threads,
+                             n.memory_mb,
+                             rt.heartbeat_interval_s,
+                             rt.heartbeat_timeout_s,
+                             {}};
+      // The node serves the topology's model directory, and nothing else.
+      if (!topo->model.is_synthetic()) req.model_roots.push_back(topo->model.dir);
       auto started = local.start(req, seconds_to_ms(rt.connect_timeout_s));
       if (!started) return fail("", started.error());
       addr.port = started->port;

@@ -43,7 +43,8 @@ protected:
     test::write_tiny_model(setup->dir.path);
     std::vector<actors::node_address> addrs;
     for (const char* name : {"n0", "n1", "n2"}) {
-      setup->nodes.push_back(std::make_unique<test::node_process>(name));
+      setup->nodes.push_back(
+          std::make_unique<test::node_process>(name, 1, std::vector<std::string>{setup->dir.path}));
       addrs.push_back({name, "127.0.0.1", setup->nodes.back()->port()});
     }
     actors::configure_system(setup->cfg);
@@ -247,7 +248,7 @@ TEST_F(PipelineTest, ShapedLinkIsMeasuredNearItsRate) {
 // A node that stops answering without closing its connection (SIGSTOP)
 // is noticed by the middleman's heartbeat (connection timeout 3 s).
 TEST_F(PipelineTest, StoppedNodeEndsTheRunWithAnError) {
-  test::node_process frozen("frozen");
+  test::node_process frozen("frozen", 1, {setup->dir.path});
   auto extra = actors::connect_nodes(*setup->sys, {{"frozen", "127.0.0.1", frozen.port()}},
                                      std::chrono::seconds(10));
   ASSERT_TRUE(extra) << extra.error().message;

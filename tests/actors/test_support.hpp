@@ -13,11 +13,13 @@
 
 namespace edgepipe::test {
 
-// An `edgepipe node --listen 127.0.0.1:0` child process; stopped (SIGTERM,
-// then SIGKILL) by the destructor.
+// An `edgepipe node --listen 127.0.0.1:0` child process serving the model
+// directories inside `model_roots` (none: synthetic models only); stopped
+// (SIGTERM, then SIGKILL) by the destructor.
 class node_process {
 public:
-  explicit node_process(const std::string& name, int threads = 1);
+  explicit node_process(const std::string& name, int threads = 1,
+                        const std::vector<std::string>& model_roots = {});
   ~node_process();
   node_process(const node_process&) = delete;
   node_process& operator=(const node_process&) = delete;
