@@ -62,6 +62,21 @@ protected:
             [&](caf::error& err) { result = actors::describe(err); });
     return result;
   }
+  // Profiles `dir`'s model on the node: "" on success, else the node's error.
+  std::string profile_dir(const actors::node_actor& node, const std::string& dir) {
+    actors::stage_spec spec;
+    spec.model_dir = dir;
+    spec.threads = 1;
+    caf::scoped_actor self{*sys};
+    std::string result = "no answer";
+    self->request(node, std::chrono::seconds(120), actors::profile_request{spec, 1})
+        .receive(
+            [&](actors::layer_times& t) {
+              result = t.seconds.size() == 8 ? "" : "wrong layer count";
+            },
+            [&](caf::error& err) { result = actors::describe(err); });
+    return result;
+  }
   std::string deploy_dir(const actors::node_actor& node, const std::string& dir) {
     actors::stage_spec spec;
     spec.model_dir = dir;
@@ -100,6 +115,9 @@ TEST_F(ModelRootsTest, OnlyDirectoriesInsideARootAreServed) {
   // A symbolic link pointing into the root is served (the target is).
   fs::create_directory_symlink(root + "/tiny", outside + "/to-served");
   EXPECT_EQ(deploy_dir(n, outside + "/to-served"), "");
+  // Profiling reads the weights too: the same rule.
+  EXPECT_EQ(profile_dir(n, root + "/tiny"), "");
+  EXPECT_EQ(profile_dir(n, dotdot), refusal(dotdot));
 }
 
 TEST_F(ModelRootsTest, ARefusalSaysNothingAboutWhetherThePathExists) {
