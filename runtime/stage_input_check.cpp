@@ -5,6 +5,7 @@
 
 #include "codecs/frame.hpp"
 #include "ops/model_input.hpp"
+#include "ops/tensor.hpp"
 
 namespace edgepipe::runtime {
 namespace {
@@ -49,6 +50,23 @@ expected<void> check_stage_frames(const activation_frames& frames, const ops::mo
   if (*mask) shapes.mask = (*mask)->shape;
   if (auto ok = ops::check_input_shapes(cfg, first, max_batch, shapes); !ok)
     return make_error(ok.error().code, "frame field 'shape': " + ok.error().message);
+  return {};
+}
+
+expected<void> check_output_frames(const activation_frames& frames, int64_t rows, int64_t classes) {
+  if (frames.main.empty()) return make_error(errc::invalid_input, "main frame: empty");
+  if (!frames.skip.empty() || !frames.mask.empty())
+    return make_error(errc::invalid_input,
+                      std::string(frames.skip.empty() ? "mask" : "skip") +
+                          " frame: present, but the model's output is one tensor");
+  auto main = header_of(frames.main, "main");
+  if (!main) return main.error();
+  const auto& shape = (*main)->shape;
+  if (shape.size() != 2 || shape[0] != rows || shape[1] < 1 || (classes > 0 && shape[1] != classes))
+    return make_error(errc::invalid_input,
+                      "main frame field 'shape': " + ops::shape_string(shape) +
+                          ", but the output of this microbatch is [" + std::to_string(rows) + ", " +
+                          (classes > 0 ? std::to_string(classes) : "classes") + "]");
   return {};
 }
 

@@ -19,4 +19,9 @@ namespace edgepipe::runtime {
 expected<void> check_stage_frames(const activation_frames& frames, const ops::model_config& cfg,
                                   int first, int64_t max_batch);
 
+// What the sink checks on the last link's frames before decoding them: one
+// main frame of the model's output [rows, classes] (the microbatch's rows;
+// classes > 0: that many, as the earlier answers had), nothing else.
+expected<void> check_output_frames(const activation_frames& frames, int64_t rows, int64_t classes);
+
 } // namespace edgepipe::runtime

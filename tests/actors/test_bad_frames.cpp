@@ -1,16 +1,18 @@
 // Malformed frames on the links of a real pipeline (`edgepipe run` with two
 // `edgepipe node` processes, the shipped Fashion-MNIST ViT split inside a
-// block so a skip tensor crosses too). The test hook EDGEPIPE_TEST_CORRUPT_FRAMES
-// (actors/test_frame_faults.hpp: an environment variable of the sending
-// process, which nothing on the network can set) damages one frame of each
-// kind as it leaves its encoder: a wrong version, swapped dimensions, a
-// claimed batch 50x the stage's, main and skip at different bits, random
-// bytes, a truncated frame, a wrong link number, and wrong-shaped images on
-// the source's link. Each stage must refuse the frame with an error naming
-// the link and the field, keep serving, and the source must replay the
-// microbatch: every request answered exactly once, in order, with the same
-// predictions as a run without faults (float32 links: bit for bit) and the
-// same count correct as `edgepipe eval`.
+// block so a skip tensor crosses too). The test hook
+// EDGEPIPE_TEST_CORRUPT_FRAMES (actors/test_frame_faults.hpp: an environment
+// variable of the sending process, which nothing on the network can set)
+// damages one frame of each kind as it leaves its encoder: a wrong version,
+// swapped dimensions, a claimed batch 50x the stage's, main and skip at
+// different bits, random bytes, a truncated frame, a wrong link number,
+// wrong-shaped images on the source's link, and logits claiming 10x the
+// microbatch's rows on the link to the sink (which would book them over the
+// next microbatches' images). Each stage (and the sink) must refuse the frame
+// with an error naming the link and the field, keep serving, and the source
+// must replay the microbatch: every request answered exactly once, in order,
+// with the same predictions as a run without faults (float32 links: bit for
+// bit) and the same count correct as `edgepipe eval`.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -83,7 +85,7 @@ TEST(BadFrames, EveryMalformedFrameIsRefusedNamedAndReplayed) {
   struct fault {
     int link, seq;
     const char* kind;
-    const char* needle; // what the stage's error must say
+    const char* needle; // what the stage's (the sink's: link 2) error must say
   };
   const std::vector<fault> faults = {
       {1, 10, "version", "link 1 main frame field 'version': unknown version 9"},
@@ -100,6 +102,9 @@ TEST(BadFrames, EveryMalformedFrameIsRefusedNamedAndReplayed) {
       {0, 80, "shape",
        "link 0 frame field 'shape': layer 1 takes images [B, C, H, W] of shape "
        "[8, 1, 28, 28], got [8, 28, 1, 28]"},
+      {2, 90, "batch",
+       "link 2 main frame field 'shape': [80, 1], but the output of this microbatch is [8, "
+       "classes]"},
   };
   std::string spec;
   for (const auto& f : faults)
@@ -128,15 +133,17 @@ TEST(BadFrames, EveryMalformedFrameIsRefusedNamedAndReplayed) {
     EXPECT_NE(r.err.find(fired), std::string::npos) << f.kind << "\n" << r.err;
   }
 
-  // The stage's errors, as the planner recorded them.
+  // The stages' errors, as the planner recorded them; the sink's on stderr.
   auto records = runtime::read_timeline(timeline);
   ASSERT_TRUE(records) << records.error().message;
   std::string notes;
   for (const auto& rec : *records)
     if (const auto* n = std::get_if<runtime::note_record>(&rec))
       if (n->fault) notes += n->text + "\n";
-  for (const auto& f : faults)
-    EXPECT_NE(notes.find(f.needle), std::string::npos) << f.kind << " not reported:\n" << notes;
+  for (const auto& f : faults) {
+    const std::string& where = f.link == 2 ? r.err : notes;
+    EXPECT_NE(where.find(f.needle), std::string::npos) << f.kind << " not reported:\n" << where;
+  }
 
   // Answered in order, each once: per image the very predictions of the
   // clean run (float32 links everywhere).

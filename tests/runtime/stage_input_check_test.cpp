@@ -129,4 +129,30 @@ TEST(StageInputCheck, ClaimsBeyondTheStageAreRefusedOnTheHeader) {
       << ok.error().message;
 }
 
+// The sink's check on the model's output [rows, classes].
+TEST(StageInputCheck, TheSinkTakesOnlyTheMicrobatchsRows) {
+  ASSERT_TRUE(check_output_frames({frame({8, 10}, 0), {}, {}}, 8, 0));
+  ASSERT_TRUE(check_output_frames({frame({8, 10}, 0), {}, {}}, 8, 10));
+  struct row {
+    const char* what;
+    activation_frames frames;
+    int64_t classes;
+    const char* needle;
+  };
+  const std::vector<row> rows = {
+      {"10x the rows", {frame({80, 1}, 0), {}, {}}, 0, "field 'shape': [80, 1], but the output"},
+      {"fewer rows", {frame({7, 10}, 0), {}, {}}, 0, "[7, 10]"},
+      {"rank 3", {frame({8, 10, 1}, 0), {}, {}}, 0, "[8, 10, 1]"},
+      {"other classes", {frame({8, 9}, 0), {}, {}}, 10, "is [8, 10]"},
+      {"a skip too", {frame({8, 10}, 0), frame({8, 10}, 0), {}}, 0, "skip frame: present"},
+      {"no main frame", {{}, {}, {}}, 0, "main frame: empty"},
+  };
+  for (const auto& r : rows) {
+    auto ok = check_output_frames(r.frames, 8, r.classes);
+    ASSERT_FALSE(ok) << r.what << " was accepted";
+    EXPECT_NE(ok.error().message.find(r.needle), std::string::npos)
+        << r.what << ": " << ok.error().message;
+  }
+}
+
 } // namespace
