@@ -11,6 +11,7 @@
 
 #include "actors/control_messages.hpp"
 #include "actors/link_shaper.hpp"
+#include "actors/test_frame_faults.hpp"
 #include "runtime/activation_frames.hpp"
 #include "runtime/link_estimator.hpp"
 
@@ -82,6 +83,7 @@ void transmit(encoder_ptr self, held_frame&& h) {
   st.bytes += size;
   st.last_frame_bytes = size;
   ++st.frames;
+  apply_test_frame_faults(h.frame); // armed only by an environment variable (tests)
   self->send(st.w.next, std::move(h.frame));
 }
 

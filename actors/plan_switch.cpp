@@ -7,6 +7,8 @@
 //      new stages; the old epoch's stages are retired.
 // While 1 and 2 run, the old plan keeps computing: the pause a switch causes
 // is only the replay of what was in flight (the sink measures it).
+#include <algorithm>
+
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -180,6 +182,10 @@ void deploy_plan(planner_ptr self, runtime::plan plan, std::string reason) {
   d.waiting = n;
   st.next = std::move(d);
   uint64_t epoch = st.next->plan.epoch;
+  // Stages refuse frames of more samples than the workload's largest microbatch.
+  int32_t max_batch = std::max(1, st.cfg.work.microbatch);
+  for (const auto& b : st.cfg.work.batches)
+    if (!b.shape.empty() && b.shape[0] > max_batch) max_batch = static_cast<int32_t>(b.shape[0]);
   for (size_t k = 0; k < n; ++k) {
     const auto& s = st.next->plan.stages[k];
     const auto& node = st.cfg.nodes[s.node];
@@ -187,6 +193,7 @@ void deploy_plan(planner_ptr self, runtime::plan plan, std::string reason) {
     req.spec = st.cfg.model;
     req.spec.first = s.first;
     req.spec.last = s.last;
+    req.spec.max_batch = max_batch;
     req.spec.threads =
         static_cast<size_t>(s.node) < st.cfg.threads.size() ? st.cfg.threads[s.node] : 0;
     req.epoch = epoch;

@@ -191,6 +191,8 @@ planner_actor::behavior_type planner_impl(planner_ptr self, pipeline_config cfg)
         sc.requests = s.cfg.work.batches.size();
         sc.microbatch = s.cfg.work.microbatch;
         sc.labels = s.cfg.work.labels;
+        for (const auto& b : s.cfg.work.batches)
+          sc.rows.push_back(b.shape.empty() ? 0 : b.shape[0]);
         sc.keep_outputs = s.cfg.keep_outputs;
         s.sink = spawn_sink(self->system(), sc, self);
         s.monitor = spawn_bandwidth_monitor(self->system(), self);

@@ -159,7 +159,10 @@ int run_run(int argc, char** argv) {
                              n.threads,
                              n.memory_mb,
                              rt.heartbeat_interval_s,
-                             rt.heartbeat_timeout_s};
+                             rt.heartbeat_timeout_s,
+                             {}};
+      // The node serves the topology's model directory, and nothing else.
+      if (!topo->model.is_synthetic()) req.model_roots.push_back(topo->model.dir);
       auto started = local.start(req, seconds_to_ms(rt.connect_timeout_s));
       if (!started) return fail("", started.error());
       addr.port = started->port;

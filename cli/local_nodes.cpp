@@ -50,22 +50,26 @@ expected<local_node> local_node_group::start(const local_node_request& req,
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(1);
     dup2(fds[1], STDOUT_FILENO);
-    const char* argv[] = {"edgepipe",
-                          "node",
-                          "--listen",
-                          listen.c_str(),
-                          "--name",
-                          req.name.c_str(),
-                          "--threads",
-                          threads.c_str(),
-                          "--memory-mb",
-                          memory.c_str(),
-                          "--heartbeat-interval-s",
-                          hb_interval.c_str(),
-                          "--heartbeat-timeout-s",
-                          hb_timeout.c_str(),
-                          nullptr};
-    execv(program.c_str(), const_cast<char* const*>(argv));
+    std::vector<const char*> argv = {"edgepipe",
+                                     "node",
+                                     "--listen",
+                                     listen.c_str(),
+                                     "--name",
+                                     req.name.c_str(),
+                                     "--threads",
+                                     threads.c_str(),
+                                     "--memory-mb",
+                                     memory.c_str(),
+                                     "--heartbeat-interval-s",
+                                     hb_interval.c_str(),
+                                     "--heartbeat-timeout-s",
+                                     hb_timeout.c_str()};
+    for (const auto& root : req.model_roots) {
+      argv.push_back("--model-root");
+      argv.push_back(root.c_str());
+    }
+    argv.push_back(nullptr);
+    execv(program.c_str(), const_cast<char* const*>(argv.data()));
     _exit(127);
   }
   close(fds[1]);

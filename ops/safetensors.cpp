@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "base/path.hpp"
 #include "ops/float16.hpp"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -33,6 +34,7 @@ constexpr uint64_t max_header_bytes = 100u << 20;
 class mapped_file {
 public:
   static expected<mapped_file> open(const std::string& path) {
+    if (auto ok = check_path(path); !ok) return ok.error();
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
       return make_error(errno == ENOENT ? errc::not_found : errc::io_error,

@@ -74,13 +74,20 @@ int main(int argc, char** argv) {
   caf::actor_system sys{sys_cfg};
 
   // Two nodes in this process. An empty host tells the planner the stages
-  // need no network connection to reach each other.
+  // need no network connection to reach each other. Each serves the model
+  // directory and nothing else (its model root).
+  auto roots = actors::model_roots::create({model_dir});
+  if (!roots) {
+    std::fprintf(stderr, "embed: %s\n", roots.error().message.c_str());
+    return 2;
+  }
   std::vector<actors::connected_node> nodes;
   for (const char* name : {"front", "back"}) {
     actors::node_info info;
     info.name = name;
     info.threads = 1;
-    nodes.push_back({actors::node_address{name, "", 0}, actors::spawn_node(sys, info), info});
+    nodes.push_back(
+        {actors::node_address{name, "", 0}, actors::spawn_node(sys, info, *roots), info});
   }
 
   // The pipeline: the first half of the planner layers on "front", the rest

@@ -35,6 +35,7 @@ namespace {
 
 const std::string model_dir = std::string(EDGEPIPE_SOURCE_DIR) + "/examples/models/fashion-vit";
 const std::string data_dir = "/usr/share/datasets/fashion-mnist";
+const std::vector<std::string> roots = {model_dir}; // what the nodes started here serve
 
 bool exists(const std::string& path) {
   struct stat s;
@@ -172,9 +173,9 @@ protected:
 
 TEST_F(CliFaultsTest, MiddleNodeKilledThenRestartedOnItsAddress) {
   const int images = 8000, microbatch = 8;
-  auto a = std::make_unique<test::node_process>("a");
-  auto b = std::make_unique<test::node_process>("b");
-  auto c = std::make_unique<test::node_process>("c");
+  auto a = std::make_unique<test::node_process>("a", 1, roots);
+  auto b = std::make_unique<test::node_process>("b", 1, roots);
+  auto c = std::make_unique<test::node_process>("c", 1, roots);
   const uint16_t b_port = b->port();
   std::string path = topology({a->port(), b_port, c->port()}, images, microbatch);
   test::background_program run(EDGEPIPE_BINARY,
@@ -184,13 +185,13 @@ TEST_F(CliFaultsTest, MiddleNodeKilledThenRestartedOnItsAddress) {
   b->kill_now();
   ASSERT_TRUE(wait_for(run, [](const auto& r) { return lost_note(r, "b"); }))
       << "the loss of b was never noted";
-  b = std::make_unique<test::node_process>("b", 1, b_port); // same address
+  b = std::make_unique<test::node_process>("b", 1, roots, b_port); // same address
   expect_recovered(run.wait(180), images, microbatch, "connection");
 }
 
 TEST_F(CliFaultsTest, MiddleNodeStoppedThenResumed) {
   const int images = 8000, microbatch = 8;
-  test::node_process a("a"), b("b"), c("c");
+  test::node_process a("a", 1, roots), b("b", 1, roots), c("c", 1, roots);
   std::string path = topology({a.port(), b.port(), c.port()}, images, microbatch);
   test::background_program run(EDGEPIPE_BINARY,
                                {"run", path, "--json", "--quiet", "--timeline", timeline});
@@ -205,7 +206,7 @@ TEST_F(CliFaultsTest, MiddleNodeStoppedThenResumed) {
 
 TEST_F(CliFaultsTest, CtrlCRetiresEveryStageAndStillReports) {
   const int images = 8000, microbatch = 8;
-  test::node_process remote("b");
+  test::node_process remote("b", 1, roots);
   std::string y = "name: ctrl-c\nnodes:\n"
                   "  - {name: a, address: 127.0.0.1:0, start_locally: true}\n"
                   "  - {name: b, address: 127.0.0.1:" +

@@ -43,7 +43,8 @@ protected:
     test::write_tiny_model(setup->dir.path);
     std::vector<actors::node_address> addrs;
     for (const char* name : {"n0", "n1", "n2"}) {
-      setup->nodes.push_back(std::make_unique<test::node_process>(name));
+      setup->nodes.push_back(
+          std::make_unique<test::node_process>(name, 1, std::vector<std::string>{setup->dir.path}));
       addrs.push_back({name, "127.0.0.1", setup->nodes.back()->port()});
     }
     actors::configure_system(setup->cfg);
@@ -291,7 +292,7 @@ void expect_all_answered_exactly(const actors::run_outcome& o, const actors::wor
 // stage replaced on the alive node; resumed, it rejoins and its first plan
 // comes back. Whatever it still computed for the old epoch is dropped.
 TEST_F(PipelineTest, StoppedNodeIsReplacedAndRejoinsWhenResumed) {
-  test::node_process frozen("frozen");
+  test::node_process frozen("frozen", 1, {setup->dir.path});
   auto extra = actors::connect_nodes(*setup->sys, {{"frozen", "127.0.0.1", frozen.port()}},
                                      std::chrono::seconds(10));
   ASSERT_TRUE(extra) << extra.error().message;
@@ -358,7 +359,7 @@ TEST_F(PipelineTest, StoppedNodeIsReplacedAndRejoinsWhenResumed) {
 // re-planner's reason and lists what was not answered. (The frozen node is
 // stopped, never killed: the shared nodes stay for the tests after.)
 TEST_F(PipelineTest, NoPlanFitsTheSurvivorsStopsTheRunWithTheUnanswered) {
-  test::node_process frozen("frozen");
+  test::node_process frozen("frozen", 1, {setup->dir.path});
   auto extra = actors::connect_nodes(*setup->sys, {{"frozen", "127.0.0.1", frozen.port()}},
                                      std::chrono::seconds(10));
   ASSERT_TRUE(extra) << extra.error().message;

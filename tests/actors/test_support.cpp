@@ -47,16 +47,23 @@ std::string read_all(int fd) {
 
 } // namespace
 
-node_process::node_process(const std::string& name, int threads, uint16_t port) {
+node_process::node_process(const std::string& name, int threads,
+                           const std::vector<std::string>& model_roots, uint16_t port) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   std::string t = std::to_string(threads);
   std::string listen = "127.0.0.1:" + std::to_string(port);
+  std::vector<const char*> argv = {"edgepipe", "node",       "--listen",  listen.c_str(),
+                                   "--name",   name.c_str(), "--threads", t.c_str()};
+  for (const auto& root : model_roots) {
+    argv.push_back("--model-root");
+    argv.push_back(root.c_str());
+  }
+  argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
     dup2(fds[1], STDOUT_FILENO);
-    execl(EDGEPIPE_BINARY, "edgepipe", "node", "--listen", listen.c_str(), "--name", name.c_str(),
-          "--threads", t.c_str(), static_cast<char*>(nullptr));
+    execv(EDGEPIPE_BINARY, const_cast<char* const*>(argv.data()));
     _exit(127);
   }
   close(fds[1]);

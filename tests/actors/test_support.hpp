@@ -13,12 +13,14 @@
 
 namespace edgepipe::test {
 
-// An `edgepipe node --listen 127.0.0.1:0` child process; stopped (SIGTERM,
-// then SIGKILL) by the destructor.
+// An `edgepipe node --listen 127.0.0.1:0` child process serving the model
+// directories inside `model_roots` (none: synthetic models only); stopped
+// (SIGTERM, then SIGKILL) by the destructor.
 class node_process {
 public:
   // `port` 0: a free one; a given port restarts a node on its old address.
-  explicit node_process(const std::string& name, int threads = 1, uint16_t port = 0);
+  explicit node_process(const std::string& name, int threads = 1,
+                        const std::vector<std::string>& model_roots = {}, uint16_t port = 0);
   ~node_process();
   node_process(const node_process&) = delete;
   node_process& operator=(const node_process&) = delete;
