@@ -99,6 +99,7 @@ expected<run_outcome> run_pipeline(caf::actor_system& sys, pipeline_config cfg,
   if (started) started(planner);
   // The outcome arrives as the answer to run_request, progress as messages
   // in between: no polling.
+  self->monitor(planner); // an answer or its end, never a hang
   self->send(planner, run_request{caf::actor_cast<caf::actor>(self)});
   std::optional<expected<run_outcome>> result;
   while (!result)
@@ -107,7 +108,11 @@ expected<run_outcome> run_pipeline(caf::actor_system& sys, pipeline_config cfg,
           if (progress) progress(p);
         },
         [&](run_outcome& o) { result = std::move(o); },
-        [&](caf::error& err) { result = from_caf_error(err); });
+        [&](caf::error& err) { result = from_caf_error(err); },
+        [&](caf::down_msg& dm) {
+          result = make_error(errc::internal, "the planner ended without an answer: " +
+                                                  describe(dm.reason));
+        });
   return std::move(*result);
 }
 

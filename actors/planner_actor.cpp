@@ -10,6 +10,7 @@
 #include <memory>
 
 #include <caf/actor_system.hpp>
+#include <caf/scheduled_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/bandwidth_monitor.hpp"
@@ -169,6 +170,20 @@ planner_actor::behavior_type planner_impl(planner_ptr self, pipeline_config cfg)
     size_t stages = st.cfg.plan.stages.size();
     st.cfg.max_outstanding = static_cast<int>((stages + 1) * st.cfg.window + 2 * stages);
   }
+  // A bug must not leave the caller waiting for ever: the run_request gets
+  // the exception as its error (the nodes retire the orphaned stages).
+  self->set_exception_handler([=](caf::scheduled_actor*, std::exception_ptr& eptr) -> caf::error {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(eptr);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    auto err = make_caf_error(errc::internal, "the planner failed: " + what);
+    if (self->state.promise.pending()) self->state.promise.deliver(err);
+    return err;
+  });
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& s = self->state;
     for (size_t i = 0; i < s.cfg.nodes.size(); ++i)

@@ -60,7 +60,7 @@ runtime::replan_inputs replan_inputs_now(planner_ptr self) {
   in.microbatch = st.cfg.work.microbatch;
   // A stage behind a stalled link may have computed too little to be timed:
   // it counts as not measured (its profile stands).
-  if (st.stage_latest.size() == d.stages.size())
+  if (st.stage_latest.size() == d.plan.stages.size())
     for (const auto& r : st.stage_latest)
       in.stage_compute_s.push_back(r.computed >= min_computed ? r.ms_per_microbatch / 1e3 : 0);
   for (size_t k = 0; k + 1 < d.plan.stages.size(); ++k) {
