@@ -6,6 +6,7 @@
 
 #include "config/text_file.hpp"
 #include "config/topology_yaml.hpp"
+#include "config/yaml_guard.hpp"
 
 namespace edgepipe::config::topology_yaml {
 
@@ -213,7 +214,9 @@ bandwidth_spec read_bandwidth(const document& doc, const map_reader& map,
   } else {
     YAML::Node file_node = map.get("trace_file");
     std::string path = doc.resolve(read_string(doc, file_node, map.what() + ".trace_file"));
-    auto text = read_text(path);
+    auto text = read_text(path, trace_file_max_bytes, "trace file");
+    if (!text && text.error().code == errc::invalid_input)
+      doc.fail(file_node, text.error().message);
     if (!text)
       doc.fail(file_node, "cannot read trace file '" + path +
                               "'; expected a CSV file of "
