@@ -184,7 +184,7 @@ expected<device_types_map> parse_device_types_with(const std::string& text, cons
     auto type = text_of(src, it->first, "device type name");
     if (!type) return type.error();
     std::string owner = "device type '" + *type + "'";
-    const YAML::Node& n = it->second;
+    const YAML::Node n = it->second; // a copy: `it->` returns a temporary
     if (!n.IsMap()) return src.at(n, owner + " must be a map");
     device_type_spec d;
     auto mem = field(src, n, "mem_MB", owner);
