@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "config/link_rates.hpp"
 #include "config/text_file.hpp"
 #include "config/topology_yaml.hpp"
 #include "config/yaml_guard.hpp"
@@ -47,6 +48,10 @@ void check_trace(const std::vector<located_point>& points, const source_pos& tra
     if (points[i].point.mbps < 0)
       fail_at(points[i].rate_pos,
               "expected a rate >= 0 Mbit/s, got " + number_text(points[i].point.mbps));
+    if (points[i].point.mbps > 0 && points[i].point.mbps < min_rate_mbps)
+      fail_at(points[i].rate_pos,
+              "expected 0 (an outage) or a rate >= " + number_text(min_rate_mbps) +
+                  " Mbit/s (1 kbit/s), got " + number_text(points[i].point.mbps));
     if (i > 0 && points[i].point.time_s <= points[i - 1].point.time_s)
       fail_at(points[i].time_pos,
               "trace times must increase: " + number_text(points[i].point.time_s) +
@@ -196,6 +201,9 @@ bandwidth_spec read_bandwidth(const document& doc, const map_reader& map,
     if (mbps <= 0)
       doc.fail(rate, map.what() + ".rate_mbps: expected a rate in Mbit/s > 0 or 'unlimited', got " +
                          rate.Scalar());
+    if (mbps < min_rate_mbps)
+      doc.fail(rate, map.what() + ".rate_mbps: expected a rate >= " + number_text(min_rate_mbps) +
+                         " Mbit/s (1 kbit/s) or 'unlimited', got " + rate.Scalar());
     out.kind = bandwidth_kind::fixed;
     out.mbps = mbps;
     return out;
