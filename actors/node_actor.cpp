@@ -1,6 +1,7 @@
 #include "actors/node_actor.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -12,6 +13,7 @@
 #include "actors/errors.hpp"
 #include "actors/stage_actor.hpp"
 #include "actors/stage_source.hpp"
+#include "config/thread_warnings.hpp"
 #include "ops/layer_profiler.hpp"
 #include "ops/vit_model.hpp"
 
@@ -30,10 +32,20 @@ struct node_state {
   std::map<caf::actor_addr, stage_actor> stages;       // live stages
   std::map<caf::actor_addr, caf::actor_addr> owner_of; // stage -> deployer
   std::set<caf::actor_addr> owners;                    // monitored deployers
+  std::set<int> warned_threads; // thread counts already warned about (once each)
   static inline const char* name = "edgepipe.node";
 };
 
 using node_ptr = node_actor::stateful_pointer<node_state>;
+
+// A stage with more threads than this machine's cores runs time-sliced:
+// allowed, but said once on the node's stderr (the run cannot see our cores).
+void warn_threads(node_ptr self, int threads) {
+  int cores = config::cores_here();
+  if (threads > cores && self->state.warned_threads.insert(threads).second)
+    std::fprintf(stderr, "edgepipe node: warning: %s\n",
+                 config::thread_warning(self->state.info.name, threads, cores).c_str());
+}
 
 // Blocking work (loading weights, profiling) runs on a detached helper, so
 // the node keeps answering while it runs.
@@ -99,6 +111,7 @@ node_actor::behavior_type node_impl(node_ptr self, node_info info) {
         auto rp = self->make_response_promise<stage_actor>();
         caf::actor_addr owner = caf::actor_cast<caf::actor_addr>(self->current_sender());
         if (req.spec.threads < 1) req.spec.threads = self->state.info.threads;
+        warn_threads(self, req.spec.threads);
         if (auto fits = check_stage_fits(req.spec, self->state.info.memory_mb); !fits) {
           rp.deliver(to_caf_error(fits.error()));
           return rp;
@@ -122,6 +135,7 @@ node_actor::behavior_type node_impl(node_ptr self, node_info info) {
       [=](profile_request& req) -> caf::result<layer_times> {
         auto rp = self->make_response_promise<layer_times>();
         if (req.spec.threads < 1) req.spec.threads = self->state.info.threads;
+        warn_threads(self, req.spec.threads);
         auto loader = self->spawn<caf::detached>(loader_impl);
         self->request(loader, load_timeout, req)
             .then([=](layer_times& times) mutable { rp.deliver(std::move(times)); },

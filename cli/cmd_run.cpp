@@ -28,6 +28,7 @@
 #include "cli/run_inputs.hpp"
 #include "cli/run_report.hpp"
 #include "config/link_rates.hpp"
+#include "config/thread_warnings.hpp"
 #include "ops/layer_descriptor.hpp"
 #include "runtime/timeline.hpp"
 #include "runtime/timeline_svg.hpp"
@@ -102,6 +103,8 @@ int run_run(int argc, char** argv) {
     if (auto rates = check_plan_links(*topo, desc, plan, work->microbatch); !rates)
       return fail("", rates.error());
   }
+  for (const std::string& w : config::local_thread_warnings(*topo, config::cores_here()))
+    std::fprintf(stderr, "edgepipe run: warning: %s\n", w.c_str());
   const auto& rt = topo->runtime;
 
   // 2. Local nodes.
