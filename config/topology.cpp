@@ -115,8 +115,13 @@ expected<int> model_layer_count(const model_spec& model) {
   if (!std::filesystem::exists(path, ec))
     return make_error(errc::not_found,
                       model.pos.str() + ": model directory '" + model.dir + "' has no config.json");
+  // Hugging Face configs are a few KB (ImageNet-21k's label names: ~1 MB).
+  auto text = read_text(path, model_config_limits.max_bytes, "model config");
+  if (!text) return text.error();
+  if (auto guard = check_yaml_text(*text, path, "model config", model_config_limits); !guard)
+    return guard.error();
   try {
-    YAML::Node config = YAML::LoadFile(path);
+    YAML::Node config = YAML::Load(*text);
     YAML::Node layers = config["num_hidden_layers"];
     int count = 0;
     if (!layers || !layers.IsScalar() || !YAML::convert<int>::decode(layers, count) || count <= 0)

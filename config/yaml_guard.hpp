@@ -28,6 +28,8 @@ struct yaml_limits {
 inline constexpr yaml_limits topology_limits{1 << 20, 64, 100'000, false};
 // PipeEdge profiles: a few models x device types x batch sizes x layers.
 inline constexpr yaml_limits profile_limits{4 << 20, 64, 500'000, true};
+// A model's config.json (JSON is YAML), read for its layer count.
+inline constexpr yaml_limits model_config_limits{4 << 20, 64, 500'000, false};
 // A bandwidth trace CSV (one line per point; a day at 10 points/s is ~10 MB).
 inline constexpr size_t trace_file_max_bytes = 16 << 20;
 

@@ -225,6 +225,26 @@ TEST_F(TopologyHostileFiles, AHugeTraceFileIsRefusedAtItsKey) {
       << topo.error().message;
 }
 
+TEST_F(TopologyHostileFiles, AModelConfigGetsTheSameGuard) {
+  std::filesystem::create_directories(dir / "m");
+  std::string config = write("m/config.json", "{\"num_hidden_layers\": 12}");
+  model_spec model;
+  model.dir = (dir / "m").string();
+  expected<int> layers = model_layer_count(model);
+  ASSERT_TRUE(layers) << layers.error().message;
+  EXPECT_EQ(*layers, 48);
+  std::filesystem::resize_file(config, 50u << 20);
+  layers = model_layer_count(model);
+  ASSERT_FALSE(layers);
+  EXPECT_EQ(layers.error().message, config + ": the model config is 52428800 bytes; expected at "
+                                             "most 4194304 (4 MiB)");
+  write("m/config.json", "{\"num_hidden_layers\": 12}" + std::string(1, '\0'));
+  layers = model_layer_count(model);
+  ASSERT_FALSE(layers);
+  EXPECT_EQ(layers.error().message.rfind(config + ":1:26: byte 0x00 is not text", 0), 0u)
+      << layers.error().message;
+}
+
 TEST_F(TopologyHostileFiles, ADirectoryIsNotATopology) {
   expected<topology> topo = load_topology(dir.string());
   ASSERT_FALSE(topo);
