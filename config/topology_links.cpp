@@ -2,6 +2,7 @@
 // rate, a trace inline or from CSV) and quantization (fixed bits or adaptive).
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 
 #include "config/link_rates.hpp"
@@ -222,6 +223,10 @@ bandwidth_spec read_bandwidth(const document& doc, const map_reader& map,
   } else {
     YAML::Node file_node = map.get("trace_file");
     std::string path = doc.resolve(read_string(doc, file_node, map.what() + ".trace_file"));
+    // A device or pipe (/dev/zero, /dev/stdin) would block or run to the size limit.
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+      doc.fail(file_node, "trace file '" + path + "' is not a regular file; expected a CSV file");
     auto text = read_text(path, trace_file_max_bytes, "trace file");
     if (!text && text.error().code == errc::invalid_input)
       doc.fail(file_node, text.error().message);

@@ -225,6 +225,16 @@ TEST_F(TopologyHostileFiles, AHugeTraceFileIsRefusedAtItsKey) {
       << topo.error().message;
 }
 
+TEST_F(TopologyHostileFiles, ATraceFileMustBeARegularFile) {
+  for (const char* device : {"/dev/zero", "/dev/stdin"}) {
+    expected<topology> topo =
+        parse_topology(base + "links: {trace_file: " + device + "}\n", "t.yaml");
+    ASSERT_FALSE(topo);
+    EXPECT_EQ(topo.error().message, std::string("t.yaml:14:21: trace file '") + device +
+                                        "' is not a regular file; expected a CSV file");
+  }
+}
+
 TEST_F(TopologyHostileFiles, AModelConfigGetsTheSameGuard) {
   std::filesystem::create_directories(dir / "m");
   std::string config = write("m/config.json", "{\"num_hidden_layers\": 12}");
