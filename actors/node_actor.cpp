@@ -14,6 +14,7 @@
 #include "actors/stage_actor.hpp"
 #include "actors/stage_source.hpp"
 #include "base/path.hpp"
+#include "config/thread_warnings.hpp"
 #include "ops/layer_profiler.hpp"
 #include "ops/vit_model.hpp"
 
@@ -33,6 +34,7 @@ struct node_state {
   std::map<caf::actor_addr, stage_actor> stages;       // live stages
   std::map<caf::actor_addr, caf::actor_addr> owner_of; // stage -> deployer
   std::set<caf::actor_addr> owners;                    // monitored deployers
+  std::set<int> warned_threads; // thread counts already warned about (once each)
   static inline const char* name = "edgepipe.node";
 };
 
@@ -48,6 +50,15 @@ expected<stage_spec> check_served(node_ptr self, const stage_spec& spec, const c
                  self->state.info.name.c_str(), what, printable_path(spec.model_dir).c_str(),
                  why.c_str());
   return served;
+}
+
+// A stage with more threads than this machine's cores runs time-sliced:
+// allowed, but said once on the node's stderr (the run cannot see our cores).
+void warn_threads(node_ptr self, int threads) {
+  int cores = config::cores_here();
+  if (threads > cores && self->state.warned_threads.insert(threads).second)
+    std::fprintf(stderr, "edgepipe node: warning: %s\n",
+                 config::thread_warning(self->state.info.name, threads, cores).c_str());
 }
 
 // Blocking work (loading weights, profiling) runs on a detached helper, so
@@ -121,6 +132,7 @@ node_actor::behavior_type node_impl(node_ptr self, node_info info, model_roots r
           return rp;
         }
         req.spec = std::move(*served);
+        warn_threads(self, req.spec.threads);
         if (auto fits = check_stage_fits(req.spec, self->state.info.memory_mb); !fits) {
           rp.deliver(to_caf_error(fits.error()));
           return rp;
@@ -150,6 +162,7 @@ node_actor::behavior_type node_impl(node_ptr self, node_info info, model_roots r
           return rp;
         }
         req.spec = std::move(*served);
+        warn_threads(self, req.spec.threads);
         auto loader = self->spawn<caf::detached>(loader_impl);
         self->request(loader, load_timeout, req)
             .then([=](layer_times& times) mutable { rp.deliver(std::move(times)); },

@@ -36,6 +36,8 @@
 #include "cli/plan_report.hpp"
 #include "cli/run_inputs.hpp"
 #include "cli/run_report.hpp"
+#include "config/link_rates.hpp"
+#include "config/thread_warnings.hpp"
 #include "ops/layer_descriptor.hpp"
 #include "runtime/timeline.hpp"
 #include "runtime/timeline_svg.hpp"
@@ -105,6 +107,18 @@ actors::planner_options planner_options_of(const config::planner_spec& p) {
   return o;
 }
 
+// Every link of the plan must let its frame cross within request_timeout_s
+// at its emulated rate (a link at 1e-6 Mbit/s would hold a frame for days).
+expected<void> check_plan_links(const config::topology& topo, const ops::model_descriptor& desc,
+                                const std::vector<planned_stage>& plan, int microbatch) {
+  std::vector<config::planned_link> links;
+  for (size_t k = 0; k + 1 < plan.size(); ++k)
+    links.push_back({static_cast<int>(k), topo.nodes[plan[k].node].name,
+                     topo.nodes[plan[k + 1].node].name,
+                     desc.layers().at(plan[k].last - 1).output_elements() * microbatch});
+  return config::check_link_rates(topo, links);
+}
+
 int run_run(int argc, char** argv) {
   args a("run", "Deploy a topology's pipeline on its nodes and run its workload; the planner\n"
                 "adapts bits and (with planner: {replan: true}) the partition while it runs.");
@@ -144,7 +158,11 @@ int run_run(int argc, char** argv) {
     auto p = explicit_partition(*topo);
     if (!p) return fail("", p.error());
     plan = *p;
+    if (auto rates = check_plan_links(*topo, desc, plan, work->microbatch); !rates)
+      return fail("", rates.error());
   }
+  for (const std::string& w : config::local_thread_warnings(*topo, config::cores_here()))
+    std::fprintf(stderr, "edgepipe run: warning: %s\n", w.c_str());
   const auto& rt = topo->runtime;
 
   // 2. Local nodes.
@@ -200,6 +218,8 @@ int run_run(int argc, char** argv) {
     plan = p->stages;
     plan_method = p->method;
     inst = std::move(p->instance);
+    if (auto rates = check_plan_links(*topo, desc, plan, work->microbatch); !rates)
+      return fail("", rates.error()); // the local nodes stop with `local`
   } else {
     auto i = auto_instance(*topo, desc, resources, work->microbatch, times);
     if (!i) return fail("planner: ", i.error());

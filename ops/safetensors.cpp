@@ -185,9 +185,13 @@ expected<weight_map> read_safetensors(const std::string& path,
                                       const std::function<bool(const std::string&)>& want) {
   auto file = mapped_file::open(path);
   if (!file) return file.error();
-  const uint8_t* bytes = file->data();
-  const uint64_t size = file->size();
+  return parse_safetensors(file->data(), file->size(), path, want);
+}
 
+expected<weight_map> parse_safetensors(const uint8_t* bytes, size_t file_size,
+                                       const std::string& path,
+                                       const std::function<bool(const std::string&)>& want) {
+  const uint64_t size = file_size;
   if (size < 8)
     return make_error(errc::invalid_input, path + ": byte 0: file has " + std::to_string(size) +
                                                " bytes, too short for the 8-byte header length");
