@@ -121,7 +121,11 @@ expected<void> check_plan_links(const config::topology& topo, const ops::model_d
 
 int run_run(int argc, char** argv) {
   args a("run", "Deploy a topology's pipeline on its nodes and run its workload; the planner\n"
-                "adapts bits and (with planner: {replan: true}) the partition while it runs.");
+                "adapts bits and (with planner: {replan: true}) the partition while it runs,\n"
+                "and re-plans over the alive nodes when one is lost (it rejoins when back).\n"
+                "Ctrl-C retires every stage and reports what was answered (exit code 130).\n"
+                "Exit codes: 0 all answered, 1 a run that stopped early or lost requests,\n"
+                "2 a bad topology or command line.");
   a.positional("TOPOLOGY.yaml", "the deployment (see docs/topology.md)");
   a.flag("json", "print a JSON summary as the last line of output");
   a.flag("quiet", "no progress line");
