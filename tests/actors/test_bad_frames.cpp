@@ -28,21 +28,8 @@ using namespace edgepipe;
 
 namespace {
 
-const std::string model_dir = std::string(EDGEPIPE_SOURCE_DIR) + "/examples/models/fashion-vit";
-const std::string data_dir = "/usr/share/datasets/fashion-mnist";
-
-bool exists(const std::string& path) {
-  struct stat s;
-  return ::stat(path.c_str(), &s) == 0;
-}
-
-std::string last_line(const std::string& s) {
-  auto end = s.find_last_not_of('\n');
-  if (end == std::string::npos) return "";
-  auto start = s.rfind('\n', end);
-  size_t from = start == std::string::npos ? 0 : start + 1;
-  return s.substr(from, end - from + 1);
-}
+const std::string& model_dir = test::fashion_model_dir;
+const std::string& data_dir = test::fashion_data_dir;
 
 std::vector<std::string> lines_of(const std::string& path) {
   std::ifstream in(path);
@@ -52,8 +39,9 @@ std::vector<std::string> lines_of(const std::string& path) {
 }
 
 TEST(BadFrames, EveryMalformedFrameIsRefusedNamedAndReplayed) {
-  if (!exists(model_dir + "/model.safetensors")) GTEST_SKIP() << "no model at " << model_dir;
-  if (!exists(data_dir + "/t10k-images-idx3-ubyte.gz"))
+  if (!test::path_exists(model_dir + "/model.safetensors"))
+    GTEST_SKIP() << "no model at " << model_dir;
+  if (!test::path_exists(data_dir + "/t10k-images-idx3-ubyte.gz"))
     GTEST_SKIP() << "no Fashion-MNIST at " << data_dir << " (Debian package fashion-mnist)";
   const int images = 800, microbatch = 8, requests = images / microbatch;
   test::temp_dir dir;
@@ -118,7 +106,7 @@ TEST(BadFrames, EveryMalformedFrameIsRefusedNamedAndReplayed) {
                          "--json", "--quiet", "--timeline", timeline, "--predictions", predictions},
                         120, 5);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  auto j = nlohmann::json::parse(last_line(r.out));
+  auto j = nlohmann::json::parse(test::last_line(r.out));
   EXPECT_EQ(j["requests"], requests);
   EXPECT_EQ(j["answered"], requests);
   EXPECT_EQ(j["lost"], 0);
@@ -158,7 +146,7 @@ TEST(BadFrames, EveryMalformedFrameIsRefusedNamedAndReplayed) {
                                   std::to_string(microbatch), "--json"},
                                  60);
   ASSERT_EQ(eval.exit_code, 0) << eval.out << eval.err;
-  auto e = nlohmann::json::parse(last_line(eval.out));
+  auto e = nlohmann::json::parse(test::last_line(eval.out));
   EXPECT_EQ(std::lround(j["accuracy"].get<double>() * images), e["correct"].get<long>());
 }
 

@@ -5,7 +5,8 @@
 //  - the middle node is killed (-9) mid-run and later restarted on its
 //    address: the run re-plans over the survivors, replays, takes the node
 //    back when it rejoins, and answers every request once, in order, with
-//    `edgepipe eval`'s count of correct predictions;
+//    `edgepipe eval`'s count of correct predictions (a repeat of an answered
+//    microbatch, caused by a replay, is dropped by the sink, never delivered);
 //  - the middle node is stopped (SIGSTOP) mid-run and resumed: the same;
 //  - Ctrl-C (SIGINT) mid-run: the run stops, retires every stage it
 //    deployed (a remote node is left with none), stops its local nodes, and
@@ -33,22 +34,9 @@ using namespace edgepipe;
 
 namespace {
 
-const std::string model_dir = std::string(EDGEPIPE_SOURCE_DIR) + "/examples/models/fashion-vit";
-const std::string data_dir = "/usr/share/datasets/fashion-mnist";
+const std::string& model_dir = test::fashion_model_dir;
+const std::string& data_dir = test::fashion_data_dir;
 const std::vector<std::string> roots = {model_dir}; // what the nodes started here serve
-
-bool exists(const std::string& path) {
-  struct stat s;
-  return ::stat(path.c_str(), &s) == 0;
-}
-
-std::string last_line(const std::string& s) {
-  auto end = s.find_last_not_of('\n');
-  if (end == std::string::npos) return "";
-  auto start = s.rfind('\n', end);
-  size_t from = start == std::string::npos ? 0 : start + 1;
-  return s.substr(from, end - from + 1);
-}
 
 // The timeline the run streams, read as far as it is written.
 std::vector<nlohmann::json> read_timeline(const std::string& path) {
@@ -65,8 +53,9 @@ std::vector<nlohmann::json> read_timeline(const std::string& path) {
 class CliFaultsTest : public ::testing::Test {
 protected:
   void SetUp() override {
-    if (!exists(model_dir + "/model.safetensors")) GTEST_SKIP() << "no model at " << model_dir;
-    if (!exists(data_dir + "/t10k-images-idx3-ubyte.gz"))
+    if (!test::path_exists(model_dir + "/model.safetensors"))
+      GTEST_SKIP() << "no model at " << model_dir;
+    if (!test::path_exists(data_dir + "/t10k-images-idx3-ubyte.gz"))
       GTEST_SKIP() << "no Fashion-MNIST at " << data_dir << " (Debian package fashion-mnist)";
   }
 
@@ -124,7 +113,7 @@ protected:
                                     std::to_string(microbatch), "--json"},
                                    120);
     EXPECT_EQ(eval.exit_code, 0) << eval.out << eval.err;
-    return nlohmann::json::parse(last_line(eval.out))["correct"].get<long>();
+    return nlohmann::json::parse(test::last_line(eval.out))["correct"].get<long>();
   }
 
   // Every request answered once, in order, with the single model's
@@ -133,12 +122,15 @@ protected:
   void expect_recovered(const test::run_output& r, int images, int microbatch,
                         const std::string& cause_word) {
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    auto j = nlohmann::json::parse(last_line(r.out));
+    auto j = nlohmann::json::parse(test::last_line(r.out));
     const int requests = images / microbatch;
     EXPECT_EQ(j["requests"], requests);
     EXPECT_EQ(j["answered"], requests);
     EXPECT_EQ(j["lost"], 0);
-    EXPECT_EQ(j["duplicates"], 0);
+    // A microbatch answered just before a switch may come again (its replay
+    // was sent before the source heard of the answer): the sink drops such
+    // repeats, so only a replay can cause one.
+    EXPECT_LE(j["duplicates"].get<int>(), j["replayed"].get<int>());
     EXPECT_TRUE(j["given_up"].empty()) << j["given_up"];
     EXPECT_TRUE(j["failure"].is_null()) << j["failure"];
     EXPECT_GT(j["replayed"].get<int>(), 0);
@@ -226,7 +218,7 @@ TEST_F(CliFaultsTest, CtrlCRetiresEveryStageAndStillReports) {
   kill(run.pid(), SIGINT);
   auto r = run.wait(60);
   EXPECT_EQ(r.exit_code, 130) << r.out << r.err;
-  auto j = nlohmann::json::parse(last_line(r.out));
+  auto j = nlohmann::json::parse(test::last_line(r.out));
   const int requests = images / microbatch;
   EXPECT_EQ(j["requests"], requests);
   EXPECT_GE(j["answered"].get<int>(), 5);

@@ -273,7 +273,8 @@ void expect_all_answered_exactly(const actors::run_outcome& o, const actors::wor
   EXPECT_TRUE(o.failure.empty()) << o.failure;
   EXPECT_EQ(o.summary.answered, w.batches.size());
   EXPECT_EQ(o.summary.lost, 0u);
-  EXPECT_EQ(o.summary.duplicates, 0u);
+  // A repeat can only come from a replay, and the sink drops it.
+  EXPECT_LE(o.summary.duplicates, o.summary.replayed);
   EXPECT_TRUE(o.given_up.empty());
   ASSERT_EQ(o.outputs.size(), w.batches.size());
   float worst = 0;

@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -132,6 +133,19 @@ ops::vit_config tiny_config() {
   return c;
 }
 
+bool path_exists(const std::string& path) {
+  struct stat s;
+  return ::stat(path.c_str(), &s) == 0;
+}
+
+std::string last_line(const std::string& text) {
+  auto end = text.find_last_not_of('\n');
+  if (end == std::string::npos) return "";
+  auto start = text.rfind('\n', end);
+  size_t from = start == std::string::npos ? 0 : start + 1;
+  return text.substr(from, end - from + 1);
+}
+
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream f(path);
   f << text;
@@ -156,57 +170,6 @@ void write_tiny_model(const std::string& dir, uint64_t seed) {
     weights[spec.name] = ops::synthetic_weight(spec, seed);
   auto ok = ops::write_safetensors(dir + "/model.safetensors", weights);
   if (!ok) throw std::runtime_error(ok.error().message);
-}
-
-run_output run_program(const std::string& program, const std::vector<std::string>& args,
-                       int timeout_s, int term_grace_s) {
-  int out_fds[2], err_fds[2];
-  if (pipe2(out_fds, O_CLOEXEC) != 0 || pipe2(err_fds, O_CLOEXEC) != 0)
-    throw std::runtime_error("pipe failed");
-  std::vector<char*> argv;
-  std::string prog = program;
-  argv.push_back(prog.data());
-  std::vector<std::string> copy = args;
-  for (auto& a : copy) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(out_fds[1], STDOUT_FILENO);
-    dup2(err_fds[1], STDERR_FILENO);
-    int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, STDIN_FILENO);
-    execvp(program.c_str(), argv.data());
-    _exit(127);
-  }
-  close(out_fds[1]);
-  close(err_fds[1]);
-  run_output r;
-  // Read both pipes (a thread for stderr, so neither fills up).
-  std::thread err_reader([&] { r.err = read_all(err_fds[0]); });
-  std::atomic<bool> done{false};
-  std::thread killer([pid, timeout_s, term_grace_s, &done] {
-    auto wait_s = [&](int seconds) {
-      for (int i = 0; i < seconds * 10 && !done; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    };
-    wait_s(timeout_s);
-    if (done) return;
-    if (term_grace_s > 0) {
-      kill(pid, SIGTERM); // its own cleanup runs first
-      wait_s(term_grace_s);
-    }
-    if (!done) kill(pid, SIGKILL);
-  });
-  r.out = read_all(out_fds[0]);
-  err_reader.join();
-  int status = 0;
-  waitpid(pid, &status, 0);
-  done = true;
-  killer.join();
-  close(out_fds[0]);
-  close(err_fds[0]);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return r;
 }
 
 struct background_program::readers {
@@ -249,10 +212,17 @@ bool background_program::exited() {
   return reaped_;
 }
 
-run_output background_program::wait(int timeout_s) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  while (!exited() && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+run_output background_program::wait(int timeout_s, int term_grace_s) {
+  auto wait_s = [&](int seconds) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (!exited() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  };
+  wait_s(timeout_s);
+  if (!exited() && term_grace_s > 0) {
+    kill(pid_, SIGTERM); // its own cleanup runs first
+    wait_s(term_grace_s);
+  }
   if (!exited()) {
     kill(pid_, SIGKILL);
     waitpid(pid_, &status_, 0);
@@ -275,6 +245,12 @@ run_output background_program::wait(int timeout_s) {
 
 background_program::~background_program() {
   if (readers_) wait(0);
+}
+
+run_output run_program(const std::string& program, const std::vector<std::string>& args,
+                       int timeout_s, int term_grace_s) {
+  background_program p(program, args);
+  return p.wait(timeout_s, term_grace_s);
 }
 
 run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s) {

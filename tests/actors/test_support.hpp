@@ -69,8 +69,9 @@ public:
   background_program& operator=(const background_program&) = delete;
   pid_t pid() const { return pid_; }
   bool exited(); // without waiting
-  // Waits for the end (SIGKILL past timeout_s) and returns what it printed.
-  run_output wait(int timeout_s);
+  // Waits for the end and returns what it printed. Past timeout_s it is
+  // killed; with term_grace_s > 0 it first gets SIGTERM and that long.
+  run_output wait(int timeout_s, int term_grace_s = 0);
 
 private:
   pid_t pid_ = -1;
@@ -84,5 +85,13 @@ private:
 run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s = 120);
 
 void write_file(const std::string& path, const std::string& text);
+bool path_exists(const std::string& path);
+// The last non-empty line (where `--json` prints its object).
+std::string last_line(const std::string& text);
+
+// The shipped Fashion-MNIST ViT and Debian's data set (package fashion-mnist).
+inline const std::string fashion_model_dir =
+    std::string(EDGEPIPE_SOURCE_DIR) + "/examples/models/fashion-vit";
+inline const std::string fashion_data_dir = "/usr/share/datasets/fashion-mnist";
 
 } // namespace edgepipe::test
