@@ -77,7 +77,8 @@ struct retry_seq {
 struct get_source_stats {};
 struct source_stats {
   uint64_t sent = 0, replayed = 0;
-  std::vector<uint64_t> given_up; // microbatches no stage could compute
+  std::vector<uint64_t> given_up;   // microbatches no stage could compute
+  std::vector<uint64_t> unanswered; // microbatches the sink has not answered yet
 };
 struct set_epoch {
   uint64_t epoch = 0;
@@ -121,13 +122,30 @@ struct plan_change {
 struct run_progress {
   runtime::run_summary summary;
   uint64_t epoch = 0;
-  std::vector<int32_t> bits; // per link of the current plan
+  std::vector<int32_t> bits;      // per link of the current plan
+  std::vector<std::string> notes; // faults and recoveries since the last progress
+};
+// A node lost while the run went on, and what became of it.
+struct fault_event {
+  double t_s = 0;              // when the loss was noticed, since the run started
+  std::string node;            // the topology's name
+  std::string cause;           // "connection closed", "silent for 3 s (heartbeat)", ...
+  uint64_t recovery_epoch = 0; // the plan that replaced the broken one (0: none)
+  double rejoined_t_s = -1;    // when it was back (-1: not back)
+};
+// Ends a run early (Ctrl-C): every stage is retired, what was answered is
+// reported.
+struct stop_run {
+  std::string why;
 };
 struct run_outcome {
+  std::string failure; // empty: the workload ran to its end; else why the run stopped
   runtime::run_summary summary;
-  std::vector<plan_change> plans; // the initial plan and every change
-  std::vector<int32_t> bits_out;  // per stage's outgoing link, at the end
-  std::vector<double> link_mbps;  // estimate per link at the end (0 = none)
+  std::vector<fault_event> faults;
+  std::vector<uint64_t> unanswered; // microbatches the sink never delivered
+  std::vector<plan_change> plans;   // the initial plan and every change
+  std::vector<int32_t> bits_out;    // per stage's outgoing link, at the end
+  std::vector<double> link_mbps;    // estimate per link at the end (0 = none)
   std::vector<double> stage_compute_ms;
   std::vector<int> predictions;
   std::vector<ops::tensor> outputs;
@@ -189,7 +207,7 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
   return f(caf::meta::type_name("retry_seq"), x.seq, x.why);
 }
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, source_stats& x) {
-  return f(caf::meta::type_name("source_stats"), x.sent, x.replayed, x.given_up);
+  return f(caf::meta::type_name("source_stats"), x.sent, x.replayed, x.given_up, x.unanswered);
 }
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, set_epoch& x) {
   return f(caf::meta::type_name("set_epoch"), x.epoch);
@@ -241,10 +259,18 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
   return f(caf::meta::type_name("plan_change"), x.t_s, x.plan, x.reason, x.pause_ms);
 }
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, run_progress& x) {
-  return f(caf::meta::type_name("run_progress"), x.summary, x.epoch, x.bits);
+  return f(caf::meta::type_name("run_progress"), x.summary, x.epoch, x.bits, x.notes);
 }
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, run_outcome& x) {
-  return f(caf::meta::type_name("run_outcome"), x.summary, x.plans, x.bits_out, x.link_mbps,
-           x.stage_compute_ms, x.predictions, x.outputs, x.given_up);
+  return f(caf::meta::type_name("run_outcome"), x.failure, x.summary, x.faults, x.unanswered,
+           x.plans, x.bits_out, x.link_mbps, x.stage_compute_ms, x.predictions, x.outputs,
+           x.given_up);
+}
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, fault_event& x) {
+  return f(caf::meta::type_name("fault_event"), x.t_s, x.node, x.cause, x.recovery_epoch,
+           x.rejoined_t_s);
+}
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, stop_run& x) {
+  return f(caf::meta::type_name("stop_run"), x.why);
 }
 } // namespace edgepipe::actors

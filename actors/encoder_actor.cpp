@@ -11,6 +11,7 @@
 
 #include "actors/control_messages.hpp"
 #include "actors/link_shaper.hpp"
+#include "actors/test_frame_faults.hpp"
 #include "runtime/activation_frames.hpp"
 #include "runtime/link_estimator.hpp"
 
@@ -20,7 +21,6 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 constexpr auto report_interval = std::chrono::milliseconds(200);
-constexpr double max_hold_s = 86400;
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch())
@@ -82,6 +82,7 @@ void transmit(encoder_ptr self, held_frame&& h) {
   st.bytes += size;
   st.last_frame_bytes = size;
   ++st.frames;
+  apply_test_frame_faults(h.frame); // armed only by an environment variable (tests)
   self->send(st.w.next, std::move(h.frame));
 }
 
@@ -131,10 +132,9 @@ void pump(encoder_ptr self) {
     h.busy = !st.unacked.empty() || !st.held.empty();
     size_t size = h.frame.main.size() + h.frame.skip.size() + h.frame.mask.size();
     // Asked even on an unlimited link: its configured latency still applies.
-    double hold = st.shaper->hold_s(size, (h.offered_ns - st.start_ns) / 1e9);
-    // An outage without end (a trace that ends at 0 Mbit/s) or an absurdly
-    // slow rate holds the frame for at most a day, within int64 nanoseconds.
-    h.release_ns = h.offered_ns + static_cast<int64_t>(std::min(hold, max_hold_s) * 1e9);
+    // Saturated: an outage without end or an absurdly slow rate holds the
+    // frame for at most a day, within int64 nanoseconds.
+    h.release_ns = h.offered_ns + st.shaper->hold_ns(size, (h.offered_ns - st.start_ns) / 1e9);
     st.held.push_back(std::move(h));
   }
   release_due(self);

@@ -29,6 +29,7 @@ struct run_outcome;
 struct sink_progress;
 struct switch_pause;
 struct planner_tick;
+struct stop_run;
 struct wire_request;
 struct stage_tick;
 struct get_stage_report;
@@ -68,10 +69,11 @@ using monitor_actor = caf::typed_actor<caf::reacts_to<link_report>, caf::reacts_
                                        caf::replies_to<get_link_reports>::with<link_reports>>;
 
 // The run process's planner: plans, deploys, adapts, re-partitions.
-using planner_actor = caf::typed_actor<caf::replies_to<run_request>::with<run_outcome>,
-                                       caf::reacts_to<link_reports>, caf::reacts_to<stage_report>,
-                                       caf::reacts_to<stage_failure>, caf::reacts_to<sink_progress>,
-                                       caf::reacts_to<switch_pause>, caf::reacts_to<planner_tick>>;
+using planner_actor =
+    caf::typed_actor<caf::replies_to<run_request>::with<run_outcome>, caf::reacts_to<link_reports>,
+                     caf::reacts_to<stage_report>, caf::reacts_to<stage_failure>,
+                     caf::reacts_to<sink_progress>, caf::reacts_to<switch_pause>,
+                     caf::reacts_to<planner_tick>, caf::reacts_to<stop_run>>;
 
 // A pipeline stage: layers [first, last] of one epoch's plan.
 using stage_actor = frame_receiver::extend<caf::reacts_to<result_taken>,

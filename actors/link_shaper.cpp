@@ -104,4 +104,11 @@ double link_shaper::hold_s(size_t bytes, double now_s) {
   return departure - now_s + latency_s_;
 }
 
+int64_t link_shaper::hold_ns(size_t bytes, double now_s) {
+  double hold = hold_s(bytes, now_s);
+  if (!(hold < max_hold_s)) hold = max_hold_s; // also NaN
+  if (!(hold > 0)) hold = 0;
+  return static_cast<int64_t>(std::llround(hold * 1e9));
+}
+
 } // namespace edgepipe::actors

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "config/topology.hpp"
@@ -29,6 +30,13 @@ public:
   // before sending (>= 0): the token bucket's wait plus the link's latency.
   // Frames held this way leave in the order they were offered.
   double hold_s(size_t bytes, double now_s);
+
+  // hold_s() in nanoseconds, saturated to [0, max_hold_s]: a hold beyond it
+  // (an outage that never ends, a rate of 1e-20 Mbit/s, a huge latency) or
+  // not a number gives max_hold_s, so adding it to a steady-clock time in
+  // int64 nanoseconds never overflows and never lets a frame through early.
+  int64_t hold_ns(size_t bytes, double now_s);
+  static constexpr double max_hold_s = 86400; // a day
 
   // The time the last offered frame leaves the bucket (without latency).
   double last_departure_s() const { return last_departure_s_; }

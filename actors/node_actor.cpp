@@ -1,6 +1,7 @@
 #include "actors/node_actor.hpp"
 
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <set>
 
@@ -12,6 +13,8 @@
 #include "actors/errors.hpp"
 #include "actors/stage_actor.hpp"
 #include "actors/stage_source.hpp"
+#include "base/path.hpp"
+#include "config/thread_warnings.hpp"
 #include "ops/layer_profiler.hpp"
 #include "ops/vit_model.hpp"
 
@@ -27,13 +30,36 @@ constexpr int profiled_blocks = 4;
 
 struct node_state {
   node_info info;
+  model_roots roots;
   std::map<caf::actor_addr, stage_actor> stages;       // live stages
   std::map<caf::actor_addr, caf::actor_addr> owner_of; // stage -> deployer
   std::set<caf::actor_addr> owners;                    // monitored deployers
+  std::set<int> warned_threads; // thread counts already warned about (once each)
   static inline const char* name = "edgepipe.node";
 };
 
 using node_ptr = node_actor::stateful_pointer<node_state>;
+
+// The spec with its model directory checked against the node's roots; the
+// cause of a refusal stays in this node's log.
+expected<stage_spec> check_served(node_ptr self, const stage_spec& spec, const char* what) {
+  std::string why;
+  auto served = served_spec(self->state.roots, spec, why);
+  if (!served)
+    std::fprintf(stderr, "edgepipe node %s: refused %s of model '%s': %s\n",
+                 self->state.info.name.c_str(), what, printable_path(spec.model_dir).c_str(),
+                 why.c_str());
+  return served;
+}
+
+// A stage with more threads than this machine's cores runs time-sliced:
+// allowed, but said once on the node's stderr (the run cannot see our cores).
+void warn_threads(node_ptr self, int threads) {
+  int cores = config::cores_here();
+  if (threads > cores && self->state.warned_threads.insert(threads).second)
+    std::fprintf(stderr, "edgepipe node: warning: %s\n",
+                 config::thread_warning(self->state.info.name, threads, cores).c_str());
+}
 
 // Blocking work (loading weights, profiling) runs on a detached helper, so
 // the node keeps answering while it runs.
@@ -66,8 +92,9 @@ void retire(node_ptr self, const caf::actor_addr& addr) {
   st.owner_of.erase(addr);
 }
 
-node_actor::behavior_type node_impl(node_ptr self, node_info info) {
+node_actor::behavior_type node_impl(node_ptr self, node_info info, model_roots roots) {
   self->state.info = info;
+  self->state.roots = std::move(roots);
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& st = self->state;
     if (st.owners.count(dm.source)) {
@@ -99,6 +126,13 @@ node_actor::behavior_type node_impl(node_ptr self, node_info info) {
         auto rp = self->make_response_promise<stage_actor>();
         caf::actor_addr owner = caf::actor_cast<caf::actor_addr>(self->current_sender());
         if (req.spec.threads < 1) req.spec.threads = self->state.info.threads;
+        auto served = check_served(self, req.spec, "a deployment");
+        if (!served) {
+          rp.deliver(to_caf_error(served.error()));
+          return rp;
+        }
+        req.spec = std::move(*served);
+        warn_threads(self, req.spec.threads);
         if (auto fits = check_stage_fits(req.spec, self->state.info.memory_mb); !fits) {
           rp.deliver(to_caf_error(fits.error()));
           return rp;
@@ -122,6 +156,13 @@ node_actor::behavior_type node_impl(node_ptr self, node_info info) {
       [=](profile_request& req) -> caf::result<layer_times> {
         auto rp = self->make_response_promise<layer_times>();
         if (req.spec.threads < 1) req.spec.threads = self->state.info.threads;
+        auto served = check_served(self, req.spec, "a profile");
+        if (!served) {
+          rp.deliver(to_caf_error(served.error()));
+          return rp;
+        }
+        req.spec = std::move(*served);
+        warn_threads(self, req.spec.threads);
         auto loader = self->spawn<caf::detached>(loader_impl);
         self->request(loader, load_timeout, req)
             .then([=](layer_times& times) mutable { rp.deliver(std::move(times)); },
@@ -144,8 +185,8 @@ node_actor::behavior_type node_impl(node_ptr self, node_info info) {
 
 } // namespace
 
-node_actor spawn_node(caf::actor_system& sys, const node_info& info) {
-  return sys.spawn(node_impl, info);
+node_actor spawn_node(caf::actor_system& sys, const node_info& info, model_roots roots) {
+  return sys.spawn(node_impl, info, std::move(roots));
 }
 
 expected<std::vector<double>> profile_layers(const stage_spec& spec, int microbatch) {

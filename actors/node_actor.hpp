@@ -4,8 +4,10 @@
 // helper thread, so the node keeps answering), and retires them. Stages of a
 // deployer that goes away (its process died) are retired too. A stage whose
 // weights exceed the node's memory_mb is refused (errc::infeasible) before
-// anything is loaded. The typed interface is actors::node_actor
-// (actors/interfaces.hpp).
+// anything is loaded. It serves model directories only inside its model roots
+// (actors/model_roots.hpp); a node without roots serves synthetic models
+// only, and a refusal tells the peer nothing about the path. The typed interface is
+// actors::node_actor (actors/interfaces.hpp).
 #pragma once
 
 #include <caf/fwd.hpp>
@@ -13,12 +15,13 @@
 #include <vector>
 
 #include "actors/interfaces.hpp"
+#include "actors/model_roots.hpp"
 #include "actors/specs.hpp"
 #include "base/expected.hpp"
 
 namespace edgepipe::actors {
 
-node_actor spawn_node(caf::actor_system& sys, const node_info& info);
+node_actor spawn_node(caf::actor_system& sys, const node_info& info, model_roots roots = {});
 
 // The measurement behind profile_request, blocking the caller: seconds per
 // planner layer of spec's model at `microbatch` (ops::profile_layers: one

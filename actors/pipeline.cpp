@@ -93,7 +93,8 @@ expected<std::vector<std::vector<double>>> profile_nodes(caf::actor_system& sys,
 }
 
 expected<run_outcome> run_pipeline(caf::actor_system& sys, pipeline_config cfg,
-                                   std::function<void(const run_progress&)> progress) {
+                                   std::function<void(const run_progress&)> progress,
+                                   std::function<void(const planner_actor&)> started) {
   if (cfg.plan.stages.empty())
     return make_error(errc::invalid_argument, "a pipeline needs at least one stage");
   for (const auto& s : cfg.plan.stages)
@@ -101,8 +102,10 @@ expected<run_outcome> run_pipeline(caf::actor_system& sys, pipeline_config cfg,
       return make_error(errc::invalid_argument, "stage placed on an unknown node");
   caf::scoped_actor self{sys};
   auto planner = spawn_planner(sys, std::move(cfg));
+  if (started) started(planner);
   // The outcome arrives as the answer to run_request, progress as messages
   // in between: no polling.
+  self->monitor(planner); // an answer or its end, never a hang
   self->send(planner, run_request{caf::actor_cast<caf::actor>(self)});
   std::optional<expected<run_outcome>> result;
   while (!result)
@@ -111,7 +114,11 @@ expected<run_outcome> run_pipeline(caf::actor_system& sys, pipeline_config cfg,
           if (progress) progress(p);
         },
         [&](run_outcome& o) { result = std::move(o); },
-        [&](caf::error& err) { result = from_caf_error(err); });
+        [&](caf::error& err) { result = from_caf_error(err); },
+        [&](caf::down_msg& dm) {
+          result = make_error(errc::internal, "the planner ended without an answer: " +
+                                                  describe(dm.reason));
+        });
   return std::move(*result);
 }
 

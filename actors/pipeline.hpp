@@ -4,8 +4,12 @@
 //   2. fill a pipeline_config (model, plan, links, workload, planner options)
 //   3. spawn_planner(sys, config), then send it run_request{progress}: it
 //      deploys the plan, runs the workload, adapts bits and re-partitions,
-//      and answers with a run_outcome (or an error); `progress` gets a
-//      run_progress about every 250 ms.
+//      re-plans over the alive nodes when a node is lost (and takes it back
+//      when it rejoins), and answers with a run_outcome; `progress` gets a
+//      run_progress about every 250 ms. A run that cannot go on (no plan
+//      fits the alive nodes, stop_run, a stall) still answers a run_outcome:
+//      its `failure` says why, `unanswered` lists what was not answered.
+//      An error answers only a run that could not start.
 // run_pipeline() does 3 for a caller that may block (main, tests, benches).
 #pragma once
 
@@ -104,13 +108,23 @@ struct pipeline_config {
   std::chrono::milliseconds stall_timeout{120000}; // no delivery this long: stop
   std::chrono::milliseconds run_timeout{0};        // 0: no limit
   std::shared_ptr<runtime::timeline> timeline;     // may be null
+  // A lost node is tried again this often (a node restarted on its address,
+  // or a stopped one resumed, rejoins). With replan_on_rejoin, a rejoin
+  // deploys the plan the run wants over the alive nodes: the first plan
+  // once all its nodes are back (with planner.replan: the re-planner's best
+  // plan); without, the rejoined node only stands by.
+  std::chrono::milliseconds rejoin_interval{1000};
+  std::chrono::milliseconds heartbeat_timeout{3000}; // the middleman's, to name a loss's cause
+  bool replan_on_rejoin = true;
 };
 
 planner_actor spawn_planner(caf::actor_system& sys, pipeline_config cfg);
 
 // Spawns the planner, runs, and waits for the outcome; `progress` is called
 // with each run_progress. Blocks: call it from main, not from an actor.
+// `started`, if set, gets the planner's handle first (to send it stop_run).
 expected<run_outcome> run_pipeline(caf::actor_system& sys, pipeline_config cfg,
-                                   std::function<void(const run_progress&)> progress = {});
+                                   std::function<void(const run_progress&)> progress = {},
+                                   std::function<void(const planner_actor&)> started = {});
 
 } // namespace edgepipe::actors

@@ -7,6 +7,8 @@
 //      new stages; the old epoch's stages are retired.
 // While 1 and 2 run, the old plan keeps computing: the pause a switch causes
 // is only the replay of what was in flight (the sink measures it).
+#include <algorithm>
+
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -28,21 +30,6 @@ std::string node_label(const connected_node& n) {
 std::string stage_label(const runtime::stage_assignment& s, size_t i) {
   return "stage " + std::to_string(i) + " (layers " + std::to_string(s.first) + ".." +
          std::to_string(s.last) + ")";
-}
-
-// A step of the next deployment failed: the first plan fails the run; a
-// later one is abandoned and the running plan goes on.
-void deployment_failed(planner_ptr self, const std::string& why) {
-  auto& st = self->state;
-  if (!st.next || st.next->failed) return;
-  st.next->failed = true;
-  if (!st.current) {
-    fail_run(self, why);
-    return;
-  }
-  st.failures.push_back("plan epoch " + std::to_string(st.next->plan.epoch) + " abandoned: " + why);
-  retire_deployment(self, *st.next);
-  st.next.reset();
 }
 
 void commit(planner_ptr self) {
@@ -84,6 +71,12 @@ void commit(planner_ptr self) {
   st.source_encoder = encoder;
   st.current = std::move(d);
   st.plans.push_back(change);
+  st.recovery_failures = 0;
+  // Every node of the plan just answered (its stages are wired): heard now.
+  for (const auto& s : st.current->plan.stages)
+    if (static_cast<size_t>(s.node) < st.last_heard_ns.size())
+      st.last_heard_ns[s.node] = planner_now_ns();
+  on_recovery_committed(self, st.current->plan.epoch);
   on_plan_committed(self);
 }
 
@@ -135,6 +128,24 @@ void wire(planner_ptr self) {
 
 } // namespace
 
+void deployment_failed(planner_ptr self, const std::string& why) {
+  auto& st = self->state;
+  if (!st.next || st.next->failed) return;
+  st.next->failed = true;
+  if (!st.current) {
+    fail_run(self, why);
+    return;
+  }
+  st.failures.push_back("plan epoch " + std::to_string(st.next->plan.epoch) + " abandoned: " + why);
+  record_note(self, "plan epoch " + std::to_string(st.next->plan.epoch) + " abandoned: " + why,
+              true);
+  retire_deployment(self, *st.next);
+  st.next.reset();
+  // A broken plan must be replaced: the next tick tries again, a few times.
+  if (st.current_broken && ++st.recovery_failures >= 3)
+    fail_run(self, "no working plan after 3 attempts; the last: " + why);
+}
+
 void retire_deployment(planner_ptr self, epoch_deployment& d) {
   auto& st = self->state;
   for (size_t i = 0; i < d.stages.size(); ++i) {
@@ -171,6 +182,10 @@ void deploy_plan(planner_ptr self, runtime::plan plan, std::string reason) {
   d.waiting = n;
   st.next = std::move(d);
   uint64_t epoch = st.next->plan.epoch;
+  // Stages refuse frames of more samples than the workload's largest microbatch.
+  int32_t max_batch = std::max(1, st.cfg.work.microbatch);
+  for (const auto& b : st.cfg.work.batches)
+    if (!b.shape.empty() && b.shape[0] > max_batch) max_batch = static_cast<int32_t>(b.shape[0]);
   for (size_t k = 0; k < n; ++k) {
     const auto& s = st.next->plan.stages[k];
     const auto& node = st.cfg.nodes[s.node];
@@ -178,6 +193,7 @@ void deploy_plan(planner_ptr self, runtime::plan plan, std::string reason) {
     req.spec = st.cfg.model;
     req.spec.first = s.first;
     req.spec.last = s.last;
+    req.spec.max_batch = max_batch;
     req.spec.threads =
         static_cast<size_t>(s.node) < st.cfg.threads.size() ? st.cfg.threads[s.node] : 0;
     req.epoch = epoch;

@@ -6,8 +6,11 @@
 // failures make the source replay, and the sink's word ends the run.
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <memory>
 
 #include <caf/actor_system.hpp>
+#include <caf/scheduled_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/bandwidth_monitor.hpp"
@@ -40,6 +43,8 @@ void send_progress(planner_ptr self) {
   p.epoch = st.current ? st.current->plan.epoch : 0;
   if (st.current)
     for (int b : st.current->plan.bits) p.bits.push_back(b);
+  p.notes = std::move(st.notes);
+  st.notes.clear();
   caf::anon_send(st.progress, p);
 }
 
@@ -47,9 +52,48 @@ void finish(planner_ptr self) {
   auto& st = self->state;
   if (st.finishing) return;
   st.finishing = true;
+  auto nothing_sent = [=] {
+    source_stats ss; // the source never started: nothing was answered
+    for (uint64_t i = 0; i < self->state.cfg.work.batches.size(); ++i) ss.unanswered.push_back(i);
+    return ss;
+  };
+  if (!st.source) {
+    deliver_outcome(self, nothing_sent());
+    return;
+  }
   self->request(st.source, st.cfg.request_timeout, get_source_stats{})
       .then([=](source_stats& ss) { deliver_outcome(self, std::move(ss)); },
-            [=](caf::error&) { deliver_outcome(self, source_stats{}); });
+            [=](caf::error&) { deliver_outcome(self, nothing_sent()); });
+}
+
+// Every stage of both deployments retired, each node's answer awaited (a
+// node that does not answer within the timeout is not waited for: it is
+// lost, or it retires orphaned stages itself once this process is gone).
+void retire_all_then(planner_ptr self, std::function<void()> then) {
+  auto& st = self->state;
+  auto pending = std::make_shared<size_t>(0);
+  auto done = std::make_shared<std::function<void()>>(std::move(then));
+  auto one_done = [pending, done] {
+    if (--*pending == 0 && *done) {
+      auto f = std::move(*done);
+      *done = nullptr;
+      f();
+    }
+  };
+  for (auto* d : {st.current ? &*st.current : nullptr, st.next ? &*st.next : nullptr}) {
+    if (!d) continue;
+    for (size_t i = 0; i < d->stages.size(); ++i) {
+      if (!d->stages[i]) continue;
+      self->demonitor(d->stages[i].address());
+      size_t node = static_cast<size_t>(d->plan.stages[i].node);
+      if (node < st.health.size() && !st.health[node].alive) continue;
+      ++*pending;
+      self->request(st.cfg.nodes[node].actor, std::chrono::seconds(3), retire_request{d->stages[i]})
+          .then([=](caf::ok_atom) { one_done(); }, [=](caf::error&) { one_done(); });
+    }
+    d->stages.clear();
+  }
+  if (*pending == 0) (*done)();
 }
 
 void deliver_outcome(planner_ptr self, source_stats ss) {
@@ -58,29 +102,42 @@ void deliver_outcome(planner_ptr self, source_stats ss) {
       .then(
           [=](run_output& out) mutable {
             auto& s = self->state;
-            run_outcome o;
-            o.summary = out.summary;
-            o.summary.replayed = ss.replayed;
-            o.given_up = std::move(ss.given_up);
-            o.predictions = std::move(out.predictions);
-            o.outputs = std::move(out.outputs);
+            auto o = std::make_shared<run_outcome>();
+            o->failure = s.failure;
+            o->summary = out.summary;
+            o->summary.replayed = ss.replayed;
+            o->given_up = std::move(ss.given_up);
+            o->unanswered = std::move(ss.unanswered);
+            o->faults = s.faults;
+            o->predictions = std::move(out.predictions);
+            o->outputs = std::move(out.outputs);
             if (!s.plan_recorded_last && !s.plans.empty()) record_plan(self, s.plans.back());
-            o.plans = s.plans;
+            o->plans = s.plans;
             if (s.current) {
-              for (int b : s.current->plan.bits) o.bits_out.push_back(b);
-              for (size_t k = 0; k < s.current->stages.size(); ++k) {
-                o.link_mbps.push_back(k < s.link_latest.size() ? s.link_latest[k].mbps : 0);
-                o.stage_compute_ms.push_back(
+              for (int b : s.current->plan.bits) o->bits_out.push_back(b);
+              for (size_t k = 0; k < s.current->plan.stages.size(); ++k) {
+                o->link_mbps.push_back(k < s.link_latest.size() ? s.link_latest[k].mbps : 0);
+                o->stage_compute_ms.push_back(
                     k < s.stage_latest.size() ? s.stage_latest[k].ms_per_microbatch : 0);
               }
-              retire_deployment(self, *s.current);
             }
-            if (s.next) retire_deployment(self, *s.next);
-            stop_local_actors(self);
-            s.promise.deliver(std::move(o));
-            self->quit();
+            retire_all_then(self, [=] {
+              stop_local_actors(self);
+              self->state.promise.deliver(std::move(*o));
+              self->quit();
+            });
           },
-          [=](caf::error& err) { fail_run(self, "the sink did not report: " + describe(err)); });
+          [=](caf::error& err) {
+            auto& s = self->state;
+            std::string why = (s.failure.empty() ? "" : s.failure + "; ") +
+                              "the sink did not report: " + describe(err);
+            retire_all_then(self, [=] {
+              stop_local_actors(self);
+              if (self->state.promise.pending())
+                self->state.promise.deliver(make_caf_error(errc::io_error, why));
+              self->quit();
+            });
+          });
 }
 
 void on_tick(planner_ptr self) {
@@ -113,19 +170,26 @@ planner_actor::behavior_type planner_impl(planner_ptr self, pipeline_config cfg)
     size_t stages = st.cfg.plan.stages.size();
     st.cfg.max_outstanding = static_cast<int>((stages + 1) * st.cfg.window + 2 * stages);
   }
+  // A bug must not leave the caller waiting for ever: the run_request gets
+  // the exception as its error (the nodes retire the orphaned stages).
+  self->set_exception_handler([=](caf::scheduled_actor*, std::exception_ptr& eptr) -> caf::error {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(eptr);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    auto err = make_caf_error(errc::internal, "the planner failed: " + what);
+    if (self->state.promise.pending()) self->state.promise.deliver(err);
+    return err;
+  });
   self->set_down_handler([=](caf::down_msg& dm) {
     auto& s = self->state;
-    for (const auto& n : s.cfg.nodes)
-      if (dm.source == n.actor.address())
-        return fail_run(self, "node '" + n.address.name + "' (" + n.address.host + ":" +
-                                  std::to_string(n.address.port) +
-                                  ") went down: " + describe(dm.reason));
-    if (s.current)
-      for (size_t i = 0; i < s.current->stages.size(); ++i)
-        if (dm.source == s.current->stages[i].address())
-          return fail_run(self, "stage " + std::to_string(i) + " on node '" +
-                                    s.cfg.nodes[s.current->plan.stages[i].node].address.name +
-                                    "' went down: " + describe(dm.reason));
+    for (size_t i = 0; i < s.cfg.nodes.size(); ++i)
+      if (dm.source == s.cfg.nodes[i].actor.address())
+        return on_node_lost(self, i, loss_cause(self, i));
+    on_stage_down(self, dm.source, dm.reason);
   });
   return {
       [=](run_request& req) -> caf::result<run_outcome> {
@@ -136,10 +200,14 @@ planner_actor::behavior_type planner_impl(planner_ptr self, pipeline_config cfg)
         s.progress = req.progress;
         s.start_ns = s.last_progress_ns = planner_now_ns();
         for (const auto& n : s.cfg.nodes) self->monitor(n.actor);
+        s.health.assign(s.cfg.nodes.size(), node_health{});
+        s.last_heard_ns.assign(s.cfg.nodes.size(), 0);
         sink_config sc;
         sc.requests = s.cfg.work.batches.size();
         sc.microbatch = s.cfg.work.microbatch;
         sc.labels = s.cfg.work.labels;
+        for (const auto& b : s.cfg.work.batches)
+          sc.rows.push_back(b.shape.empty() ? 0 : b.shape[0]);
         sc.keep_outputs = s.cfg.keep_outputs;
         s.sink = spawn_sink(self->system(), sc, self);
         s.monitor = spawn_bandwidth_monitor(self->system(), self);
@@ -175,8 +243,10 @@ planner_actor::behavior_type planner_impl(planner_ptr self, pipeline_config cfg)
       [=](planner_tick) {
         if (self->state.finishing) return;
         on_tick(self);
-        consider_replan(self);
+        try_rejoins(self);
+        if (!self->state.finishing) consider_replan(self);
       },
+      [=](stop_run& r) { fail_run(self, r.why); },
   };
 }
 
@@ -209,13 +279,11 @@ void on_plan_committed(planner_ptr self) {
 void fail_run(planner_ptr self, const std::string& why) {
   auto& st = self->state;
   if (st.finishing) return;
-  st.finishing = true;
-  if (st.current) retire_deployment(self, *st.current);
-  if (st.next) retire_deployment(self, *st.next);
-  stop_local_actors(self);
+  st.failure = why;
   record_note(self, why, true);
-  if (st.promise.pending()) st.promise.deliver(make_caf_error(errc::io_error, why));
-  self->quit();
+  // Report what was answered (and what was not): the same path as a run
+  // that ends well, with the reason attached.
+  finish(self);
 }
 
 planner_actor spawn_planner(caf::actor_system& sys, pipeline_config cfg) {

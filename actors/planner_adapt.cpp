@@ -111,7 +111,8 @@ runtime::link_estimate effective_estimate(planner_ptr self, size_t k) {
 
 void on_link_reports(planner_ptr self, const link_reports& reports) {
   auto& st = self->state;
-  if (!st.current) return;
+  // Finishing, the stages are being retired (their handles are gone).
+  if (!st.current || st.finishing || st.current->stages.empty()) return;
   auto& d = *st.current;
   double t = seconds_since_start(self);
   for (const auto& l : reports.links) {
@@ -148,7 +149,10 @@ void on_link_reports(planner_ptr self, const link_reports& reports) {
 
 void on_stage_report(planner_ptr self, const stage_report& r) {
   auto& st = self->state;
-  if (!st.current || r.epoch != st.current->plan.epoch) return;
+  if (!st.current || st.finishing || r.epoch != st.current->plan.epoch) return;
+  if (r.stage >= st.current->plan.stages.size()) return; // not a stage of this plan
+  size_t node = static_cast<size_t>(st.current->plan.stages[r.stage].node);
+  if (node < st.last_heard_ns.size()) st.last_heard_ns[node] = planner_now_ns();
   if (r.stage >= st.stage_latest.size()) st.stage_latest.resize(r.stage + 1);
   st.stage_latest[r.stage] = r;
   runtime::stage_record rec;
@@ -180,11 +184,12 @@ void record_plan(planner_ptr self, const plan_change& c) {
   add_record(self, rec);
 }
 
-void record_note(planner_ptr self, const std::string& text, bool fault) {
+void record_note(planner_ptr self, const std::string& text, bool fault, const std::string& node) {
   runtime::note_record rec;
   rec.t = seconds_since_start(self);
   rec.fault = fault;
   rec.text = text;
+  rec.node = node;
   add_record(self, rec);
 }
 

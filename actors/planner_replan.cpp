@@ -33,7 +33,9 @@ double configured_rate(const link_choice& c) {
   return std::numeric_limits<double>::infinity();
 }
 
-runtime::replan_inputs gather(planner_ptr self) {
+} // namespace
+
+runtime::replan_inputs replan_inputs_now(planner_ptr self) {
   auto& st = self->state;
   const auto& d = *st.current;
   runtime::replan_inputs in;
@@ -44,8 +46,12 @@ runtime::replan_inputs gather(planner_ptr self) {
     runtime::node_state ns;
     ns.name = st.cfg.nodes[i].address.name;
     if (i < st.cfg.layer_seconds.size()) ns.baseline_layer_s = st.cfg.layer_seconds[i];
+    // Not profiled (an explicit plan without re-planning): every layer
+    // counts the same, so a plan after a fault splits the layers evenly.
+    if (ns.baseline_layer_s.empty())
+      ns.baseline_layer_s.assign(st.cfg.layer_weights_mb.size(), 1e-3);
     ns.memory_mb = static_cast<double>(st.cfg.nodes[i].info.memory_mb);
-    ns.alive = true;
+    ns.alive = i >= st.health.size() || st.health[i].alive;
     in.nodes.push_back(std::move(ns));
   }
   in.layer_weights_mb = st.cfg.layer_weights_mb;
@@ -54,9 +60,10 @@ runtime::replan_inputs gather(planner_ptr self) {
   in.microbatch = st.cfg.work.microbatch;
   // A stage behind a stalled link may have computed too little to be timed:
   // it counts as not measured (its profile stands).
-  for (const auto& r : st.stage_latest)
-    in.stage_compute_s.push_back(r.computed >= min_computed ? r.ms_per_microbatch / 1e3 : 0);
-  for (size_t k = 0; k + 1 < d.stages.size(); ++k) {
+  if (st.stage_latest.size() == d.plan.stages.size())
+    for (const auto& r : st.stage_latest)
+      in.stage_compute_s.push_back(r.computed >= min_computed ? r.ms_per_microbatch / 1e3 : 0);
+  for (size_t k = 0; k + 1 < d.plan.stages.size(); ++k) {
     runtime::measured_link m;
     auto e = effective_estimate(self, k);
     if (e.mbps > 0) m = runtime::measured_link{true, e.mbps, e.lower_bound};
@@ -81,19 +88,8 @@ runtime::replan_inputs gather(planner_ptr self) {
   return in;
 }
 
-} // namespace
-
-void consider_replan(planner_ptr self) {
+runtime::replanner& replanner_of(planner_ptr self) {
   auto& st = self->state;
-  if (!st.cfg.planner.replan || !st.current || st.next || st.finishing) return;
-  int64_t now = planner_now_ns();
-  if (now - st.last_replan_check_ns < replan_interval_ns) return;
-  st.last_replan_check_ns = now;
-  const auto& d = *st.current;
-  if (st.stage_latest.size() < d.stages.size()) return;
-  uint64_t timed = 0;
-  for (const auto& r : st.stage_latest) timed += r.computed >= min_computed ? 1 : 0;
-  if (timed == 0) return;
   if (!st.replanner) {
     runtime::replanner_options o;
     o.margin = st.cfg.planner.margin;
@@ -102,7 +98,21 @@ void consider_replan(planner_ptr self) {
     o.target_images_per_s = st.cfg.planner.target_images_per_s;
     st.replanner = std::make_unique<runtime::replanner>(o);
   }
-  auto decision = st.replanner->decide(gather(self));
+  return *st.replanner;
+}
+
+void consider_replan(planner_ptr self) {
+  auto& st = self->state;
+  if (!st.cfg.planner.replan || !st.current || st.next || st.finishing || st.current_broken) return;
+  int64_t now = planner_now_ns();
+  if (now - st.last_replan_check_ns < replan_interval_ns) return;
+  st.last_replan_check_ns = now;
+  const auto& d = *st.current;
+  if (st.stage_latest.size() < d.stages.size()) return;
+  uint64_t timed = 0;
+  for (const auto& r : st.stage_latest) timed += r.computed >= min_computed ? 1 : 0;
+  if (timed == 0) return;
+  auto decision = replanner_of(self).decide(replan_inputs_now(self));
   if (!decision) {
     st.failures.push_back("re-planner: " + decision.error().message);
     return;

@@ -31,6 +31,16 @@ struct epoch_deployment {
   int64_t started_ns = 0;
 };
 
+// What the planner knows of one node's health.
+struct node_health {
+  bool alive = true;
+  int64_t lost_ns = 0;
+  std::string cause;         // why it was declared lost
+  bool reconnecting = false; // a rejoin attempt is under way
+  int64_t next_attempt_ns = 0;
+  size_t fault = 0; // index of its open fault_event in planner_state::faults
+};
+
 struct planner_state {
   pipeline_config cfg;
   caf::typed_response_promise<run_outcome> promise;
@@ -65,6 +75,17 @@ struct planner_state {
   uint64_t last_throughput_images = 0;
   std::vector<std::string> failures; // stage failures, for the report
   bool finishing = false;
+  std::string failure; // why the run ends early (empty: it ran to its end)
+
+  std::vector<node_health> health; // by node, topology order
+  std::vector<fault_event> faults;
+  // The running plan uses a lost node: frames through it are lost until the
+  // next plan commits (the source replays them then).
+  bool current_broken = false;
+  std::vector<int64_t> last_heard_ns; // by node: its stages' latest report
+  std::string rejoin_pending;         // a node rejoined: plan for it at the next tick
+  int recovery_failures = 0;          // deployments abandoned while the plan is broken
+  std::vector<std::string> notes;     // for the next run_progress
   static inline const char* name = "edgepipe.planner";
 };
 
@@ -75,8 +96,13 @@ double seconds_since_start(planner_ptr self);
 
 // plan_switch.cpp
 void deploy_plan(planner_ptr self, runtime::plan plan, std::string reason);
+// Ends the run early: retires every stage, answers the run_request with
+// what was answered, why it stopped and what was not answered.
 void fail_run(planner_ptr self, const std::string& why);
 void retire_deployment(planner_ptr self, epoch_deployment& d);
+// The deployment under way cannot finish: the first plan fails the run, a
+// later one is abandoned (and, when the running plan is broken, replaced).
+void deployment_failed(planner_ptr self, const std::string& why);
 
 // planner_actor.cpp
 void on_plan_committed(planner_ptr self);
@@ -91,9 +117,27 @@ void on_link_reports(planner_ptr self, const link_reports& reports);
 void on_stage_report(planner_ptr self, const stage_report& r);
 void record_throughput(planner_ptr self, const runtime::run_summary& s);
 void record_plan(planner_ptr self, const plan_change& c);
-void record_note(planner_ptr self, const std::string& text, bool fault);
+void record_note(planner_ptr self, const std::string& text, bool fault,
+                 const std::string& node = "");
 
 // planner_replan.cpp
 void consider_replan(planner_ptr self);
+// The re-planner's inputs for the running plan (alive nodes only).
+runtime::replan_inputs replan_inputs_now(planner_ptr self);
+runtime::replanner& replanner_of(planner_ptr self);
+
+// planner_faults.cpp
+// A node (or a stage on it) is gone: re-plan over the survivors, or fail the
+// run when nothing fits them.
+void on_node_lost(planner_ptr self, size_t node, const std::string& cause);
+void on_stage_down(planner_ptr self, const caf::actor_addr& stage, const caf::error& reason);
+// From the tick: try to reach lost nodes again.
+void try_rejoins(planner_ptr self);
+// A plan change committed: the open faults it repaired get its epoch.
+void on_recovery_committed(planner_ptr self, uint64_t epoch);
+bool plan_uses_lost_node(planner_ptr self, const runtime::plan& p);
+// Why node `node` is gone, as far as the planner can tell: "connection
+// closed" or "silent for 3.1 s (heartbeat timeout 3.0 s)".
+std::string loss_cause(planner_ptr self, size_t node);
 
 } // namespace edgepipe::actors

@@ -71,6 +71,8 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<run_request>("edgepipe::run_request");
   cfg.add_message_type<run_progress>("edgepipe::run_progress");
   cfg.add_message_type<run_outcome>("edgepipe::run_outcome");
+  cfg.add_message_type<fault_event>("edgepipe::fault_event");
+  cfg.add_message_type<stop_run>("edgepipe::stop_run");
   cfg.add_message_type<source_actor>("edgepipe::source_actor");
   cfg.add_message_type<sink_actor>("edgepipe::sink_actor");
   cfg.add_error_category(caf::atom("edgepipe"),

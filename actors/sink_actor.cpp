@@ -9,6 +9,7 @@
 #include "actors/control_messages.hpp"
 #include "runtime/activation_frames.hpp"
 #include "runtime/sink_reorder.hpp"
+#include "runtime/stage_input_check.hpp"
 
 namespace edgepipe::actors {
 
@@ -29,6 +30,7 @@ struct sink_state {
   uint64_t switch_pending = 0; // epoch whose first delivery ends a pause
   int64_t switch_gap_from_ns = 0;
   bool finish_reported = false;
+  std::vector<int64_t> rows; // samples of each microbatch: its answer's rows
   static inline const char* name = "edgepipe.sink";
 };
 
@@ -69,6 +71,7 @@ sink_actor::behavior_type sink_impl(sink_ptr self, sink_config cfg, planner_acto
                                                   std::move(cfg.labels), cfg.keep_outputs);
   st.tally->started(now_ns());
   st.planner = planner;
+  st.rows = std::move(cfg.rows);
   return {
       [=](frame_msg& in) {
         auto& s = self->state;
@@ -76,8 +79,14 @@ sink_actor::behavior_type sink_impl(sink_ptr self, sink_config cfg, planner_acto
           self->send(from, frame_ack{in.epoch, in.link, in.seq});
           self->send(from, frame_credit{in.epoch, in.link, in.seq});
         }
-        auto logits = runtime::decode_activation(
-            {std::move(in.main), std::move(in.skip), std::move(in.mask)});
+        runtime::activation_frames frames{std::move(in.main), std::move(in.skip),
+                                          std::move(in.mask)};
+        expected<void> ok;
+        if (in.seq < s.rows.size()) ok = runtime::check_output_frames(frames, s.rows[in.seq], 0);
+        expected<ops::activation> logits =
+            ok ? runtime::decode_activation(frames)
+               : make_error(ok.error().code,
+                            "link " + std::to_string(in.link) + " " + ok.error().message);
         if (!logits) {
           // The source replays it: nothing is lost for a bad last link.
           std::fprintf(stderr, "edgepipe sink: microbatch %llu arrived malformed: %s\n",

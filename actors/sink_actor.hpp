@@ -18,6 +18,9 @@ struct sink_config {
   uint64_t requests = 0;
   int microbatch = 1;
   std::vector<int> labels; // by image, may be empty
+  // Samples in each microbatch (empty: not checked): an answer of another
+  // shape is refused and replayed, never booked over other images.
+  std::vector<int64_t> rows;
   bool keep_outputs = false;
   uint64_t epoch = 1;
 };

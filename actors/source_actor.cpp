@@ -86,7 +86,8 @@ source_actor::behavior_type source_impl(source_ptr self, source_config cfg, enco
       },
       [=](get_source_stats) {
         auto& s = self->state;
-        return source_stats{s.sent, s.window.replayed(), s.window.given_up()};
+        return source_stats{s.sent, s.window.replayed(), s.window.given_up(),
+                            s.window.unanswered()};
       },
       [=](retry_seq& r) {
         auto& s = self->state;

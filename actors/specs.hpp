@@ -29,7 +29,12 @@ struct stage_spec {
   int32_t last = 0;
   int32_t threads = 1; // compute threads of this stage
   std::string dtype = "f32";
+  // The largest microbatch the stage accepts (its deployment's); a frame
+  // claiming more is refused. 0: stage_default_max_batch.
+  int32_t max_batch = 0;
 };
+
+constexpr int32_t stage_default_max_batch = 256;
 
 // How a link's sender shapes what it puts on the socket (an emulated link);
 // the wire form of config::bandwidth_spec.
@@ -78,7 +83,8 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, stage_spec& x) {
-  return f(x.model_dir, x.synthetic, x.dims, x.seed, x.first, x.last, x.threads, x.dtype);
+  return f(x.model_dir, x.synthetic, x.dims, x.seed, x.first, x.last, x.threads, x.dtype,
+           x.max_batch);
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, shaper_spec& x) {

@@ -16,6 +16,7 @@
 #include "actors/transport.hpp"
 #include "ops/stage_memory.hpp"
 #include "ops/vit_model.hpp"
+#include "runtime/stage_input_check.hpp"
 #include "runtime/stage_machine.hpp"
 
 namespace edgepipe::actors {
@@ -84,6 +85,9 @@ worker_actor::behavior_type worker_impl(worker_actor::stateful_pointer<worker_st
 struct stage_state {
   runtime::stage_machine machine{1, 1, 1};
   uint32_t index = 0;
+  // What the first layer takes: every frame is checked against it on arrival.
+  ops::model_config cfg;
+  int64_t max_batch = 1;
   worker_actor worker;
   encoder_actor encoder;
   encoder_actor upstream; // the previous link's encoder: gets acks and credits
@@ -92,6 +96,34 @@ struct stage_state {
 };
 
 using stage_ptr = stage_actor::stateful_pointer<stage_state>;
+
+std::string stage_label(const stage_state& s) {
+  return "stage " + std::to_string(s.index) + " (layers " + std::to_string(s.machine.first()) +
+         ".." + std::to_string(s.machine.last()) + ")";
+}
+
+// A frame of this stage's epoch, checked before it is queued or decoded: the
+// link it claims and every header against what the first layer takes.
+expected<void> check_frame(const stage_state& s, uint32_t in_link,
+                           const runtime::activation_frames& frames) {
+  const std::string link = "link " + std::to_string(in_link);
+  if (in_link != s.index)
+    return make_error(errc::invalid_input,
+                      link + " frame field 'link': " + std::to_string(in_link) + ", but " +
+                          stage_label(s) + " is fed by link " + std::to_string(s.index));
+  auto ok = runtime::check_stage_frames(frames, s.cfg, s.machine.first(), s.max_batch);
+  if (!ok) return make_error(ok.error().code, link + " " + ok.error().message);
+  return {};
+}
+
+void report_failure(stage_ptr self, uint64_t seq, const std::string& what) {
+  auto& s = self->state;
+  if (s.planner)
+    self->send(s.planner, stage_failure{s.machine.epoch(), s.index, seq, what});
+  else
+    std::fprintf(stderr, "edgepipe stage: microbatch %llu failed: %s\n",
+                 static_cast<unsigned long long>(seq), what.c_str());
+}
 
 stage_report make_report(stage_ptr self) {
   auto& st = self->state;
@@ -126,14 +158,7 @@ void pump(stage_ptr self) {
           [=](caf::error& err) {
             auto& s = self->state;
             s.machine.on_failed(now_ns());
-            std::string what = "stage " + std::to_string(s.index) + " (layers " +
-                               std::to_string(s.machine.first()) + ".." +
-                               std::to_string(s.machine.last()) + "): " + describe(err);
-            if (s.planner)
-              self->send(s.planner, stage_failure{s.machine.epoch(), s.index, seq, what});
-            else
-              std::fprintf(stderr, "edgepipe stage: microbatch %llu failed: %s\n",
-                           static_cast<unsigned long long>(seq), what.c_str());
+            report_failure(self, seq, stage_label(s) + ": " + describe(err));
             pump(self);
           });
 }
@@ -165,10 +190,13 @@ void connect_next(stage_ptr self, caf::io::middleman_actor mm, std::string host,
 }
 
 stage_actor::behavior_type stage_impl(stage_ptr self, worker_actor worker, uint64_t epoch,
-                                      uint32_t index, int first, int last) {
+                                      uint32_t index, int first, int last, ops::model_config cfg,
+                                      int64_t max_batch) {
   auto& st = self->state;
   st.machine = runtime::stage_machine(epoch, first, last);
   st.index = index;
+  st.cfg = std::move(cfg);
+  st.max_batch = max_batch;
   st.worker = worker;
   self->link_to(worker); // the worker ends with its stage
   return {
@@ -176,15 +204,23 @@ stage_actor::behavior_type stage_impl(stage_ptr self, worker_actor worker, uint6
         auto& s = self->state;
         auto from = caf::actor_cast<encoder_actor>(self->current_sender());
         // Acknowledge at arrival: the sender measures its link by this.
-        if (from) {
-          s.upstream = from;
-          self->send(from, frame_ack{in.epoch, in.link, in.seq});
-        }
+        if (from) self->send(from, frame_ack{in.epoch, in.link, in.seq});
         runtime::stage_frame f;
         f.epoch = in.epoch;
         f.seq = in.seq;
         f.origin_ns = in.origin_ns;
         f.frames = {std::move(in.main), std::move(in.skip), std::move(in.mask)};
+        if (f.epoch == s.machine.epoch()) {
+          if (auto ok = check_frame(s, in.link, f.frames); !ok) {
+            // Refused before anything is decoded; the sender gets its credit
+            // back and the planner has the source replay the microbatch.
+            s.machine.on_rejected();
+            if (from) self->send(from, frame_credit{in.epoch, in.link, in.seq});
+            report_failure(self, in.seq, stage_label(s) + ": " + ok.error().message);
+            return;
+          }
+          if (from) s.upstream = from;
+        }
         if (!s.machine.on_frame(std::move(f))) {
           // Another plan's frame: dropped, but its sender gets its credit back.
           if (from) self->send(from, frame_credit{in.epoch, in.link, in.seq});
@@ -247,6 +283,7 @@ expected<ops::vit_model> load_stage_model(const stage_spec& spec) {
   auto dt = ops::parse_dtype(spec.dtype);
   if (!dt) return dt.error();
   opts.compute = *dt;
+  opts.max_batch = spec.max_batch > 0 ? spec.max_batch : stage_default_max_batch;
   auto source = stage_model_source(spec);
   if (!source) return source.error();
   return source->load(opts);
@@ -262,8 +299,10 @@ expected<stage_actor> spawn_stage(caf::actor_system& sys, const stage_spec& spec
                       "stage layers " + std::to_string(spec.first) + ".." + std::to_string(last) +
                           " outside the model's 1.." + std::to_string(model->num_layers()));
   auto shared = std::make_shared<ops::vit_model>(std::move(*model));
+  ops::model_config cfg = shared->config();
+  const int64_t max_batch = shared->options().max_batch;
   auto worker = sys.spawn<caf::detached>(worker_impl, shared, spec.first, last);
-  return sys.spawn(stage_impl, worker, epoch, stage, spec.first, last);
+  return sys.spawn(stage_impl, worker, epoch, stage, spec.first, last, std::move(cfg), max_batch);
 }
 
 } // namespace edgepipe::actors

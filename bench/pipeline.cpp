@@ -45,15 +45,20 @@ struct node_child {
   uint16_t port = 0;
 };
 
-node_child start_node(const std::string& name) {
+// model_dir (empty: a synthetic model) is the node's only model root.
+node_child start_node(const std::string& name, const std::string& model_dir) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
   node_child n;
   n.pid = fork();
   if (n.pid == 0) {
     dup2(fds[1], STDOUT_FILENO);
-    execl(EDGEPIPE_BINARY, "edgepipe", "node", "--listen", "127.0.0.1:0", "--name", name.c_str(),
-          "--threads", "1", static_cast<char*>(nullptr));
+    if (model_dir.empty())
+      execl(EDGEPIPE_BINARY, "edgepipe", "node", "--listen", "127.0.0.1:0", "--name", name.c_str(),
+            "--threads", "1", static_cast<char*>(nullptr));
+    else
+      execl(EDGEPIPE_BINARY, "edgepipe", "node", "--listen", "127.0.0.1:0", "--name", name.c_str(),
+            "--threads", "1", "--model-root", model_dir.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   close(fds[1]);
@@ -145,7 +150,8 @@ int main(int argc, char** argv) {
   base.work = std::move(work);
   base.window = 2;
 
-  std::vector<node_child> nodes = {start_node("bench-0"), start_node("bench-1")};
+  std::vector<node_child> nodes = {start_node("bench-0", model_dir),
+                                   start_node("bench-1", model_dir)};
   caf::actor_system_config sys_cfg;
   actors::configure_system(sys_cfg);
   int rc = 0;

@@ -56,6 +56,7 @@ int args::parse(int argc, char** argv) {
       value = argv[++i];
     }
     values_[name] = value;
+    all_values_[name].push_back(value);
   }
   for (const auto& s : specs_)
     if (s.required && !values_.count(s.name))
@@ -82,6 +83,11 @@ std::string args::get(const std::string& name) const {
   for (const auto& s : specs_)
     if (s.name == name) return s.default_value;
   return "";
+}
+
+std::vector<std::string> args::get_all(const std::string& name) const {
+  auto it = all_values_.find(name);
+  return it == all_values_.end() ? std::vector<std::string>{} : it->second;
 }
 
 bool args::flag_set(const std::string& name) const {

@@ -32,8 +32,10 @@ public:
   // (0 after --help, 2 after a usage error, already reported on stderr).
   int parse(int argc, char** argv);
 
-  bool has(const std::string& name) const; // given on the command line (or has a default)
-  std::string get(const std::string& name) const;
+  bool has(const std::string& name) const;        // given on the command line (or has a default)
+  std::string get(const std::string& name) const; // the last value given
+  // Every value of an option given more than once, in order (empty: none).
+  std::vector<std::string> get_all(const std::string& name) const;
   bool flag_set(const std::string& name) const;
   const std::vector<std::string>& positionals() const { return positionals_; }
 
@@ -54,6 +56,7 @@ private:
   std::vector<spec> specs_;
   std::vector<spec> positional_specs_;
   std::map<std::string, std::string> values_;
+  std::map<std::string, std::vector<std::string>> all_values_;
   std::vector<std::string> positionals_;
 };
 

@@ -36,6 +36,9 @@ int run_node(int argc, char** argv) {
   a.option("threads", "N", "compute threads per stage", false, "1");
   a.option("memory-mb", "M", "memory this node offers, MB (reported to the planner; 0 = unlimited)",
            false, "0");
+  a.option("model-root", "DIR",
+           "serve model directories inside DIR (repeatable; `..` and symbolic links are resolved "
+           "first). Without any: synthetic models only");
   a.option("heartbeat-interval-s", "S", "middleman heartbeat to every peer", false, "0.5");
   a.option("heartbeat-timeout-s", "S", "a silent peer is lost after this long", false, "3");
   add_gate_options(a);
@@ -53,6 +56,9 @@ int run_node(int argc, char** argv) {
   if (!a.get_int("threads", threads, 1, 1024) ||
       !a.get_int("memory-mb", memory_mb, 0, int64_t(1) << 40))
     return exit_usage;
+
+  auto roots = actors::model_roots::create(a.get_all("model-root"));
+  if (!roots) return a.usage_error(roots.error().message);
 
   // SIGINT/SIGTERM go to one waiting thread (blocked everywhere else, also in
   // CAF's threads, which inherit this mask): it asks the node actor to quit.
@@ -90,7 +96,8 @@ int run_node(int argc, char** argv) {
   info.threads = static_cast<int32_t>(threads);
   info.memory_mb = memory_mb;
   info.pid = static_cast<int32_t>(getpid());
-  auto node = actors::spawn_node(sys, info); // name filled in below, once the port is known
+  auto node = actors::spawn_node(sys, info,
+                                 std::move(*roots)); // name filled in below, once the port is known
   auto name = std::make_shared<std::string>(a.has("name") ? a.get("name") : "");
   auto gate = open_node_gate(sys, caf::actor_cast<caf::strong_actor_ptr>(node),
                              sys.message_types(node), std::move(*gate_opts), name);

@@ -11,12 +11,21 @@
 //      epoch and bits; --timeline / --plot record what happened;
 //   5. print throughput, latency, accuracy and every plan change (--json:
 //      one JSON object on the last line), stop the local nodes.
+#include <atomic>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <pthread.h>
+#include <unistd.h>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/send.hpp>
 
 #include "actors/register_types.hpp"
 #include "actors/transport.hpp"
@@ -29,6 +38,8 @@
 #include "cli/plan_report.hpp"
 #include "cli/run_inputs.hpp"
 #include "cli/run_report.hpp"
+#include "config/link_rates.hpp"
+#include "config/thread_warnings.hpp"
 #include "ops/layer_descriptor.hpp"
 #include "runtime/timeline.hpp"
 #include "runtime/timeline_svg.hpp"
@@ -48,6 +59,45 @@ int fail(const std::string& what, const edgepipe::error& err) {
   return usage ? exit_usage : exit_failure;
 }
 
+// Ctrl-C (SIGINT) or SIGTERM. During the run the first one asks the
+// planner to stop: it retires every stage it deployed and reports what was
+// answered (exit code 130). Before the run, or at a second signal, the
+// local nodes are stopped at once and the program exits with 130.
+struct interrupt_control {
+  std::mutex mutex;
+  std::optional<actors::planner_actor> planner;
+  std::vector<pid_t> local_pids;
+  std::atomic<int> signal{0};
+
+  void stop_nodes_and_exit() {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (pid_t pid : local_pids) kill(pid, SIGTERM);
+    std::fprintf(stderr, "\nedgepipe run: interrupted; local nodes stopped\n");
+    std::_Exit(exit_interrupted);
+  }
+
+  static constexpr int exit_interrupted = 130;
+};
+
+void watch_interrupts(interrupt_control& ctl, sigset_t signals) {
+  std::thread([&ctl, signals] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    ctl.signal = sig;
+    {
+      std::lock_guard<std::mutex> lock(ctl.mutex);
+      if (ctl.planner) {
+        std::fprintf(stderr, "\nedgepipe run: %s: stopping the run (again to quit at once)\n",
+                     sig == SIGINT ? "interrupted" : "terminated");
+        caf::anon_send(*ctl.planner, actors::stop_run{sig == SIGINT ? "interrupted (SIGINT)"
+                                                                    : "terminated (SIGTERM)"});
+      }
+    }
+    if (ctl.planner) sigwait(&signals, &sig);
+    ctl.stop_nodes_and_exit();
+  }).detach();
+}
+
 actors::planner_options planner_options_of(const config::planner_spec& p) {
   actors::planner_options o;
   o.replan = p.replan;
@@ -59,9 +109,25 @@ actors::planner_options planner_options_of(const config::planner_spec& p) {
   return o;
 }
 
+// Every link of the plan must let its frame cross within request_timeout_s
+// at its emulated rate (a link at 1e-6 Mbit/s would hold a frame for days).
+expected<void> check_plan_links(const config::topology& topo, const ops::model_descriptor& desc,
+                                const std::vector<planned_stage>& plan, int microbatch) {
+  std::vector<config::planned_link> links;
+  for (size_t k = 0; k + 1 < plan.size(); ++k)
+    links.push_back({static_cast<int>(k), topo.nodes[plan[k].node].name,
+                     topo.nodes[plan[k + 1].node].name,
+                     desc.layers().at(plan[k].last - 1).output_elements() * microbatch});
+  return config::check_link_rates(topo, links);
+}
+
 int run_run(int argc, char** argv) {
   args a("run", "Deploy a topology's pipeline on its nodes and run its workload; the planner\n"
-                "adapts bits and (with planner: {replan: true}) the partition while it runs.");
+                "adapts bits and (with planner: {replan: true}) the partition while it runs,\n"
+                "and re-plans over the alive nodes when one is lost (it rejoins when back).\n"
+                "Ctrl-C retires every stage and reports what was answered (exit code 130).\n"
+                "Exit codes: 0 all answered, 1 a run that stopped early or lost requests,\n"
+                "2 a bad topology or command line.");
   a.positional("TOPOLOGY.yaml", "the deployment (see docs/topology.md)");
   a.flag("json", "print a JSON summary as the last line of output");
   a.flag("quiet", "no progress line");
@@ -74,6 +140,16 @@ int run_run(int argc, char** argv) {
   if (int rc = a.parse(argc, argv); rc >= 0) return rc;
   bool json = a.flag_set("json");
   const std::string path = a.positionals()[0];
+
+  // Signals go to one watching thread (blocked in every other thread,
+  // CAF's included, which inherit this mask).
+  static interrupt_control interrupts;
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  watch_interrupts(interrupts, stop_signals);
 
   // 1. Everything that can be wrong in the files, before anything starts.
   auto topo = config::load_and_validate(path);
@@ -88,8 +164,12 @@ int run_run(int argc, char** argv) {
     auto p = explicit_partition(*topo);
     if (!p) return fail("", p.error());
     plan = *p;
+    if (auto rates = check_plan_links(*topo, desc, plan, work->microbatch); !rates)
+      return fail("", rates.error());
   }
   if (auto tls = check_topology_tls(*topo); !tls) return fail("", tls.error());
+  for (const std::string& w : config::local_thread_warnings(*topo, config::cores_here()))
+    std::fprintf(stderr, "edgepipe run: warning: %s\n", w.c_str());
   const auto& rt = topo->runtime;
 
   // 2. Local nodes.
@@ -105,12 +185,17 @@ int run_run(int argc, char** argv) {
                              n.memory_mb,
                              rt.heartbeat_interval_s,
                              rt.heartbeat_timeout_s,
+                             {},
                              topo->tls.ca,
                              topo->tls.certificate,
                              topo->tls.key};
+      // The node serves the topology's model directory, and nothing else.
+      if (!topo->model.is_synthetic()) req.model_roots.push_back(topo->model.dir);
       auto started = local.start(req, seconds_to_ms(rt.connect_timeout_s));
       if (!started) return fail("", started.error());
       addr.port = started->port;
+      std::lock_guard<std::mutex> lock(interrupts.mutex);
+      interrupts.local_pids.push_back(started->pid);
     }
     addresses.push_back(addr);
   }
@@ -144,6 +229,8 @@ int run_run(int argc, char** argv) {
     plan = p->stages;
     plan_method = p->method;
     inst = std::move(p->instance);
+    if (auto rates = check_plan_links(*topo, desc, plan, work->microbatch); !rates)
+      return fail("", rates.error()); // the local nodes stop with `local`
   } else {
     auto i = auto_instance(*topo, desc, resources, work->microbatch, times);
     if (!i) return fail("planner: ", i.error());
@@ -191,6 +278,9 @@ int run_run(int argc, char** argv) {
   pc.run_timeout = seconds_to_ms(rt.run_timeout_s);
   // No delivery for this long ends the run (a stall the replays cannot cure).
   pc.stall_timeout = std::max(std::chrono::milliseconds(120000), 4 * pc.request_timeout);
+  pc.heartbeat_timeout = seconds_to_ms(rt.heartbeat_timeout_s);
+  pc.rejoin_interval = seconds_to_ms(rt.rejoin_interval_s);
+  pc.replan_on_rejoin = rt.replan_on_rejoin;
   const bool want_timeline = a.has("timeline") || a.has("plot");
   if (want_timeline) {
     pc.timeline = std::make_shared<runtime::timeline>();
@@ -204,12 +294,22 @@ int run_run(int argc, char** argv) {
   auto timeline = pc.timeline;
   bool progress = !a.flag_set("quiet");
   actors::run_progress last_progress;
-  auto result = actors::run_pipeline(sys, std::move(pc), [&](const actors::run_progress& p) {
-    last_progress = p;
-    if (progress) print_progress(p, false);
-  });
+  auto result = actors::run_pipeline(
+      sys, std::move(pc),
+      [&](const actors::run_progress& p) {
+        last_progress = p;
+        if (progress)
+          print_progress(p, false);
+        else
+          for (const auto& n : p.notes) std::fprintf(stderr, "[edgepipe run] %s\n", n.c_str());
+      },
+      [&](const actors::planner_actor& planner) {
+        std::lock_guard<std::mutex> lock(interrupts.mutex);
+        interrupts.planner = planner;
+      });
   if (progress && result) {
     last_progress.summary = result->summary;
+    last_progress.notes.clear();
     print_progress(last_progress, true);
   }
   if (a.has("plot") && timeline) {
@@ -231,6 +331,8 @@ int run_run(int argc, char** argv) {
     for (int p : result->predictions) out << p << '\n';
     if (!out) std::fprintf(stderr, "edgepipe run: cannot write %s\n", a.get("predictions").c_str());
   }
+  // A run that stopped early reports the same way: what was answered, what
+  // was not, and why.
   print_outcome(*result, *topo, plan_method);
   if (json)
     std::printf(
@@ -238,6 +340,11 @@ int run_run(int argc, char** argv) {
         outcome_json(*result, *topo, plan_method, microbatch, images_requested).dump().c_str());
   std::fflush(stdout);
   local.stop_all();
+  if (!result->failure.empty()) {
+    std::fprintf(stderr, "edgepipe run: %s\n", result->failure.c_str());
+    if (interrupts.signal != 0) return interrupt_control::exit_interrupted;
+    return exit_failure;
+  }
   return result->summary.lost == 0 ? exit_ok : exit_failure;
 }
 

@@ -65,6 +65,10 @@ expected<local_node> local_node_group::start(const local_node_request& req,
                                      hb_interval.c_str(),
                                      "--heartbeat-timeout-s",
                                      hb_timeout.c_str()};
+    for (const auto& root : req.model_roots) {
+      argv.push_back("--model-root");
+      argv.push_back(root.c_str());
+    }
     if (!req.tls_ca.empty())
       argv.insert(argv.end(), {"--tls-ca", req.tls_ca.c_str(), "--tls-cert", req.tls_cert.c_str(),
                                "--tls-key", req.tls_key.c_str()});

@@ -25,6 +25,8 @@ struct local_node_request {
   // its neighbours) by the same timeout as the run process judges it.
   double heartbeat_interval_s = 0.5;
   double heartbeat_timeout_s = 3;
+  // --model-root of each: the node serves model directories only inside these.
+  std::vector<std::string> model_roots;
   // Mutual TLS (all three or none): the topology's CA, certificate and key.
   std::string tls_ca, tls_cert, tls_key;
 };

@@ -41,7 +41,29 @@ void print_progress(const actors::run_progress& p, bool final_line) {
                static_cast<unsigned long long>(p.epoch), bits_text(p.bits).c_str(),
                final_line || !tty ? "\n" : "   ");
   std::fflush(stderr);
+  for (const auto& n : p.notes)
+    std::fprintf(stderr, "%s[edgepipe run] %s\n", tty && !final_line ? "\n" : "", n.c_str());
 }
+
+namespace {
+
+// What a fault cost: the pause of the plan that repaired it, if measured.
+double recovery_pause_ms(const actors::run_outcome& o, const actors::fault_event& f) {
+  for (const auto& c : o.plans)
+    if (f.recovery_epoch != 0 && c.plan.epoch == f.recovery_epoch) return c.pause_ms;
+  return -1;
+}
+
+// "12, 13, 14 ... (40 in all)"
+std::string seq_list(const std::vector<uint64_t>& seqs, size_t shown = 20) {
+  std::string out;
+  for (size_t i = 0; i < seqs.size() && i < shown; ++i)
+    out += (i ? ", " : "") + std::to_string(seqs[i]);
+  if (seqs.size() > shown) out += " ... (" + std::to_string(seqs.size()) + " in all)";
+  return out;
+}
+
+} // namespace
 
 void print_outcome(const actors::run_outcome& o, const config::topology& topo,
                    const std::string& partition_method) {
@@ -57,6 +79,18 @@ void print_outcome(const actors::run_outcome& o, const config::topology& topo,
                 "%8.1f Mbit/s measured\n",
                 i, topo.nodes[st.node].name.c_str(), st.first, st.last, compute,
                 bits == 0 ? "fp32" : (std::to_string(bits) + "-bit").c_str(), mbps);
+  }
+  for (const auto& f : o.faults) {
+    std::printf("fault     at %.2f s: node '%s' lost (%s)", f.t_s, f.node.c_str(), f.cause.c_str());
+    if (f.recovery_epoch) {
+      std::printf("; recovered by epoch %llu", static_cast<unsigned long long>(f.recovery_epoch));
+      double pause = recovery_pause_ms(o, f);
+      if (pause >= 0) std::printf(", output interrupted %.1f ms", pause);
+    } else {
+      std::printf("; not recovered");
+    }
+    if (f.rejoined_t_s >= 0) std::printf("; rejoined at %.2f s", f.rejoined_t_s);
+    std::printf("\n");
   }
   for (const auto& c : o.plans) {
     std::printf("plan      epoch %llu at %.2f s: %s  (%s)",
@@ -81,6 +115,13 @@ void print_outcome(const actors::run_outcome& o, const config::topology& topo,
                 static_cast<unsigned long long>(s.labeled));
   else
     std::printf("accuracy  n/a (no labels)\n");
+  if (!o.given_up.empty())
+    std::printf("given up  %s (no stage could compute them)\n", seq_list(o.given_up).c_str());
+  if (!o.failure.empty()) {
+    std::printf("FAILED    %s\n", o.failure.c_str());
+    std::printf("unanswered %zu microbatches: %s\n", o.unanswered.size(),
+                seq_list(o.unanswered).c_str());
+  }
 }
 
 nlohmann::json outcome_json(const actors::run_outcome& o, const config::topology& topo,
@@ -128,6 +169,20 @@ nlohmann::json outcome_json(const actors::run_outcome& o, const config::topology
   j["link_mbps_measured"] = o.link_mbps;
   j["stage_compute_ms"] = o.stage_compute_ms;
   j["given_up"] = o.given_up;
+  j["failure"] = o.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.failure);
+  j["unanswered"] = o.unanswered;
+  nlohmann::json faults = nlohmann::json::array();
+  for (const auto& f : o.faults) {
+    double pause = recovery_pause_ms(o, f);
+    faults.push_back(
+        {{"t", f.t_s},
+         {"node", f.node},
+         {"cause", f.cause},
+         {"recovery_epoch", f.recovery_epoch ? nlohmann::json(f.recovery_epoch) : nlohmann::json()},
+         {"interruption_ms", pause >= 0 ? nlohmann::json(pause) : nlohmann::json()},
+         {"rejoined_t", f.rejoined_t_s >= 0 ? nlohmann::json(f.rejoined_t_s) : nlohmann::json()}});
+  }
+  j["faults"] = faults;
   return j;
 }
 

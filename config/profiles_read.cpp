@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "config/profiles_io.hpp"
+#include "config/yaml_guard.hpp"
 
 namespace edgepipe::config {
 
@@ -27,6 +28,9 @@ struct source {
 };
 
 expected<YAML::Node> load(const std::string& text, const source& src) {
+  // Size, binary bytes, depth, alias expansion and duplicate keys, before a tree is built.
+  if (auto guard = check_yaml_text(text, src.name, "profile", profile_limits); !guard)
+    return guard.error();
   try {
     return YAML::Load(text);
   } catch (const YAML::ParserException& e) {
@@ -180,7 +184,7 @@ expected<device_types_map> parse_device_types_with(const std::string& text, cons
     auto type = text_of(src, it->first, "device type name");
     if (!type) return type.error();
     std::string owner = "device type '" + *type + "'";
-    const YAML::Node& n = it->second;
+    const YAML::Node n = it->second; // a copy: `it->` returns a temporary
     if (!n.IsMap()) return src.at(n, owner + " must be a map");
     device_type_spec d;
     auto mem = field(src, n, "mem_MB", owner);
@@ -292,25 +296,25 @@ expected<links_map> parse_links(const std::string& text, const std::string& name
 }
 
 expected<models_map> read_models(const std::string& path) {
-  auto t = read_text(path);
+  auto t = read_text(path, profile_limits.max_bytes, "profile file");
   if (!t) return t.error();
   return parse_models(*t, path);
 }
 
 expected<device_types_map> read_device_types(const std::string& path) {
-  auto t = read_text(path);
+  auto t = read_text(path, profile_limits.max_bytes, "profile file");
   if (!t) return t.error();
   return parse_device_types(*t, path);
 }
 
 expected<devices_map> read_devices(const std::string& path) {
-  auto t = read_text(path);
+  auto t = read_text(path, profile_limits.max_bytes, "profile file");
   if (!t) return t.error();
   return parse_devices(*t, path);
 }
 
 expected<links_map> read_links(const std::string& path) {
-  auto t = read_text(path);
+  auto t = read_text(path, profile_limits.max_bytes, "profile file");
   if (!t) return t.error();
   return parse_links(*t, path);
 }
@@ -323,7 +327,7 @@ expected<planner::profile_set> read_profiles(const std::string& models_path,
   auto models = read_models(models_path);
   if (!models) return models.error();
   p.models = std::move(*models);
-  auto types_text = read_text(device_types_path);
+  auto types_text = read_text(device_types_path, profile_limits.max_bytes, "profile file");
   if (!types_text) return types_text.error();
   auto types = parse_device_types_with(*types_text, device_types_path, &p.models);
   if (!types) return types.error();

@@ -6,6 +6,7 @@
 
 #include "config/text_file.hpp"
 #include "config/topology_yaml.hpp"
+#include "config/yaml_guard.hpp"
 
 namespace edgepipe::config {
 
@@ -22,6 +23,9 @@ const node_spec* topology::find_node(const std::string& node_name) const {
 expected<topology> parse_topology(const std::string& yaml_text, const std::string& file_name,
                                   const std::string& base_dir) {
   topology_yaml::document doc{file_name, base_dir};
+  // Size, binary bytes, depth and alias expansion before yaml-cpp builds a tree.
+  if (auto guard = check_yaml_text(yaml_text, file_name, "topology", topology_limits); !guard)
+    return guard.error();
   try {
     YAML::Node root = YAML::Load(yaml_text);
     topology topo = topology_yaml::read_topology(doc, root);
@@ -40,7 +44,8 @@ expected<topology> load_topology(const std::string& path) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
     return make_error(errc::not_found, path + ": no such topology file");
-  auto text = read_text(path);
+  auto text = read_text(path, topology_limits.max_bytes, "topology file");
+  if (!text && text.error().code == errc::invalid_input) return text.error(); // too large
   if (!text) return make_error(errc::io_error, path + ": cannot read the topology file");
   std::string base_dir = std::filesystem::path(path).parent_path().string();
   if (base_dir.empty()) base_dir = ".";
@@ -110,8 +115,13 @@ expected<int> model_layer_count(const model_spec& model) {
   if (!std::filesystem::exists(path, ec))
     return make_error(errc::not_found,
                       model.pos.str() + ": model directory '" + model.dir + "' has no config.json");
+  // Hugging Face configs are a few KB (ImageNet-21k's label names: ~1 MB).
+  auto text = read_text(path, model_config_limits.max_bytes, "model config");
+  if (!text) return text.error();
+  if (auto guard = check_yaml_text(*text, path, "model config", model_config_limits); !guard)
+    return guard.error();
   try {
-    YAML::Node config = YAML::LoadFile(path);
+    YAML::Node config = YAML::Load(*text);
     YAML::Node layers = config["num_hidden_layers"];
     int count = 0;
     if (!layers || !layers.IsScalar() || !YAML::convert<int>::decode(layers, count) || count <= 0)

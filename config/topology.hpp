@@ -147,6 +147,11 @@ struct runtime_spec {
   double heartbeat_interval_s = 0.5; // middleman heartbeat
   double heartbeat_timeout_s = 3;    // a silent peer is lost after this
   double run_timeout_s = 0;          // whole workload; 0 = no limit
+  // A lost node is tried again every rejoin_interval_s; once back, with
+  // replan_on_rejoin the run's plan is restored (or, with planner.replan,
+  // the re-planner considers the node); without, it stands by.
+  bool replan_on_rejoin = true;
+  double rejoin_interval_s = 1;
 };
 
 // How the plan changes while running (runtime/replanner.hpp, runtime's bit

@@ -2,10 +2,13 @@
 // rate, a trace inline or from CSV) and quantization (fixed bits or adaptive).
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 
+#include "config/link_rates.hpp"
 #include "config/text_file.hpp"
 #include "config/topology_yaml.hpp"
+#include "config/yaml_guard.hpp"
 
 namespace edgepipe::config::topology_yaml {
 
@@ -46,6 +49,10 @@ void check_trace(const std::vector<located_point>& points, const source_pos& tra
     if (points[i].point.mbps < 0)
       fail_at(points[i].rate_pos,
               "expected a rate >= 0 Mbit/s, got " + number_text(points[i].point.mbps));
+    if (points[i].point.mbps > 0 && points[i].point.mbps < min_rate_mbps)
+      fail_at(points[i].rate_pos,
+              "expected 0 (an outage) or a rate >= " + number_text(min_rate_mbps) +
+                  " Mbit/s (1 kbit/s), got " + number_text(points[i].point.mbps));
     if (i > 0 && points[i].point.time_s <= points[i - 1].point.time_s)
       fail_at(points[i].time_pos,
               "trace times must increase: " + number_text(points[i].point.time_s) +
@@ -195,6 +202,9 @@ bandwidth_spec read_bandwidth(const document& doc, const map_reader& map,
     if (mbps <= 0)
       doc.fail(rate, map.what() + ".rate_mbps: expected a rate in Mbit/s > 0 or 'unlimited', got " +
                          rate.Scalar());
+    if (mbps < min_rate_mbps)
+      doc.fail(rate, map.what() + ".rate_mbps: expected a rate >= " + number_text(min_rate_mbps) +
+                         " Mbit/s (1 kbit/s) or 'unlimited', got " + rate.Scalar());
     out.kind = bandwidth_kind::fixed;
     out.mbps = mbps;
     return out;
@@ -213,7 +223,13 @@ bandwidth_spec read_bandwidth(const document& doc, const map_reader& map,
   } else {
     YAML::Node file_node = map.get("trace_file");
     std::string path = doc.resolve(read_string(doc, file_node, map.what() + ".trace_file"));
-    auto text = read_text(path);
+    // A device or pipe (/dev/zero, /dev/stdin) would block or run to the size limit.
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) && !std::filesystem::is_regular_file(path, ec))
+      doc.fail(file_node, "trace file '" + path + "' is not a regular file; expected a CSV file");
+    auto text = read_text(path, trace_file_max_bytes, "trace file");
+    if (!text && text.error().code == errc::invalid_input)
+      doc.fail(file_node, text.error().message);
     if (!text)
       doc.fail(file_node, "cannot read trace file '" + path +
                               "'; expected a CSV file of "

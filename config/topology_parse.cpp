@@ -264,7 +264,7 @@ workload_spec read_workload(const document& doc, const YAML::Node& node) {
 runtime_spec read_runtime(const document& doc, const YAML::Node& node) {
   map_reader map(doc, node, "runtime",
                  {"connect_timeout_s", "request_timeout_s", "heartbeat_interval_s",
-                  "heartbeat_timeout_s", "run_timeout_s"});
+                  "heartbeat_timeout_s", "run_timeout_s", "replan_on_rejoin", "rejoin_interval_s"});
   runtime_spec r;
   const char* positive[] = {"connect_timeout_s", "request_timeout_s", "heartbeat_interval_s",
                             "heartbeat_timeout_s"};
@@ -276,6 +276,8 @@ runtime_spec read_runtime(const document& doc, const YAML::Node& node) {
       map.fail_at(positive[i], std::string("runtime.") + positive[i] + ": expected a time > 0 s");
   }
   r.run_timeout_s = map.number("run_timeout_s", 0, 0);
+  r.replan_on_rejoin = map.boolean("replan_on_rejoin", r.replan_on_rejoin);
+  r.rejoin_interval_s = map.number("rejoin_interval_s", r.rejoin_interval_s, 0.05);
   if (r.heartbeat_timeout_s <= r.heartbeat_interval_s)
     map.fail_at(map.has("heartbeat_timeout_s") ? "heartbeat_timeout_s" : "heartbeat_interval_s",
                 "runtime: expected heartbeat_timeout_s > heartbeat_interval_s");

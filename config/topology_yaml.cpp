@@ -74,7 +74,7 @@ map_reader::map_reader(const document& doc, const YAML::Node& node, const std::s
     doc.fail(node, "expected " + what + " as a mapping (key: value lines), got " + describe(node));
   std::map<std::string, source_pos> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key_node = it->first;
+    const YAML::Node key_node = it->first; // a copy: `it->` returns a temporary
     if (!key_node.IsScalar()) doc.fail(key_node, "expected a plain key in " + what);
     std::string key = key_node.Scalar();
     auto previous = seen.find(key);

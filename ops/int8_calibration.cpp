@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/path.hpp"
+
 namespace edgepipe::ops {
 
 const char* to_string(int8_site s) {
@@ -87,6 +89,7 @@ error bad(const std::string& path, const std::string& what) {
 } // namespace
 
 expected<int8_calibration> read_int8_calibration(const std::string& path) {
+  if (auto ok = check_path(path); !ok) return ok.error();
   std::ifstream in(path);
   if (!in)
     return make_error(errc::not_found, path + ": cannot open (make it with `edgepipe calibrate`)");

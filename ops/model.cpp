@@ -5,6 +5,7 @@
 // buffers to each other.
 #include "ops/model.hpp"
 
+#include <new>
 #include <random>
 #include <set>
 
@@ -227,14 +228,25 @@ expected<model> model::build(const model_config& cfg, const model_options& optio
 
 void model::set_observer(site_observer observer) {
   impl_->observer = observer;
-  for (auto& [shape, plan] : impl_->plans) plan->observer = observer;
+  for (auto& [shape, cached] : impl_->plans) cached.plan->observer = observer;
+}
+
+size_t model::cached_plans() const {
+  return impl_->plans.size();
 }
 
 expected<std::vector<std::string>> model::implementations(int64_t batch) {
-  impl_->dnnl.use_threads();
-  auto plan = impl_->plan_for(batch, impl_->cfg.tokens());
-  if (!plan) return plan.error();
-  return (*plan)->implementations();
+  if (batch < 1 || batch > impl_->opts.max_batch)
+    return make_error(errc::invalid_argument, "batch " + std::to_string(batch) + " is outside 1.." +
+                                                  std::to_string(impl_->opts.max_batch));
+  try {
+    impl_->dnnl.use_threads();
+    auto plan = impl_->plan_for(batch, impl_->cfg.tokens());
+    if (!plan) return plan.error();
+    return (*plan)->implementations();
+  } catch (const std::bad_alloc&) {
+    return make_error(errc::internal, "batch " + std::to_string(batch) + ": out of memory");
+  }
 }
 
 expected<activation> model::forward(int first, int last, const activation& src) {
@@ -244,11 +256,7 @@ expected<activation> model::forward(int first, int last, const activation& src) 
                       "forward " + std::to_string(first) + ":" + std::to_string(last) +
                           " is outside the loaded layers " + std::to_string(m.opts.first) + ":" +
                           std::to_string(m.opts.last));
-  if (src.main.shape.empty() || src.main.shape[0] < 1)
-    return make_error(errc::invalid_input, "the input has no batch dimension");
-  for (const tensor* t : {&src.main, &src.skip, &src.mask})
-    if (static_cast<int64_t>(t->data.size()) != (t->shape.empty() ? 0 : t->numel()))
-      return make_error(errc::invalid_input, "tensor data size does not match its shape");
+  if (auto ok = m.check_input(first, src); !ok) return ok.error();
   try {
     m.dnnl.use_threads();
     auto tokens = m.tokens_of(first, src);
@@ -281,6 +289,10 @@ expected<activation> model::forward(int first, int last, const activation& src) 
     return m.export_(p, last, src);
   } catch (const dnnl::error& e) {
     return dnnl_failure("forward " + std::to_string(first) + ":" + std::to_string(last), e);
+  } catch (const std::bad_alloc&) {
+    return make_error(errc::internal, "forward " + std::to_string(first) + ":" +
+                                          std::to_string(last) + " on input " +
+                                          shape_string(src.main.shape) + ": out of memory");
   }
 }
 

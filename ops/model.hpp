@@ -37,14 +37,21 @@ struct model_options {
   // int8 only (ViT/DeiT). Not set: load() reads DIR/int8_calibration.json;
   // synthetic() calibrates on two synthetic images; create() fails.
   std::shared_ptr<const int8_calibration> calibration;
+  // The largest batch forward() accepts: a larger one is refused before
+  // anything is sized from it (a pipeline stage sets its deployment's
+  // microbatch, so a frame cannot make it allocate more).
+  int64_t max_batch = 65536;
 };
 
 // One model serves one caller at a time (its buffers are reused between
 // calls); any thread may call, the OpenMP thread count is set on each call.
 // The first forward at a new (batch size, sequence length) creates that
-// shape's primitives.
+// shape's primitives, after the input's shape is checked; the model keeps
+// those of the last max_cached_plans shapes used.
 class model {
 public:
+  static constexpr size_t max_cached_plans = 4;
+
   // Loads DIR/config.json and DIR/model.safetensors (only the tensors the
   // layer range needs); the family comes from config.json, BERT's tensor
   // prefix ("bert." or none) from the weight file.
@@ -69,6 +76,8 @@ public:
   // Bytes of weights this model holds (its layer range, in oneDNN's layouts):
   // what model_descriptor::weight_bytes predicts, checked by the tests.
   int64_t weight_bytes() const;
+  // Shapes whose primitives are cached now (at most max_cached_plans).
+  size_t cached_plans() const;
 
   // Runs layers first..last (1-based, inclusive) on src, any batch size (and
   // any sequence length for BERT). src must be what layer `first` takes

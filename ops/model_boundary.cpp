@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "ops/model_impl.hpp"
+#include "ops/model_input.hpp"
 
 namespace edgepipe::ops {
 namespace {
@@ -54,13 +55,6 @@ tensor copy_out(const dnnl_context& ctx, const dnnl::memory& src, std::vector<in
   return t;
 }
 
-error bad_input(int first, const std::string& what, const std::vector<int64_t>& got,
-                const std::vector<int64_t>& want) {
-  return make_error(errc::invalid_input, "layer " + std::to_string(first) + " takes " + what +
-                                             " of shape " + shape_string(want) + ", got " +
-                                             shape_string(got));
-}
-
 // Every value a whole number in [0, limit); names the first that is not.
 expected<void> check_indices(int first, const std::string& what, const tensor& t, int64_t limit) {
   for (size_t i = 0; i < t.data.size(); ++i) {
@@ -79,14 +73,37 @@ expected<void> check_indices(int first, const std::string& what, const tensor& t
 expected<vit_plan*> model::impl::plan_for(int64_t batch, int64_t tokens) {
   auto key = std::make_pair(batch, tokens);
   auto it = plans.find(key);
-  if (it != plans.end()) return it->second.get();
+  if (it != plans.end()) {
+    it->second.last_used = ++uses;
+    return it->second.plan.get();
+  }
+  // Room first: the least recently used shape's buffers go before new ones are made.
+  while (plans.size() >= max_cached_plans) {
+    auto oldest = plans.begin();
+    for (auto p = plans.begin(); p != plans.end(); ++p)
+      if (p->second.last_used < oldest->second.last_used) oldest = p;
+    plans.erase(oldest);
+  }
   auto plan = vit_plan::create(dnnl, cfg, params, batch, tokens, params.embed.has_value(),
                                params.head.has_value());
   if (!plan) return plan.error();
   vit_plan* p = plan->get();
   p->observer = observer;
-  plans[key] = std::move(*plan);
+  plans[key] = cached_plan{std::move(*plan), ++uses};
   return p;
+}
+
+expected<void> model::impl::check_input(int first, const activation& src) const {
+  input_shapes in{src.main.shape, src.skip.shape, src.mask.shape};
+  if (auto ok = check_input_shapes(cfg, first, opts.max_batch, in); !ok) return ok;
+  // The shapes are what the layer takes, so their products are small; a
+  // tensor with values but no shape holds none it should.
+  for (const tensor* x : {&src.main, &src.skip, &src.mask})
+    if (static_cast<int64_t>(x->data.size()) != (x->shape.empty() ? 0 : x->numel()))
+      return make_error(errc::invalid_input, "layer " + std::to_string(first) + ": tensor " +
+                                                 shape_string(x->shape) + " holds " +
+                                                 std::to_string(x->data.size()) + " values");
+  return {};
 }
 
 expected<int64_t> model::impl::tokens_of(int first, const activation& src) const {
@@ -107,63 +124,33 @@ expected<int64_t> model::impl::tokens_of(int first, const activation& src) const
   return shape[1];
 }
 
-// The boundary before layer `first` (activation.hpp) into the plan's buffers.
+// The boundary before layer `first` (activation.hpp) into the plan's buffers;
+// check_input has checked the shapes, this checks BERT's values.
 expected<void> model::impl::import(vit_plan& plan, int first, const activation& src) {
-  const int64_t b = plan.batch(), t = plan.tokens(), d = cfg.hidden_size;
-  const std::vector<int64_t> stream{b, t, d};
   if (cfg.is_text()) {
-    if (src.has_mask()) {
-      if (src.mask.shape != std::vector<int64_t>{b, t})
-        return bad_input(first, "an attention mask", src.mask.shape, {b, t});
+    if (src.has_mask())
       if (auto ok = check_indices(first, "attention mask", src.mask, 2); !ok) return ok.error();
-    } else if (first > 1) {
-      return make_error(errc::invalid_input,
-                        "layer " + std::to_string(first) +
-                            " takes the attention mask [B, S] with the hidden states (every BERT "
-                            "boundary carries it), got none");
-    }
     plan.set_mask(src.has_mask() ? src.mask.data.data() : nullptr);
-  } else if (src.has_mask()) {
-    return make_error(errc::invalid_input, "layer " + std::to_string(first) + " of a " +
-                                               to_string(cfg.family) +
-                                               " model takes no attention mask, got one");
   }
   if (first == 1) {
     if (cfg.is_text()) {
       if (auto ok = check_indices(first, "token id", src.main, cfg.vocab_size); !ok)
         return ok.error();
-      if (src.has_skip()) {
-        if (src.skip.shape != std::vector<int64_t>{b, t})
-          return bad_input(first, "token type ids", src.skip.shape, {b, t});
+      if (src.has_skip())
         if (auto ok = check_indices(first, "token type id", src.skip, cfg.type_vocab_size); !ok)
           return ok.error();
-      }
       return {}; // embed_tokens() reads ids and types in place
     }
-    const int64_t c = cfg.num_channels, s = cfg.image_size;
-    if (src.main.shape != std::vector<int64_t>{b, c, s, s})
-      return bad_input(first, "images [B, C, H, W]", src.main.shape, {b, c, s, s});
     return {}; // embed_images() reads the images in place
   }
   const int part = (first - 2) % 4; // the part of the block that produced src
   const bool split = part == 0 || part == 2;
   if (split) {
-    const int64_t width = part == 0 ? d : cfg.intermediate_size;
-    if (src.main.shape != std::vector<int64_t>{b, t, width})
-      return bad_input(first, part == 0 ? "an attention context" : "an fc1 output", src.main.shape,
-                       {b, t, width});
-    if (src.skip.shape != stream)
-      return bad_input(first, "a skip (residual) tensor", src.skip.shape, stream);
     // int8: h is s8 with the step of fc2's input (the block of layer `first`).
     copy_in(dnnl, src.main, part == 0 ? plan.ctx : plan.h, params.blocks[(first - 1) / 4].fc2_in);
     copy_in(dnnl, src.skip, plan.x);
     return {};
   }
-  if (src.main.shape != stream)
-    return bad_input(first, "a residual stream", src.main.shape, stream);
-  if (src.has_skip())
-    return make_error(errc::invalid_input,
-                      "layer " + std::to_string(first) + " takes no skip tensor, got one");
   copy_in(dnnl, src.main, plan.x);
   return {};
 }

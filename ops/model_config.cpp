@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "base/path.hpp"
 #include "ops/config_json.hpp"
 
 namespace edgepipe::ops {
@@ -211,6 +212,7 @@ const std::vector<named_model>& table() {
 } // namespace
 
 expected<model_config> read_model_config(const std::string& path) {
+  if (auto ok = check_path(path); !ok) return ok.error();
   std::ifstream in(path);
   if (!in) return make_error(errc::not_found, path + ": cannot open");
   std::stringstream text;

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "base/path.hpp"
+
 namespace edgepipe::ops {
 namespace {
 
@@ -47,6 +49,7 @@ expected<void> read_bool(const nlohmann::json& j, const std::string& path, const
 expected<image_preprocessing> read_preprocessing(const std::string& model_dir) {
   image_preprocessing prep;
   std::string path = model_dir + "/preprocessor_config.json";
+  if (auto ok = check_path(path); !ok) return ok.error();
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return prep; // absent: Hugging Face's defaults
   std::ifstream in(path);

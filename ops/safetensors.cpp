@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "base/path.hpp"
 #include "ops/float16.hpp"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -33,6 +34,7 @@ constexpr uint64_t max_header_bytes = 100u << 20;
 class mapped_file {
 public:
   static expected<mapped_file> open(const std::string& path) {
+    if (auto ok = check_path(path); !ok) return ok.error();
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
       return make_error(errno == ENOENT ? errc::not_found : errc::io_error,
@@ -183,9 +185,13 @@ expected<weight_map> read_safetensors(const std::string& path,
                                       const std::function<bool(const std::string&)>& want) {
   auto file = mapped_file::open(path);
   if (!file) return file.error();
-  const uint8_t* bytes = file->data();
-  const uint64_t size = file->size();
+  return parse_safetensors(file->data(), file->size(), path, want);
+}
 
+expected<weight_map> parse_safetensors(const uint8_t* bytes, size_t file_size,
+                                       const std::string& path,
+                                       const std::function<bool(const std::string&)>& want) {
+  const uint64_t size = file_size;
   if (size < 8)
     return make_error(errc::invalid_input, path + ": byte 0: file has " + std::to_string(size) +
                                                " bytes, too short for the 8-byte header length");

@@ -4,6 +4,8 @@
 // widened to float32. Errors name the tensor or the byte offset.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -19,6 +21,11 @@ using weight_map = std::map<std::string, tensor>;
 // Reads every tensor whose name `want` accepts (all when `want` is empty).
 expected<weight_map> read_safetensors(const std::string& path,
                                       const std::function<bool(const std::string&)>& want = {});
+
+// The same from bytes already in memory (a whole file); `path` names them in
+// errors. read_safetensors maps the file and calls this; the fuzzer calls it.
+expected<weight_map> parse_safetensors(const uint8_t* bytes, size_t size, const std::string& path,
+                                       const std::function<bool(const std::string&)>& want = {});
 
 // Writes float32 tensors (for tests and synthetic model directories).
 expected<void> write_safetensors(const std::string& path, const weight_map& weights);

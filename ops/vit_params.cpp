@@ -2,6 +2,7 @@
 
 #include <cstring>
 #include <map>
+#include <new>
 
 namespace edgepipe::ops {
 namespace {
@@ -213,6 +214,8 @@ expected<vit_params> build_params(const dnnl_context& ctx, const model_config& c
     }
   } catch (const dnnl::error& e) {
     return dnnl_failure("loading weights", e);
+  } catch (const std::bad_alloc&) {
+    return make_error(errc::internal, "loading weights: out of memory");
   }
   return p;
 }

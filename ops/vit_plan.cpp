@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <new>
 
 namespace edgepipe::ops {
 namespace {
@@ -42,6 +43,9 @@ vit_plan::create(const dnnl_context& ctx, const model_config& cfg, const vit_par
     plan->build(with_embed, with_head);
   } catch (const dnnl::error& e) {
     return dnnl_failure("creating primitives for batch " + std::to_string(batch), e);
+  } catch (const std::bad_alloc&) {
+    return make_error(errc::internal,
+                      "creating primitives for batch " + std::to_string(batch) + ": out of memory");
   }
   return plan;
 }

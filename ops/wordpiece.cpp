@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/path.hpp"
 #include "ops/unicode_text.hpp"
 
 namespace edgepipe::ops {
@@ -34,6 +35,7 @@ std::u32string strip_accents(std::u32string_view word) {
 }
 
 expected<std::string> read_file(const std::string& path) {
+  if (auto ok = check_path(path); !ok) return ok.error();
   std::ifstream f(path, std::ios::binary);
   if (!f) return make_error(errc::not_found, path + ": cannot open");
   std::ostringstream s;

@@ -24,6 +24,7 @@ struct stage_frame {
 
 struct stage_counters {
   uint64_t accepted = 0, dropped_stale = 0, computed = 0, failed = 0;
+  uint64_t rejected = 0;  // malformed frames refused at arrival (counted in failed too)
   int64_t compute_ns = 0; // total time spent computing
 };
 
@@ -40,6 +41,11 @@ public:
   void on_computed(int64_t now_ns); // a result was handed to the encoder
   void on_failed(int64_t now_ns);   // the frame could not be decoded or computed
   void on_taken();                  // the encoder took a result
+  // A frame of this epoch was malformed and refused before it was queued.
+  void on_rejected() {
+    ++c_.rejected;
+    ++c_.failed;
+  }
 
   // Compute time over wall time since the last call (0..1), for the timeline.
   double busy_since_last(int64_t now_ns);

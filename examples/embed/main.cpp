@@ -74,13 +74,20 @@ int main(int argc, char** argv) {
   caf::actor_system sys{sys_cfg};
 
   // Two nodes in this process. An empty host tells the planner the stages
-  // need no network connection to reach each other.
+  // need no network connection to reach each other. Each serves the model
+  // directory and nothing else (its model root).
+  auto roots = actors::model_roots::create({model_dir});
+  if (!roots) {
+    std::fprintf(stderr, "embed: %s\n", roots.error().message.c_str());
+    return 2;
+  }
   std::vector<actors::connected_node> nodes;
   for (const char* name : {"front", "back"}) {
     actors::node_info info;
     info.name = name;
     info.threads = 1;
-    nodes.push_back({actors::node_address{name, "", 0}, actors::spawn_node(sys, info), info});
+    nodes.push_back(
+        {actors::node_address{name, "", 0}, actors::spawn_node(sys, info, *roots), info});
   }
 
   // The pipeline: the first half of the planner layers on "front", the rest
@@ -110,8 +117,10 @@ int main(int argc, char** argv) {
   pc.stall_timeout = std::chrono::seconds(60); // no result this long: the run fails
 
   // Run: the outcome is the answer to run_request; progress messages come
-  // before it (to the actor named in the request); a failure comes as a
-  // caf::error in the "edgepipe" category instead of the outcome.
+  // before it (to the actor named in the request). A run that stopped early
+  // (no plan fits the alive nodes, stop_run) still answers an outcome, with
+  // `failure` set; a caf::error in the "edgepipe" category answers a run
+  // that could not start.
   auto planner = actors::spawn_planner(sys, pc);
   caf::scoped_actor self{sys};
   self->send(planner, actors::run_request{caf::actor_cast<caf::actor>(self)});
@@ -133,6 +142,8 @@ int main(int argc, char** argv) {
   // The planner has retired its stages and stopped; the nodes are ours.
   for (const auto& n : nodes) self->send(n.actor, actors::shutdown_request{});
   if (failed) return 1;
+  if (!outcome->failure.empty())
+    std::fprintf(stderr, "run stopped: %s\n", outcome->failure.c_str());
 
   auto name = [&](int c) {
     return c >= 0 && static_cast<size_t>(c) < cfg->labels.size() ? cfg->labels[c]

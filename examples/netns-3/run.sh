@@ -129,7 +129,8 @@ port=7000
 node_pids=()
 for i in 0 1 2; do
   ep_netns_start "$(ep_netns_node $i)" "$work/node-n$i.log" \
-    "$edgepipe" node --listen "$(ep_netns_node_addr $i):$port" --name "n$i" --threads 1
+    "$edgepipe" node --listen "$(ep_netns_node_addr $i):$port" --name "n$i" --threads 1 \
+    --model-root "$repo/examples/models/fashion-vit"
   node_pids+=("$EP_NETNS_LAST_PID")
 done
 for i in 0 1 2; do

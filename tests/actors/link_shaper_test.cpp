@@ -133,6 +133,28 @@ TEST(LinkShaper, ATraceEndingInAnOutageHoldsForeverInsteadOfLooping) {
   EXPECT_EQ(shaper.hold_s(1000000, 0), std::numeric_limits<double>::infinity());
 }
 
+TEST(LinkShaper, HoldsSaturateAtADayInsteadOfOverflowing) {
+  // At 1e-20 Mbit/s a 600 KB frame would wait 4.8e20 s, about 2^98 ns: the
+  // hold in nanoseconds is one day, never an overflowed (negative) number
+  // that would let the frame through unshaped.
+  const int64_t day_ns = int64_t(86400) * 1000000000;
+  EXPECT_EQ(link_shaper::max_hold_s, 86400);
+  link_shaper slow(fixed_rate(1e-20));
+  EXPECT_GT(slow.hold_s(600000, 0), 1e20);
+  EXPECT_EQ(slow.hold_ns(600000, 0), day_ns);
+  // And every later frame, though the link's clock is far past int64 ns now.
+  EXPECT_EQ(slow.hold_ns(10, 1), day_ns);
+  // An outage that never ends, and a latency beyond a day.
+  link_shaper outage(trace({{0, 8}, {1, 0}}));
+  EXPECT_EQ(outage.hold_ns(2000000, 0), day_ns);
+  link_shaper late(fixed_rate(8, 0, 1e300));
+  EXPECT_EQ(late.hold_ns(1, 0), day_ns);
+  // Ordinary holds are unchanged, to the nanosecond.
+  link_shaper normal(fixed_rate(8));
+  EXPECT_EQ(normal.hold_ns(1000000, 0), 1000000000);
+  EXPECT_EQ(normal.hold_ns(1, 0), 1000001000);
+}
+
 TEST(LinkShaper, BurstLetsAFullBucketThroughAtOnce) {
   // 8 Mbit/s = 1e6 B/s, depth 64 KiB: two 32 KiB frames leave at once, the
   // third waits for 32 KiB of tokens; after a long pause the bucket is full again.

@@ -39,14 +39,6 @@ edgepipe::test::run_output run_script(const std::vector<std::string>& args, int 
   return edgepipe::test::run_program("bash", args, timeout_s, 15);
 }
 
-std::string last_line(const std::string& s) {
-  auto end = s.find_last_not_of('\n');
-  if (end == std::string::npos) return "";
-  auto start = s.rfind('\n', end);
-  start = start == std::string::npos ? 0 : start + 1;
-  return s.substr(start, end - start + 1);
-}
-
 std::string read_text(const std::string& path) {
   std::ifstream f(path);
   return std::string(std::istreambuf_iterator<char>(f), {});
@@ -107,7 +99,7 @@ TEST(NetnsRun, KernelShapedLinkBoundsThroughputAndEveryRequestIsAnswered) {
                       50);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
 
-  auto j = nlohmann::json::parse(last_line(r.out));
+  auto j = nlohmann::json::parse(edgepipe::test::last_line(r.out));
   EXPECT_EQ(j["lost"].get<int>(), 0);
   EXPECT_EQ(j["duplicates"].get<int>(), 0);
   EXPECT_EQ(j["answered"], j["requests"]);

@@ -21,14 +21,6 @@ using namespace edgepipe;
 
 namespace {
 
-std::string last_line(const std::string& s) {
-  auto end = s.find_last_not_of('\n');
-  if (end == std::string::npos) return "";
-  auto start = s.rfind('\n', end);
-  return s.substr(start == std::string::npos ? 0 : start + 1,
-                  end - (start == std::string::npos ? 0 : start + 1) + 1);
-}
-
 std::string local_nodes_yaml(std::initializer_list<const char*> names) {
   std::string y = "nodes:\n";
   for (const char* n : names)
@@ -57,7 +49,7 @@ TEST_F(CliRunTest, RunsAThreeStagePipelineAndPrintsJson) {
                      "workload:\n  synthetic: true\n  count: 24\n  microbatch: 4\n  window: 2\n";
   auto r = test::run_edgepipe({"run", write_topology(yaml), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  auto j = nlohmann::json::parse(last_line(r.out));
+  auto j = nlohmann::json::parse(test::last_line(r.out));
   EXPECT_EQ(j["requests"], 6);
   EXPECT_EQ(j["answered"], 6);
   EXPECT_EQ(j["lost"], 0);
@@ -86,7 +78,7 @@ TEST_F(CliRunTest, AutoPartitionCoversTheModel) {
                      "workload:\n  synthetic: true\n  count: 12\n  microbatch: 3\n";
   auto r = test::run_edgepipe({"run", write_topology(yaml), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  auto j = nlohmann::json::parse(last_line(r.out));
+  auto j = nlohmann::json::parse(test::last_line(r.out));
   EXPECT_EQ(j["answered"], 4);
   EXPECT_EQ(j["lost"], 0);
   EXPECT_NE(j["partition"].get<std::string>().find("measured"), std::string::npos)
@@ -245,7 +237,7 @@ TEST_F(CliRunTest, RunsTheShippedBertOnATextWorkload) {
                      "  count: 200\n  microbatch: 16\n";
   auto r = test::run_edgepipe({"run", write_topology(yaml), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  auto j = nlohmann::json::parse(last_line(r.out));
+  auto j = nlohmann::json::parse(test::last_line(r.out));
   EXPECT_EQ(j["requests"], 13); // 200 texts in microbatches of 16
   EXPECT_EQ(j["answered"], 13);
   EXPECT_EQ(j["lost"], 0);
@@ -254,5 +246,5 @@ TEST_F(CliRunTest, RunsTheShippedBertOnATextWorkload) {
                           root + "/examples/data/langid-test.tsv", "--limit", "200", "--json"});
   ASSERT_EQ(eval.exit_code, 0) << eval.err;
   EXPECT_NEAR(j["accuracy"].get<double>(),
-              nlohmann::json::parse(last_line(eval.out))["accuracy"].get<double>(), 0.011);
+              nlohmann::json::parse(test::last_line(eval.out))["accuracy"].get<double>(), 0.011);
 }

@@ -28,14 +28,6 @@ using namespace edgepipe;
 
 namespace {
 
-std::string last_line(const std::string& s) {
-  auto end = s.find_last_not_of('\n');
-  if (end == std::string::npos) return "";
-  auto start = s.rfind('\n', end);
-  start = start == std::string::npos ? 0 : start + 1;
-  return s.substr(start, end - start + 1);
-}
-
 constexpr int64_t rss_bound_kb = 64 * 1024; // what the node may grow by
 
 std::vector<uint8_t> basp_header(uint8_t op, uint32_t payload_len) {
@@ -94,13 +86,14 @@ protected:
   std::unique_ptr<test::node_process> start_node(const std::string& name,
                                                  std::vector<std::string> args = {}) {
     log = dir.path + "/" + name + ".log";
+    args.insert(args.end(), {"--model-root", dir.path}); // serves the tiny model
     return std::make_unique<test::node_process>(name, args, log);
   }
 
   // A two-stage run of the tiny model on `target` and a fresh helper node:
   // every microbatch answered.
   void expect_serves_a_run(const test::node_process& target) {
-    test::node_process helper("helper");
+    test::node_process helper("helper", 1, {dir.path});
     std::string yaml = "name: after-attack\nnodes:\n"
                        "  - {name: target, address: 127.0.0.1:" +
                        std::to_string(target.port()) +
@@ -114,7 +107,7 @@ protected:
     test::write_file(path, yaml);
     auto r = test::run_edgepipe({"run", path, "--json", "--quiet"}, 120);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    auto j = nlohmann::json::parse(last_line(r.out));
+    auto j = nlohmann::json::parse(test::last_line(r.out));
     EXPECT_EQ(j["answered"], 4);
     EXPECT_EQ(j["lost"], 0);
   }

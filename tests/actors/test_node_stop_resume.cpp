@@ -24,14 +24,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string last_line(const std::string& s) {
-  auto end = s.find_last_not_of('\n');
-  if (end == std::string::npos) return "";
-  auto start = s.rfind('\n', end);
-  start = start == std::string::npos ? 0 : start + 1;
-  return s.substr(start, end - start + 1);
-}
-
 // The nodes and the run use a short heartbeat, so the test is quick.
 const std::vector<std::string> heartbeat = {"--heartbeat-interval-s", "0.25",
                                             "--heartbeat-timeout-s", "1.5"};
@@ -57,8 +49,10 @@ class StopResumeTest : public ::testing::Test {
 protected:
   void SetUp() override {
     test::write_tiny_model(dir.path);
+    std::vector<std::string> args = heartbeat;
+    args.insert(args.end(), {"--model-root", dir.path}); // serves the tiny model
     for (const char* n : {"a", "b", "c"})
-      nodes.push_back(std::make_unique<test::node_process>(n, heartbeat, ""));
+      nodes.push_back(std::make_unique<test::node_process>(n, args, ""));
   }
 
   std::string topology(int count) {
@@ -80,7 +74,7 @@ protected:
   void expect_run_answers_all(int count) {
     auto r = test::run_edgepipe({"run", topology(count), "--json", "--quiet"}, 120);
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    auto j = nlohmann::json::parse(last_line(r.out));
+    auto j = nlohmann::json::parse(test::last_line(r.out));
     EXPECT_EQ(j["answered"], count / 4);
     EXPECT_EQ(j["lost"], 0);
   }

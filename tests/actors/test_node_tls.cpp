@@ -22,13 +22,6 @@ namespace {
 
 const std::string make_certs = std::string(EDGEPIPE_SOURCE_DIR) + "/examples/tls/make_certs.sh";
 
-nlohmann::json last_json(const std::string& out) {
-  auto end = out.find_last_not_of('\n');
-  auto start = out.rfind('\n', end);
-  start = start == std::string::npos ? 0 : start + 1;
-  return nlohmann::json::parse(out.substr(start, end - start + 1));
-}
-
 class TlsTest : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -41,8 +34,8 @@ protected:
   }
 
   std::vector<std::string> node_tls(const std::string& name) const {
-    return {"--tls-ca",  certs + "/ca.pem",          "--tls-cert", certs + "/" + name + ".pem",
-            "--tls-key", certs + "/" + name + ".key"};
+    return {"--tls-ca",  certs + "/ca.pem",           "--tls-cert",   certs + "/" + name + ".pem",
+            "--tls-key", certs + "/" + name + ".key", "--model-root", dir.path};
   }
 
   std::string tls_section() const {
@@ -64,7 +57,7 @@ protected:
 
   void expect_answered(const test::run_output& r) {
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-    auto j = last_json(r.out);
+    auto j = nlohmann::json::parse(test::last_line(r.out));
     EXPECT_EQ(j["answered"], 6);
     EXPECT_EQ(j["lost"], 0);
   }
@@ -172,8 +165,8 @@ TEST_F(TlsTest, NothingIsAcceptedInTheClear) {
 }
 
 TEST_F(TlsTest, ATlsRunRefusesANodeInTheClear) {
-  test::node_process plain1("plain1");
-  test::node_process plain2("plain2");
+  test::node_process plain1("plain1", 1, {dir.path});
+  test::node_process plain2("plain2", 1, {dir.path});
   auto r = test::run_edgepipe(
       {"run", topology(remote("plain1", plain1.port()) + remote("plain2", plain2.port()), true),
        "--json"},

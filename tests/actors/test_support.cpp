@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -47,15 +48,29 @@ std::string read_all(int fd) {
 
 } // namespace
 
-node_process::node_process(const std::string& name, int threads)
-    : node_process(name, {"--threads", std::to_string(threads)}, "") {}
+node_process::node_process(const std::string& name, int threads,
+                           const std::vector<std::string>& model_roots, uint16_t port) {
+  std::vector<std::string> args = {"--listen",  "127.0.0.1:" + std::to_string(port),
+                                   "--name",    name,
+                                   "--threads", std::to_string(threads)};
+  for (const auto& root : model_roots) {
+    args.push_back("--model-root");
+    args.push_back(root);
+  }
+  start(args, "");
+}
 
 node_process::node_process(const std::string& name, const std::vector<std::string>& extra_args,
                            const std::string& stderr_path) {
+  std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--name", name};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  start(args, stderr_path);
+}
+
+void node_process::start(std::vector<std::string> args, const std::string& stderr_path) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
-  std::vector<std::string> args = {"edgepipe", "node", "--listen", "127.0.0.1:0", "--name", name};
-  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  args.insert(args.begin(), {"edgepipe", "node"});
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -137,6 +152,19 @@ ops::vit_config tiny_config() {
   return c;
 }
 
+bool path_exists(const std::string& path) {
+  struct stat s;
+  return ::stat(path.c_str(), &s) == 0;
+}
+
+std::string last_line(const std::string& text) {
+  auto end = text.find_last_not_of('\n');
+  if (end == std::string::npos) return "";
+  auto start = text.rfind('\n', end);
+  size_t from = start == std::string::npos ? 0 : start + 1;
+  return text.substr(from, end - from + 1);
+}
+
 void write_file(const std::string& path, const std::string& text) {
   std::ofstream f(path);
   f << text;
@@ -163,19 +191,24 @@ void write_tiny_model(const std::string& dir, uint64_t seed) {
   if (!ok) throw std::runtime_error(ok.error().message);
 }
 
-run_output run_program(const std::string& program, const std::vector<std::string>& args,
-                       int timeout_s, int term_grace_s) {
+struct background_program::readers {
+  int out_fd = -1, err_fd = -1;
+  std::string out, err;
+  std::thread out_reader, err_reader;
+};
+
+background_program::background_program(const std::string& program,
+                                       const std::vector<std::string>& args) {
   int out_fds[2], err_fds[2];
   if (pipe2(out_fds, O_CLOEXEC) != 0 || pipe2(err_fds, O_CLOEXEC) != 0)
     throw std::runtime_error("pipe failed");
-  std::vector<char*> argv;
-  std::string prog = program;
-  argv.push_back(prog.data());
   std::vector<std::string> copy = args;
+  copy.insert(copy.begin(), program);
+  std::vector<char*> argv;
   for (auto& a : copy) argv.push_back(a.data());
   argv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid == 0) {
+  pid_ = fork();
+  if (pid_ == 0) {
     dup2(out_fds[1], STDOUT_FILENO);
     dup2(err_fds[1], STDERR_FILENO);
     int devnull = open("/dev/null", O_RDONLY);
@@ -185,33 +218,58 @@ run_output run_program(const std::string& program, const std::vector<std::string
   }
   close(out_fds[1]);
   close(err_fds[1]);
+  readers_ = new readers;
+  readers_->out_fd = out_fds[0];
+  readers_->err_fd = err_fds[0];
+  readers_->out_reader = std::thread([r = readers_] { r->out = read_all(r->out_fd); });
+  readers_->err_reader = std::thread([r = readers_] { r->err = read_all(r->err_fd); });
+}
+
+bool background_program::exited() {
+  if (reaped_) return true;
+  if (waitpid(pid_, &status_, WNOHANG) == pid_) reaped_ = true;
+  return reaped_;
+}
+
+run_output background_program::wait(int timeout_s, int term_grace_s) {
+  auto wait_s = [&](int seconds) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    while (!exited() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  };
+  wait_s(timeout_s);
+  if (!exited() && term_grace_s > 0) {
+    kill(pid_, SIGTERM); // its own cleanup runs first
+    wait_s(term_grace_s);
+  }
+  if (!exited()) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, &status_, 0);
+    reaped_ = true;
+  }
   run_output r;
-  // Read both pipes (a thread for stderr, so neither fills up).
-  std::thread err_reader([&] { r.err = read_all(err_fds[0]); });
-  std::atomic<bool> done{false};
-  std::thread killer([pid, timeout_s, term_grace_s, &done] {
-    auto wait_s = [&](int seconds) {
-      for (int i = 0; i < seconds * 10 && !done; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    };
-    wait_s(timeout_s);
-    if (done) return;
-    if (term_grace_s > 0) {
-      kill(pid, SIGTERM); // its own cleanup runs first
-      wait_s(term_grace_s);
-    }
-    if (!done) kill(pid, SIGKILL);
-  });
-  r.out = read_all(out_fds[0]);
-  err_reader.join();
-  int status = 0;
-  waitpid(pid, &status, 0);
-  done = true;
-  killer.join();
-  close(out_fds[0]);
-  close(err_fds[0]);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (readers_) {
+    readers_->out_reader.join();
+    readers_->err_reader.join();
+    close(readers_->out_fd);
+    close(readers_->err_fd);
+    r.out = std::move(readers_->out);
+    r.err = std::move(readers_->err);
+    delete readers_;
+    readers_ = nullptr;
+  }
+  r.exit_code = WIFEXITED(status_) ? WEXITSTATUS(status_) : 128 + WTERMSIG(status_);
   return r;
+}
+
+background_program::~background_program() {
+  if (readers_) wait(0);
+}
+
+run_output run_program(const std::string& program, const std::vector<std::string>& args,
+                       int timeout_s, int term_grace_s) {
+  background_program p(program, args);
+  return p.wait(timeout_s, term_grace_s);
 }
 
 run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s) {

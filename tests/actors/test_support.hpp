@@ -13,11 +13,14 @@
 
 namespace edgepipe::test {
 
-// An `edgepipe node --listen 127.0.0.1:0` child process; stopped (SIGTERM,
-// then SIGKILL) by the destructor.
+// An `edgepipe node --listen 127.0.0.1:0` child process serving the model
+// directories inside `model_roots` (none: synthetic models only); stopped
+// (SIGTERM, then SIGKILL) by the destructor.
 class node_process {
 public:
-  explicit node_process(const std::string& name, int threads = 1);
+  // `port` 0: a free one; a given port restarts a node on its old address.
+  explicit node_process(const std::string& name, int threads = 1,
+                        const std::vector<std::string>& model_roots = {}, uint16_t port = 0);
   // With more command-line arguments (e.g. --tls-ca ...), and its stderr
   // written to `stderr_path` (empty: inherited) for a test to read its log.
   node_process(const std::string& name, const std::vector<std::string>& extra_args,
@@ -31,6 +34,7 @@ public:
   void kill_now(); // SIGKILL
 
 private:
+  void start(std::vector<std::string> args, const std::string& stderr_path);
   pid_t pid_ = -1;
   int fd_ = -1;
   uint16_t port_ = 0;
@@ -60,10 +64,40 @@ struct run_output {
 run_output run_program(const std::string& program, const std::vector<std::string>& args,
                        int timeout_s, int term_grace_s = 0);
 
+// A program running in the background (stdin closed, output captured), so a
+// test can act on it while it runs; killed by the destructor if still running.
+class background_program {
+public:
+  background_program(const std::string& program, const std::vector<std::string>& args);
+  ~background_program();
+  background_program(const background_program&) = delete;
+  background_program& operator=(const background_program&) = delete;
+  pid_t pid() const { return pid_; }
+  bool exited(); // without waiting
+  // Waits for the end and returns what it printed. Past timeout_s it is
+  // killed; with term_grace_s > 0 it first gets SIGTERM and that long.
+  run_output wait(int timeout_s, int term_grace_s = 0);
+
+private:
+  pid_t pid_ = -1;
+  int status_ = 0;
+  bool reaped_ = false;
+  struct readers;
+  readers* readers_ = nullptr;
+};
+
 // Runs EDGEPIPE_BINARY with `args` (stdin closed), waits at most timeout_s.
 run_output run_edgepipe(const std::vector<std::string>& args, int timeout_s = 120);
 
 void write_file(const std::string& path, const std::string& text);
+bool path_exists(const std::string& path);
+// The last non-empty line (where `--json` prints its object).
+std::string last_line(const std::string& text);
+
+// The shipped Fashion-MNIST ViT and Debian's data set (package fashion-mnist).
+inline const std::string fashion_model_dir =
+    std::string(EDGEPIPE_SOURCE_DIR) + "/examples/models/fashion-vit";
+inline const std::string fashion_data_dir = "/usr/share/datasets/fashion-mnist";
 std::string read_text(const std::string& path);
 
 // A process's resident memory (VmRSS of /proc/PID/status), kB; -1 if gone.
