@@ -23,6 +23,7 @@
 
 #include "actors/errors.hpp"
 #include "actors/planner_state.hpp"
+#include "actors/transport.hpp"
 
 namespace edgepipe::actors {
 
@@ -105,7 +106,7 @@ void attempt_rejoin(planner_ptr self, size_t node) {
   auto& h = st.health[node];
   h.reconnecting = true;
   const auto addr = st.cfg.nodes[node].address;
-  auto mm = self->system().middleman().actor_handle();
+  auto mm = connector(self->system()); // TLS when the run has it
   auto retry_later = [=] {
     auto& h2 = self->state.health[node];
     h2.reconnecting = false;

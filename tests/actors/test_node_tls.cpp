@@ -6,6 +6,11 @@
 // refused, and the node's log names the peer's address and why.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <functional>
+#include <sstream>
+#include <thread>
+
 #include <nlohmann/json.hpp>
 
 #include <arpa/inet.h>
@@ -101,6 +106,60 @@ TEST_F(TlsTest, ARunWithCertificatesWorksThroughNodesWithTheirOwn) {
   for (const char* n : {"n1", "n2"})
     EXPECT_EQ(test::read_text(dir.path + "/" + n + ".log").find("refused"), std::string::npos)
         << test::read_text(dir.path + "/" + n + ".log");
+}
+
+TEST_F(TlsTest, ANodeKilledAndRestartedRejoinsOverTls) {
+  // The run's re-planner reconnects to a lost node on its address: over TLS
+  // too. 40,000 images keep the run going while b is away.
+  ASSERT_EQ(test::run_program("bash", {make_certs, certs, "n3"}, 60).exit_code, 0);
+  std::vector<std::unique_ptr<test::node_process>> nodes;
+  for (const char* n : {"n1", "n3"})
+    nodes.push_back(std::make_unique<test::node_process>(n, node_tls(n), ""));
+  auto b = std::make_unique<test::node_process>("n2", node_tls("n2"), "");
+  const uint16_t b_port = b->port();
+  std::string path = dir.path + "/rejoin.yaml";
+  test::write_file(path, "name: tls-rejoin\nnodes:\n" + remote("a", nodes[0]->port()) +
+                             remote("b", b_port) + remote("c", nodes[1]->port()) +
+                             "model:\n  dir: .\npartition: even\n"
+                             "workload:\n  synthetic: true\n  count: 40000\n  microbatch: 4\n"
+                             "runtime:\n  heartbeat_interval_s: 0.25\n  heartbeat_timeout_s: "
+                             "1.5\n  rejoin_interval_s: 0.25\n  run_timeout_s: 120\n" +
+                             tls_section());
+  const std::string timeline = dir.path + "/timeline.jsonl";
+  test::background_program run(EDGEPIPE_BINARY,
+                               {"run", path, "--json", "--quiet", "--timeline", timeline});
+  // Waits (safety net 60 s) until a timeline record satisfies `done`.
+  auto wait_for = [&](const std::function<bool(const nlohmann::json&)>& done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (std::chrono::steady_clock::now() < deadline && !run.exited()) {
+      std::istringstream lines(test::read_text(timeline));
+      std::string line;
+      while (std::getline(lines, line)) {
+        auto j = nlohmann::json::parse(line, nullptr, false);
+        if (!j.is_discarded() && done(j)) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return false;
+  };
+  ASSERT_TRUE(wait_for([](const nlohmann::json& r) {
+    return r.value("kind", "") == "throughput" && r.value("answered", 0) >= 20;
+  })) << "the run never got going";
+  b->kill_now();
+  ASSERT_TRUE(wait_for([](const nlohmann::json& r) {
+    return r.value("kind", "") == "fault" &&
+           r.value("text", "").find("'b' lost") != std::string::npos;
+  })) << "the loss of b was never noted\n"
+      << run.wait(10).out;
+  b = std::make_unique<test::node_process>("n2", node_tls("n2"), "", b_port);
+  auto r = run.wait(180);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto j = nlohmann::json::parse(test::last_line(r.out));
+  EXPECT_EQ(j["answered"], 10000);
+  EXPECT_EQ(j["lost"], 0);
+  ASSERT_EQ(j["faults"].size(), 1u) << j.dump(2);
+  EXPECT_FALSE(j["faults"][0]["rejoined_t"].is_null())
+      << "b never rejoined over TLS: " << j.dump(2);
 }
 
 TEST_F(TlsTest, AClientWithoutACertificateIsRefusedAndLogged) {

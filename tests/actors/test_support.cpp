@@ -61,8 +61,8 @@ node_process::node_process(const std::string& name, int threads,
 }
 
 node_process::node_process(const std::string& name, const std::vector<std::string>& extra_args,
-                           const std::string& stderr_path) {
-  std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--name", name};
+                           const std::string& stderr_path, uint16_t port) {
+  std::vector<std::string> args = {"--listen", "127.0.0.1:" + std::to_string(port), "--name", name};
   args.insert(args.end(), extra_args.begin(), extra_args.end());
   start(args, stderr_path);
 }

@@ -24,7 +24,7 @@ public:
   // With more command-line arguments (e.g. --tls-ca ...), and its stderr
   // written to `stderr_path` (empty: inherited) for a test to read its log.
   node_process(const std::string& name, const std::vector<std::string>& extra_args,
-               const std::string& stderr_path);
+               const std::string& stderr_path, uint16_t port = 0);
   ~node_process();
   node_process(const node_process&) = delete;
   node_process& operator=(const node_process&) = delete;
