@@ -57,11 +57,8 @@ TEST(BadFrames, EveryMalformedFrameIsRefusedNamedAndReplayed) {
                        "\n"
                        "partition:\n  - {node: a, layers: [1, 13]}\n"
                        "  - {node: b, layers: [14, 24]}\n"
-                       "quantization:\n  bits: 0\n"
-                       "workload:\n  dataset: " +
-                       data_dir + "\n  count: " + std::to_string(images) +
-                       "\n  microbatch: " + std::to_string(microbatch) +
-                       "\n  window: 2\n"
+                       "quantization:\n  bits: 0\n" +
+                       test::fashion_workload_yaml(images, microbatch) +
                        "runtime:\n  run_timeout_s: 100\n");
 
   // One run without faults: the reference predictions.

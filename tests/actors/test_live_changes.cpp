@@ -59,11 +59,8 @@ TEST_F(LiveChangesTest, RepartitionMidRunAnswersEverythingOnceWithTheSameAccurac
                      "partition:\n  - {node: a, layers: [1, 12]}\n  - {node: b, layers: [13, 24]}\n"
                      "quantization:\n  bits: 0\n"
                      "links:\n  overrides:\n"
-                     "    - {from: a, to: b, trace: [[0, 1000], [1, 2]]}\n"
-                     "workload:\n  dataset: " +
-                     data_dir + "\n  count: " + std::to_string(images) +
-                     "\n  microbatch: " + std::to_string(microbatch) +
-                     "\n  window: 2\n"
+                     "    - {from: a, to: b, trace: [[0, 1000], [1, 2]]}\n" +
+                     test::fashion_workload_yaml(images, microbatch) +
                      "planner:\n  replan: true\n  min_interval_s: 1\n  switch_cost_s: 0.1\n"
                      "runtime:\n  run_timeout_s: 50\n";
   auto r = test::run_edgepipe({"run", write_topology(yaml), "--json"}, 60);

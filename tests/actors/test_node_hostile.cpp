@@ -21,12 +21,16 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
 
+#include "../net/loopback_socket.hpp"
 #include "actors/register_types.hpp"
 #include "test_support.hpp"
 
 using namespace edgepipe;
 
 namespace {
+
+using edgepipe::test::connect_to;
+using edgepipe::test::local_address;
 
 constexpr int64_t rss_bound_kb = 64 * 1024; // what the node may grow by
 
@@ -35,26 +39,6 @@ std::vector<uint8_t> basp_header(uint8_t op, uint32_t payload_len) {
   h[0] = op;
   for (int i = 0; i < 4; ++i) h[4 + i] = uint8_t(payload_len >> (24 - 8 * i));
   return h;
-}
-
-int connect_to(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-std::string local_address(int fd) {
-  sockaddr_in a{};
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  return "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
 }
 
 // Whether the node closed the connection (reads and drops what it sent);

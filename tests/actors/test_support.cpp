@@ -152,6 +152,11 @@ ops::vit_config tiny_config() {
   return c;
 }
 
+std::string fashion_workload_yaml(int images, int microbatch) {
+  return "workload:\n  dataset: " + fashion_data_dir + "\n  count: " + std::to_string(images) +
+         "\n  microbatch: " + std::to_string(microbatch) + "\n  window: 2\n";
+}
+
 bool path_exists(const std::string& path) {
   struct stat s;
   return ::stat(path.c_str(), &s) == 0;

@@ -98,6 +98,9 @@ std::string last_line(const std::string& text);
 inline const std::string fashion_model_dir =
     std::string(EDGEPIPE_SOURCE_DIR) + "/examples/models/fashion-vit";
 inline const std::string fashion_data_dir = "/usr/share/datasets/fashion-mnist";
+// A topology's `workload:` section: the first `images` test images of the
+// data set above, in microbatches of `microbatch`, window 2.
+std::string fashion_workload_yaml(int images, int microbatch);
 std::string read_text(const std::string& path);
 
 // A process's resident memory (VmRSS of /proc/PID/status), kB; -1 if gone.

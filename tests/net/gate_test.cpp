@@ -19,12 +19,16 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "loopback_socket.hpp"
 #include "net/gate.hpp"
 
 using namespace edgepipe;
 using namespace std::chrono_literals;
 
 namespace {
+
+using edgepipe::test::connect_to;
+using edgepipe::test::local_address;
 
 std::vector<uint8_t> header(uint8_t op, uint32_t payload_len) {
   std::vector<uint8_t> h(net::basp_header_size, 0);
@@ -79,26 +83,6 @@ struct fake_node {
     for (int fd : inner) close(fd);
   }
 };
-
-int connect_to(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-std::string local_address(int fd) {
-  sockaddr_in a{};
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  return "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
-}
 
 // Reads until `n` bytes or the end of the stream (safety net 20 s).
 std::vector<uint8_t> read_up_to(int fd, size_t n) {
