@@ -104,15 +104,6 @@ protected:
     return path;
   }
 
-  long eval_correct(int images, int microbatch) {
-    auto eval = test::run_edgepipe({"eval", "--model", model_dir, "--data", data_dir, "--limit",
-                                    std::to_string(images), "--microbatch",
-                                    std::to_string(microbatch), "--json"},
-                                   120);
-    EXPECT_EQ(eval.exit_code, 0) << eval.out << eval.err;
-    return nlohmann::json::parse(test::last_line(eval.out))["correct"].get<long>();
-  }
-
   // Every request answered once, in order, with the single model's
   // predictions; the fault on node b reported and repaired, b back in the
   // final plan.
@@ -151,7 +142,8 @@ protected:
     EXPECT_NE(last["reason"].get<std::string>().find("rejoined"), std::string::npos) << last;
     ASSERT_EQ(last["stages"].size(), 3u);
     EXPECT_EQ(last["stages"][1]["node"], "b");
-    EXPECT_EQ(std::lround(j["accuracy"].get<double>() * images), eval_correct(images, microbatch));
+    EXPECT_EQ(std::lround(j["accuracy"].get<double>() * images),
+              test::fashion_eval_correct(images, microbatch));
     std::printf("%s: interrupted %.0f ms, rejoined at %.2f s, replayed %d\n", cause_word.c_str(),
                 f["interruption_ms"].get<double>(), f["rejoined_t"].get<double>(),
                 j["replayed"].get<int>());

@@ -1,5 +1,7 @@
 #include "test_support.hpp"
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -155,6 +157,17 @@ ops::vit_config tiny_config() {
 std::string fashion_workload_yaml(int images, int microbatch) {
   return "workload:\n  dataset: " + fashion_data_dir + "\n  count: " + std::to_string(images) +
          "\n  microbatch: " + std::to_string(microbatch) + "\n  window: 2\n";
+}
+
+long fashion_eval_correct(int images, int microbatch) {
+  auto eval =
+      run_edgepipe({"eval", "--model", fashion_model_dir, "--data", fashion_data_dir, "--limit",
+                    std::to_string(images), "--microbatch", std::to_string(microbatch), "--json"},
+                   120);
+  EXPECT_EQ(eval.exit_code, 0) << eval.out << eval.err;
+  auto j = nlohmann::json::parse(last_line(eval.out), nullptr, false);
+  if (eval.exit_code != 0 || j.is_discarded()) return -1;
+  return j["correct"].get<long>();
 }
 
 bool path_exists(const std::string& path) {
