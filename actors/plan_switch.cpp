@@ -146,16 +146,27 @@ void deployment_failed(planner_ptr self, const std::string& why) {
     fail_run(self, "no working plan after 3 attempts; the last: " + why);
 }
 
-void retire_deployment(planner_ptr self, epoch_deployment& d) {
+size_t retire_deployment(planner_ptr self, epoch_deployment& d, std::function<void()> on_answer) {
   auto& st = self->state;
+  size_t sent = 0;
   for (size_t i = 0; i < d.stages.size(); ++i) {
     if (!d.stages[i]) continue;
     self->demonitor(d.stages[i].address());
-    const auto& node = st.cfg.nodes[d.plan.stages[i].node];
-    self->request(node.actor, st.cfg.request_timeout, retire_request{d.stages[i]})
-        .then([](caf::ok_atom) {}, [](caf::error&) {});
+    size_t node = static_cast<size_t>(d.plan.stages[i].node);
+    // A lost node's stages are gone with it (or retired by it as orphans).
+    if (node < st.health.size() && !st.health[node].alive) continue;
+    ++sent;
+    self->request(st.cfg.nodes[node].actor, retire_timeout, retire_request{d.stages[i]})
+        .then(
+            [=](caf::ok_atom) {
+              if (on_answer) on_answer();
+            },
+            [=](caf::error&) {
+              if (on_answer) on_answer();
+            });
   }
   d.stages.clear();
+  return sent;
 }
 
 void deploy_plan(planner_ptr self, runtime::plan plan, std::string reason) {

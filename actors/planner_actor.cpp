@@ -71,29 +71,13 @@ void finish(planner_ptr self) {
 // lost, or it retires orphaned stages itself once this process is gone).
 void retire_all_then(planner_ptr self, std::function<void()> then) {
   auto& st = self->state;
-  auto pending = std::make_shared<size_t>(0);
-  auto done = std::make_shared<std::function<void()>>(std::move(then));
-  auto one_done = [pending, done] {
-    if (--*pending == 0 && *done) {
-      auto f = std::move(*done);
-      *done = nullptr;
-      f();
-    }
+  auto pending = std::make_shared<size_t>(1); // held until every request is out
+  auto one_done = [pending, then] {
+    if (--*pending == 0) then();
   };
-  for (auto* d : {st.current ? &*st.current : nullptr, st.next ? &*st.next : nullptr}) {
-    if (!d) continue;
-    for (size_t i = 0; i < d->stages.size(); ++i) {
-      if (!d->stages[i]) continue;
-      self->demonitor(d->stages[i].address());
-      size_t node = static_cast<size_t>(d->plan.stages[i].node);
-      if (node < st.health.size() && !st.health[node].alive) continue;
-      ++*pending;
-      self->request(st.cfg.nodes[node].actor, std::chrono::seconds(3), retire_request{d->stages[i]})
-          .then([=](caf::ok_atom) { one_done(); }, [=](caf::error&) { one_done(); });
-    }
-    d->stages.clear();
-  }
-  if (*pending == 0) (*done)();
+  for (auto* d : {st.current ? &*st.current : nullptr, st.next ? &*st.next : nullptr})
+    if (d) *pending += retire_deployment(self, *d, one_done);
+  one_done();
 }
 
 void deliver_outcome(planner_ptr self, source_stats ss) {

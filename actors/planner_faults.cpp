@@ -209,8 +209,7 @@ void on_stage_down(planner_ptr self, const caf::actor_addr& stage, const caf::er
         return;
       }
       // The node lives: the same plan again, as a new epoch.
-      record_note(self, why, true, st.cfg.nodes[node].address.name);
-      st.notes.push_back(why);
+      note(self, why, true, node);
       st.current_broken = true;
       if (!st.next) deploy_plan(self, st.current->plan, why + "; deploying the plan again");
       return;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -99,7 +100,12 @@ void deploy_plan(planner_ptr self, runtime::plan plan, std::string reason);
 // Ends the run early: retires every stage, answers the run_request with
 // what was answered, why it stopped and what was not answered.
 void fail_run(planner_ptr self, const std::string& why);
-void retire_deployment(planner_ptr self, epoch_deployment& d);
+// Asks each alive node of `d` to retire its stage; `on_answer` (if set) is
+// called once per answer, or per request that timed out. Returns how many
+// were asked. A node answers at once, so the timeout is short.
+constexpr auto retire_timeout = std::chrono::seconds(3);
+size_t retire_deployment(planner_ptr self, epoch_deployment& d,
+                         std::function<void()> on_answer = {});
 // The deployment under way cannot finish: the first plan fails the run, a
 // later one is abandoned (and, when the running plan is broken, replaced).
 void deployment_failed(planner_ptr self, const std::string& why);
