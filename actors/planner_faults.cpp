@@ -135,13 +135,8 @@ void plan_for_rejoin(planner_ptr self, const std::string& why) {
   }
   const runtime::plan& wanted = st.cfg.plan;
   if (plan_uses_lost_node(self, wanted)) return; // not all of its nodes are back yet
-  const runtime::plan& running = st.current->plan;
-  bool same = running.stages.size() == wanted.stages.size();
-  for (size_t i = 0; same && i < wanted.stages.size(); ++i)
-    same = running.stages[i].node == wanted.stages[i].node &&
-           running.stages[i].first == wanted.stages[i].first &&
-           running.stages[i].last == wanted.stages[i].last;
-  if (!same) deploy_plan(self, wanted, why + ": back to the topology's plan");
+  if (!runtime::same_partition(st.current->plan, wanted))
+    deploy_plan(self, wanted, why + ": back to the topology's plan");
 }
 
 } // namespace

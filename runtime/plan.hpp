@@ -26,6 +26,10 @@ struct plan {
   std::vector<int> bits;
 };
 
+// The same stages on the same nodes with the same layers (bits and epoch
+// aside).
+bool same_partition(const plan& a, const plan& b);
+
 // "node 0 [1..8] -> node 2 [9..24]": for logs and errors.
 std::string describe(const plan& p);
 

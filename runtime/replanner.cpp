@@ -100,15 +100,6 @@ std::string bit_changes(const replan_model& m, const plan& from, const plan& to)
   return out;
 }
 
-bool same_partition(const plan& a, const plan& b) {
-  if (a.stages.size() != b.stages.size()) return false;
-  for (size_t i = 0; i < a.stages.size(); ++i)
-    if (a.stages[i].node != b.stages[i].node || a.stages[i].first != b.stages[i].first ||
-        a.stages[i].last != b.stages[i].last)
-      return false;
-  return true;
-}
-
 bool same_bits(const plan& a, const plan& b) {
   for (size_t i = 0; i + 1 < a.stages.size(); ++i)
     if (a.bits[i] != b.bits[i]) return false;

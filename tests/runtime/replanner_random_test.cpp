@@ -125,7 +125,9 @@ TEST(ReplannerRandom, DecisionsFollowTheExhaustiveOptimumAndNeverExceedMemory) {
     if (d->action == replan_action::keep) {
       // Nothing is better than the plan in force; it is a best plan if it fits.
       EXPECT_LE(now, best.period) << d->reason;
-      if (fits_memory) EXPECT_EQ(now, best.period) << d->reason;
+      if (fits_memory) {
+        EXPECT_EQ(now, best.period) << d->reason;
+      }
       EXPECT_EQ(describe(d->next), describe(current));
       ++kept;
       continue;
