@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -78,6 +79,8 @@ void node_process::start(std::vector<std::string> args, const std::string& stder
   argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
+    // A test killed by its timeout must not leave its nodes running.
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
     dup2(fds[1], STDOUT_FILENO);
     if (!stderr_path.empty()) {
       int err = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -227,6 +230,7 @@ background_program::background_program(const std::string& program,
   argv.push_back(nullptr);
   pid_ = fork();
   if (pid_ == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM); // gone with the test, whatever ends it
     dup2(out_fds[1], STDOUT_FILENO);
     dup2(err_fds[1], STDERR_FILENO);
     int devnull = open("/dev/null", O_RDONLY);
