@@ -112,6 +112,26 @@ void send_all(int fd, const std::vector<uint8_t>& bytes) {
   ASSERT_EQ(send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL), ssize_t(bytes.size()));
 }
 
+// The node's side sends (non-blocking) until 100 tries in a row find no
+// room: the sockets and the gate's buffer toward a peer that reads nothing
+// are full. Returns the bytes sent.
+size_t send_until_full(int inner) {
+  fcntl(inner, F_SETFL, fcntl(inner, F_GETFL) | O_NONBLOCK);
+  std::vector<uint8_t> chunk(1 << 16, 1);
+  size_t sent = 0;
+  for (int blocked = 0; blocked < 100;) {
+    ssize_t n = send(inner, chunk.data(), chunk.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += size_t(n);
+      blocked = 0;
+    } else {
+      ++blocked;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2)); // let the gate move what it can
+    }
+  }
+  return sent;
+}
+
 struct gate_fixture : ::testing::Test {
   fake_node node;
   std::unique_ptr<net::gate> gate;
@@ -222,19 +242,7 @@ TEST_F(gate_fixture, APeerThatNeverReadsDoesNotKeepAConnectionTheNodeClosed) {
   ASSERT_GE(inner, 0);
   // The node sends more than the sockets and the gate's buffer hold, then
   // closes; the peer reads nothing.
-  fcntl(inner, F_SETFL, fcntl(inner, F_GETFL) | O_NONBLOCK);
-  std::vector<uint8_t> chunk(1 << 16, 1);
-  size_t sent = 0;
-  for (int blocked = 0; blocked < 100;) {
-    ssize_t n = send(inner, chunk.data(), chunk.size(), MSG_NOSIGNAL);
-    if (n > 0) {
-      sent += size_t(n);
-      blocked = 0;
-    } else {
-      ++blocked;
-      std::this_thread::sleep_for(1ms); // let the gate move what it can
-    }
-  }
+  size_t sent = send_until_full(inner);
   ASSERT_GT(sent, size_t(1) << 20);
   shutdown(inner, SHUT_RDWR);
   auto deadline = std::chrono::steady_clock::now() + 20s;
@@ -257,17 +265,7 @@ TEST_F(gate_fixture, APeerThatNeverReadsIsDisconnectedAtTheStallTimeout) {
   int inner = node.inner_socket(0);
   ASSERT_GE(inner, 0);
   // The node sends until everything between it and the peer is full.
-  fcntl(inner, F_SETFL, fcntl(inner, F_GETFL) | O_NONBLOCK);
-  std::vector<uint8_t> chunk(1 << 16, 1);
-  int blocked = 0;
-  while (blocked < 100) {
-    if (send(inner, chunk.data(), chunk.size(), MSG_NOSIGNAL) > 0) {
-      blocked = 0;
-    } else {
-      ++blocked;
-      std::this_thread::sleep_for(2ms); // let the gate move what it can
-    }
-  }
+  send_until_full(inner);
   // Time passes; whatever the kernel's buffers still took, the peer reads
   // nothing, so within a few steps of 11 s nothing more moves.
   std::string line;
