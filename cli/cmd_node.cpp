@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <thread>
 
-#include <pthread.h>
 #include <unistd.h>
 
 #include <caf/actor_system.hpp>
@@ -24,6 +23,7 @@
 #include "cli/command.hpp"
 #include "cli/gate_options.hpp"
 #include "cli/node_gate.hpp"
+#include "cli/stop_signals.hpp"
 
 namespace edgepipe::cli {
 
@@ -62,11 +62,7 @@ int run_node(int argc, char** argv) {
 
   // SIGINT/SIGTERM go to one waiting thread (blocked everywhere else, also in
   // CAF's threads, which inherit this mask): it asks the node actor to quit.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  sigset_t stop_signals = block_stop_signals();
   std::signal(SIGPIPE, SIG_IGN);
 
   double hb_interval = 0, hb_timeout = 0;

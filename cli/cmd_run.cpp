@@ -20,7 +20,6 @@
 #include <optional>
 #include <thread>
 
-#include <pthread.h>
 #include <unistd.h>
 
 #include <caf/actor_system.hpp>
@@ -38,6 +37,7 @@
 #include "cli/plan_report.hpp"
 #include "cli/run_inputs.hpp"
 #include "cli/run_report.hpp"
+#include "cli/stop_signals.hpp"
 #include "config/link_rates.hpp"
 #include "config/thread_warnings.hpp"
 #include "ops/layer_descriptor.hpp"
@@ -144,12 +144,7 @@ int run_run(int argc, char** argv) {
   // Signals go to one watching thread (blocked in every other thread,
   // CAF's included, which inherit this mask).
   static interrupt_control interrupts;
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-  watch_interrupts(interrupts, stop_signals);
+  watch_interrupts(interrupts, block_stop_signals());
 
   // 1. Everything that can be wrong in the files, before anything starts.
   auto topo = config::load_and_validate(path);
