@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
+#include <limits>
 #include <map>
 #include <random>
 
 #include "codec_test_util.hpp"
 #include "codecs/codec.hpp"
+#include "codecs/frame.hpp"
 #include "codecs/kernels.hpp"
 
 using namespace edgepipe::codecs;
@@ -159,6 +162,36 @@ TEST(RoundTrip, DegenerateInputs) {
     ASSERT_TRUE(d);
     for (float v : d->data) ASSERT_EQ(v, 0.1f);
   }
+}
+
+// Found by fuzz_codecs_decode: a range so narrow that its step is a
+// subnormal float has no finite inverse; (v - lo) * inf was NaN for v = lo,
+// and its cast to a code undefined. The step is raised to the smallest
+// normal float, so codes stay in range and values come back within it.
+TEST(RoundTrip, ASubnormalStepStillQuantizes) {
+  const float tiny = 1e-42f; // hi - lo: the step at 8 bits is ~4e-45, subnormal
+  std::vector<float> x = {0.0f, tiny, tiny / 2, 0.0f, tiny};
+  for (int bits : {1, 4, 8, 16})
+    for (clip_method m : all_methods) {
+      SCOPED_TRACE(std::to_string(bits) + " bits, " + to_string(m));
+      auto f = encode(x.data(), {5}, {bits, m, granularity::tensor});
+      ASSERT_TRUE(f) << f.error().message;
+      auto d = decode(f->data(), f->size());
+      ASSERT_TRUE(d);
+      for (size_t i = 0; i < x.size(); ++i) {
+        EXPECT_TRUE(std::isfinite(d->data[i]));
+        EXPECT_NEAR(d->data[i], x[i], std::numeric_limits<float>::min()) << i;
+        // lo itself is code 0.
+        if (m == clip_method::none && x[i] == 0.0f) {
+          EXPECT_EQ(d->data[i], 0.0f) << i;
+        }
+      }
+      // The step on the wire (the first group's, after the header and the
+      // one dimension) is 0 or a normal float, whose inverse is finite.
+      float step = 0;
+      std::memcpy(&step, f->data() + frame_fixed_header + 8, sizeof step);
+      EXPECT_TRUE(step == 0.0f || step >= std::numeric_limits<float>::min()) << step;
+    }
 }
 
 TEST(RoundTrip, NonFiniteValuesAreRejectedWhenQuantizing) {
