@@ -22,7 +22,7 @@ uint32_t max_code_of(int bits) {
 // The real quantization error of x over the symmetric range with this alpha.
 double quantization_error(const float* x, size_t n, const block_stats& s, double alpha, int bits) {
   clip_range r = symmetric_clip(s.mean, alpha, s.min, s.max);
-  float scale = (r.hi - r.lo) / float(max_code_of(bits));
+  float scale = quant_step(r.lo, r.hi, max_code_of(bits));
   float inv = scale > 0.0f ? 1.0f / scale : 0.0f;
   return kernels().quant_sq_error(x, n, r.lo, r.hi, scale, inv, max_code_of(bits));
 }

@@ -5,7 +5,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <limits>
 
 #include "codecs/bitpack.hpp"
 #include "codecs/clipping.hpp"
@@ -141,11 +140,7 @@ expected<std::vector<uint8_t>> encode(const float* src, const std::vector<int64_
   for (size_t g = 0; g < groups.count; ++g) {
     auto range = choose_clip_range(src + g * groups.size, groups.size, p.bits, p.clip);
     if (!range) return range.error();
-    float scale = (range->hi - range->lo) / float(max_code);
-    // A subnormal step has no finite inverse (the kernels multiply by it):
-    // the smallest normal step serves such a range as well (fuzz-found).
-    if (scale > 0.0f && scale < std::numeric_limits<float>::min())
-      scale = std::numeric_limits<float>::min();
+    float scale = quant_step(range->lo, range->hi, max_code);
     float top = range->lo + float(max_code) * scale;
     if (!std::isfinite(scale) || !std::isfinite(top))
       return make_error(errc::invalid_input, "tensor values span more than float32 can scale");

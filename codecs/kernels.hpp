@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 namespace edgepipe::codecs {
 
@@ -18,6 +19,17 @@ struct range_scan {
   double sum = 0.0;
   bool finite = true; // false when any element is NaN or +-Inf
 };
+
+// The step of max_code levels over [lo, hi]. Never subnormal: a subnormal
+// step has no finite inverse (the kernels multiply by 1/step, and
+// (v - lo) * inf is NaN at v = lo, its cast to a code undefined; found by
+// fuzz_codecs_decode under UBSan). The smallest normal step serves such a
+// narrow range as well: codes stay in range, values within half of it.
+inline float quant_step(float lo, float hi, uint32_t max_code) {
+  float step = (hi - lo) / float(max_code);
+  return step > 0.0f && step < std::numeric_limits<float>::min() ? std::numeric_limits<float>::min()
+                                                                 : step;
+}
 
 struct kernel_table {
   kernel_isa isa;
