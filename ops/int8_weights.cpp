@@ -1,5 +1,7 @@
 #include "ops/int8_weights.hpp"
 
+#include "ops/cpu_support.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -10,6 +12,8 @@ int8_linear quantize_linear(const dnnl_context& ctx, const float* weight, const 
                             const dnnl::memory::desc& layout) {
   int8_linear out;
   out.output_scales.resize(n);
+  // 127, or 63 on CPUs whose int8 products would saturate (cpu_support.hpp).
+  const float wmax = static_cast<float>(int8_weight_max());
   // Row j of the Hugging Face weight is output channel j: [n, k] row-major is
   // the matmul's [k, n] in tag ba, so the s8 copy keeps that order.
   dnnl::memory plain({{k, n}, dnnl_dt::s8, dnnl_tag::ba}, ctx.eng);
@@ -20,10 +24,10 @@ int8_linear quantize_linear(const dnnl_context& ctx, const float* weight, const 
     const float* row = weight + j * k;
     float m = 0;
     for (int64_t i = 0; i < k; ++i) m = std::max(m, std::fabs(row[i]));
-    const float s_w = m > 0 ? m / 127.0f : 1.0f; // an all-zero channel: any step
+    const float s_w = m > 0 ? m / wmax : 1.0f; // an all-zero channel: any step
     for (int64_t i = 0; i < k; ++i) {
       float v = std::nearbyint(row[i] / s_w);
-      q[j * k + i] = static_cast<int8_t>(std::clamp(v, -127.0f, 127.0f));
+      q[j * k + i] = static_cast<int8_t>(std::clamp(v, -wmax, wmax));
     }
     out.output_scales[j] = src_scale * s_w;
     bq[j] = bias[j] / out.output_scales[j];

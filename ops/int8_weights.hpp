@@ -3,7 +3,8 @@
 //
 // oneDNN 2.6 int8 matmul computes dst = output_scale[n] * (sum_k src_q * w_q
 // + bias[n]), then post-ops. With src_q = x / s_x and w_q[k][n] = W[k][n] /
-// s_w[n] (s_w[n] = max_k |W[k][n]| / 127), output_scale[n] = s_x * s_w[n]
+// s_w[n] (s_w[n] = max_k |W[k][n]| / int8_weight_max(): 127, or 63 where
+// oneDNN's int8 products would saturate, ops/cpu_support.hpp), output_scale[n] = s_x * s_w[n]
 // gives the real result when the bias is stored divided by s_x * s_w[n].
 #pragma once
 

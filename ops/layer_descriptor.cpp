@@ -1,5 +1,7 @@
 #include "ops/layer_descriptor.hpp"
 
+#include "ops/cpu_support.hpp"
+
 namespace edgepipe::ops {
 
 namespace {
@@ -39,11 +41,13 @@ int64_t layer_info::output_mask_elements() const {
 
 int64_t layer_info::weight_bytes(dtype compute) const {
   // int8 per output channel: the f32 output scale, and the s8s8 compensation
-  // oneDNN 2.6 keeps inside the s8 weights' layout (12 bytes, measured with
-  // its brgemm matmul on avx512_core_vnni; ops/int8_weights.cpp).
-  constexpr int64_t int8_bytes_per_channel = 4 + 12;
-  if (compute == dtype::int8)
-    return (matmul_parameters - embedding_parameters) * 1 + embedding_parameters * 2 +
+  // oneDNN 2.6 keeps inside the s8 weights' layout: 12 bytes with its brgemm
+  // matmul on VNNI CPUs (measured on avx512_core_vnni), none on AVX2, whose
+  // kernel computes it on the fly (measured; ops/int8_weights.cpp).
+  const int64_t int8_bytes_per_channel = 4 + (int8_dot_products_exact() ? 12 : 0);
+  if (compute == dtype::int8) // the patch embedding in int8's side dtype (cpu_support.hpp)
+    return (matmul_parameters - embedding_parameters) * 1 +
+           embedding_parameters * (int8_side_dtype() == dnnl_dt::bf16 ? 2 : 4) +
            matmul_channels * int8_bytes_per_channel + f32_parameters * 4;
   return matmul_parameters * bytes_per_element(compute) + f32_parameters * 4;
 }

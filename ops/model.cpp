@@ -11,6 +11,7 @@
 
 #include <omp.h>
 
+#include "ops/cpu_support.hpp"
 #include "ops/int8_calibrate.hpp"
 #include "ops/model_impl.hpp"
 #include "ops/model_weights.hpp"
@@ -208,6 +209,7 @@ expected<model> model::build(const model_config& cfg, const model_options& optio
   p->cfg = cfg;
   p->opts = *opts;
   p->dnnl.threads = opts->threads > 0 ? opts->threads : omp_get_num_procs();
+  if (auto ok = check_dtype_supported(opts->compute); !ok) return ok.error();
   const dnnl_dt compute = opts->compute == dtype::bf16   ? dnnl_dt::bf16
                           : opts->compute == dtype::int8 ? dnnl_dt::s8
                                                          : dnnl_dt::f32;

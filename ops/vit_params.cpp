@@ -1,5 +1,7 @@
 #include "ops/vit_params.hpp"
 
+#include "ops/cpu_support.hpp"
+
 #include <cstring>
 #include <map>
 #include <new>
@@ -103,7 +105,8 @@ expected<vit_params> build_params(const dnnl_context& ctx, const model_config& c
   try {
     weight_layouts& lay = p.layouts;
     if (!cfg.is_text())
-      lay.patch = choose_layout(ctx, cfg.num_patches(), patch_k, d, int8 ? dnnl_dt::bf16 : compute);
+      lay.patch =
+          choose_layout(ctx, cfg.num_patches(), patch_k, d, int8 ? int8_side_dtype() : compute);
     lay.qkv = choose_layout(ctx, t, d, 3 * d, compute);
     lay.out = choose_layout(ctx, t, d, d, compute);
     lay.fc1 = choose_layout(ctx, t, d, inter, compute);

@@ -1,5 +1,7 @@
 #include "ops/vit_plan.hpp"
 
+#include "ops/cpu_support.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -67,7 +69,8 @@ void vit_plan::build(bool with_embed, bool with_head) {
   const int64_t hd = cfg_.head_dim(), inter = cfg_.intermediate_size, bt = b * t;
   const dnnl_dt f32 = dnnl_dt::f32;
   int8_ = params_.compute == dnnl_dt::s8;
-  const dnnl_dt c = int8_ ? dnnl_dt::bf16 : params_.compute;
+  // int8 keeps attention out of int8, in bf16 where this CPU has it (cpu_support.hpp).
+  const dnnl_dt c = int8_ ? int8_side_dtype() : params_.compute;
   lowp_ = c != f32;
   post_norm_ = cfg_.is_text();
   const weight_layouts& lay = params_.layouts;

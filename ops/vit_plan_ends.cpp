@@ -7,6 +7,7 @@
 //         token)) -> classifier (BertForSequenceClassification) or the pooled output
 #include <cstring>
 
+#include "ops/cpu_support.hpp"
 #include "ops/vit_plan.hpp"
 
 namespace edgepipe::ops {
@@ -15,8 +16,8 @@ void vit_plan::build_embed() {
   if (cfg_.is_text()) return; // a gather in a loop, then the block's LayerNorm primitive
   const int64_t b = batch_, d = cfg_.hidden_size, n = cfg_.num_patches();
   const int64_t k = int64_t{cfg_.num_channels} * cfg_.patch_size * cfg_.patch_size;
-  // int8 compute embeds in bf16 (vit_params: the patch weights are bf16).
-  const dnnl_dt c = params_.compute == dnnl_dt::s8 ? dnnl_dt::bf16 : params_.compute;
+  // int8 compute embeds in its side dtype (vit_params stores the patch weights so).
+  const dnnl_dt c = params_.compute == dnnl_dt::s8 ? int8_side_dtype() : params_.compute;
   const dnnl_dt f32 = dnnl_dt::f32;
   patches_ = buffer({b * n, k}, f32);
   patches_c_ = lowp_ ? buffer({b * n, k}, c) : patches_;

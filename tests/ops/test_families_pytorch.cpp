@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "family_test_util.hpp"
+#include "ops/cpu_support.hpp"
 
 using namespace edgepipe;
 using namespace edgepipe::ops;
@@ -129,6 +130,7 @@ TEST_P(family_vs_pytorch, stage_models_with_partial_weights_chain) {
 }
 
 TEST_P(family_vs_pytorch, bf16_is_close) {
+  if (!bf16_supported()) GTEST_SKIP() << check_dtype_supported(dtype::bf16).error().message;
   auto m = model::load(dir(), one_thread(dtype::bf16));
   ASSERT_TRUE(m) << m.error().message;
   auto out = m->forward(1, m->num_layers(), input());

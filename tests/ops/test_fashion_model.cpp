@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "ops/cpu_support.hpp"
 #include "ops/idx.hpp"
 #include "ops/preprocessing.hpp"
 #include "ops/vit_model.hpp"
@@ -56,6 +57,7 @@ TEST(FashionModel, CppPreprocessingEqualsTrainingPreprocessing) {
 }
 
 TEST(FashionModel, Bf16AgreesWithFp32OnMostImages) {
+  if (!bf16_supported()) GTEST_SKIP() << check_dtype_supported(dtype::bf16).error().message;
   tensor images = load_npy(ref_dir + "/images.npy");
   tensor want = load_npy(ref_dir + "/logits.npy");
   model_options opts;

@@ -4,6 +4,7 @@
 // stage models holding only part of the weights, batch 1 and 3, f32 and bf16.
 #include <gtest/gtest.h>
 
+#include "ops/cpu_support.hpp"
 #include "ops/vit_model.hpp"
 #include "vit_test_util.hpp"
 
@@ -121,6 +122,7 @@ TEST_P(vit_vs_pytorch, stage_models_with_partial_weights_chain) {
 }
 
 TEST_P(vit_vs_pytorch, bf16_is_close_and_agrees_on_the_class) {
+  if (!bf16_supported()) GTEST_SKIP() << check_dtype_supported(dtype::bf16).error().message;
   auto model = vit_model::load(dir(), options(dtype::bf16));
   ASSERT_TRUE(model) << model.error().message;
   tensor images = load_npy(dir() + "/images.npy");

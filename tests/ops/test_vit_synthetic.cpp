@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "ops/cpu_support.hpp"
 #include "ops/vit_model.hpp"
 #include "vit_test_util.hpp"
 
@@ -122,6 +123,7 @@ TEST(vit_synthetic, batch_rows_are_independent_and_threads_agree) {
 // One ViT-Base block (layers 1..4) at real shapes: fast kernels (no reference
 // implementation), and bf16 close to f32.
 TEST(vit_synthetic, vit_base_block_uses_fast_kernels_and_bf16_is_close) {
+  if (!bf16_supported()) GTEST_SKIP() << check_dtype_supported(dtype::bf16).error().message;
   auto c = named_vit_config("vit-base");
   ASSERT_TRUE(c);
   auto f32 = vit_model::synthetic(*c, 1, opts(1, 1, 4));
