@@ -50,6 +50,7 @@ struct result_msg {
   uint64_t seq = 0;
   int64_t origin_ns = 0;
   ops::activation value;
+  int64_t compute_ns = 0; // the worker's decode + forward (a stage's result only)
 };
 
 // The encoder took a result: its producer may hand over the next.
@@ -135,7 +136,7 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, result_msg& x) {
   return f(caf::meta::type_name("result_msg"), x.epoch, x.seq, x.origin_ns, x.value.main.shape,
            x.value.main.data, x.value.skip.shape, x.value.skip.data, x.value.mask.shape,
-           x.value.mask.data);
+           x.value.mask.data, x.compute_ns);
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, result_taken& x) {

@@ -27,6 +27,9 @@ constexpr auto load_timeout = std::chrono::minutes(10);
 // Identical transformer blocks after the first few are not timed again
 // (ops::profile_layers copies them): ViT-Large is profiled in 5 blocks of 24.
 constexpr int profiled_blocks = 4;
+// Sustained timing (ops/layer_profiler.hpp): each layer computes back to back
+// this long, so a node sharing cores with others is timed with its share.
+constexpr double profile_sustain_s = 0.05;
 
 struct node_state {
   node_info info;
@@ -199,6 +202,7 @@ expected<std::vector<double>> profile_layers(const stage_spec& spec, int microba
   opts.threads = spec.threads < 1 ? 1 : spec.threads;
   opts.compute = *dt;
   opts.measured_blocks = profiled_blocks;
+  opts.sustain_s = profile_sustain_s;
   auto profile = ops::profile_layers(*source, opts);
   if (!profile) return profile.error();
   return std::move(profile->time_s);

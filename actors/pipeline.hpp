@@ -54,8 +54,12 @@ expected<std::vector<connected_node>> connect_nodes(caf::actor_system& sys,
                                                     std::chrono::milliseconds timeout);
 
 // Asks every node to time each planner layer of `model` on a microbatch,
-// one node after the other so they do not disturb each other's measurement.
-// Result: seconds per layer, by node. Blocks.
+// all nodes at once: nodes that share a machine's cores then measure each
+// other's load, as their stages will meet it in the run (they time each
+// layer sustained, a mean that counts preemption: ops/layer_profiler.hpp).
+// Nodes on machines of their own are not disturbed, and the profile takes
+// the slowest node's time, not the sum. Result: seconds per layer, by node.
+// Blocks.
 expected<std::vector<std::vector<double>>> profile_nodes(caf::actor_system& sys,
                                                          const std::vector<connected_node>& nodes,
                                                          const stage_spec& model, int microbatch,

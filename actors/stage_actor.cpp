@@ -30,6 +30,10 @@ constexpr auto connect_timeout = std::chrono::seconds(30);
 // Connection attempts to the next stage's node lost to CAF's handshake race.
 constexpr int connect_retries = 3;
 constexpr auto report_interval = std::chrono::milliseconds(500);
+// Results the encoder may hold untaken, and frames the compute worker may
+// hold at once (runtime/stage_machine.hpp: why 2).
+constexpr int max_handed = 2;
+constexpr int worker_depth = 2;
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now().time_since_epoch())
@@ -71,11 +75,15 @@ worker_actor::behavior_type worker_impl(worker_actor::stateful_pointer<worker_st
   self->state.last = last;
   return {
       [=](compute_job& job) -> caf::result<result_msg> {
+        // The stage's compute time: this thread's decode and forward, not
+        // the hand-over to and from it (runtime/stage_machine.hpp says why).
+        const int64_t start_ns = now_ns();
         auto src = runtime::decode_activation(job.frame.frames);
         if (!src) return to_caf_error(src.error());
         auto dst = self->state.model->forward(self->state.first, self->state.last, *src);
         if (!dst) return to_caf_error(dst.error());
-        return result_msg{job.frame.epoch, job.frame.seq, job.frame.origin_ns, std::move(*dst)};
+        return result_msg{job.frame.epoch, job.frame.seq, job.frame.origin_ns, std::move(*dst),
+                          now_ns() - start_ns};
       },
   };
 }
@@ -151,7 +159,7 @@ void pump(stage_ptr self) {
   self->request(st.worker, compute_timeout, compute_job{std::move(*next)})
       .then(
           [=](result_msg& out) {
-            self->state.machine.on_computed(now_ns());
+            self->state.machine.on_computed(now_ns(), out.compute_ns);
             self->send(self->state.encoder, std::move(out));
             pump(self);
           },
@@ -193,7 +201,7 @@ stage_actor::behavior_type stage_impl(stage_ptr self, worker_actor worker, uint6
                                       uint32_t index, int first, int last, ops::model_config cfg,
                                       int64_t max_batch) {
   auto& st = self->state;
-  st.machine = runtime::stage_machine(epoch, first, last);
+  st.machine = runtime::stage_machine(epoch, first, last, max_handed, worker_depth);
   st.index = index;
   st.cfg = std::move(cfg);
   st.max_batch = max_batch;

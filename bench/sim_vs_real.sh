@@ -60,6 +60,40 @@ echo "profiling fashion-vit (microbatch 16, 1 thread) ..." >&2
   --out-dir "$TMP" >/dev/null
 printf 'here:\n  - s0\n  - s1\n  - s2\n' >"$TMP/devices.yml"
 
+# Calibration (no predicted setting is used): the machine's CPU per
+# microbatch outside the stages' compute (messaging, codecs, the run
+# process's source and sink), from the 1- and 4-stage topologies cal-*.yaml,
+# each run at 1024 and 4096 images: the difference cancels start-up (loading,
+# connecting). Overhead(S stages) = client + S x per stage, both solved from
+# the two; compute is the profile's sum over all layers (every layer runs once).
+cpu_of() { # topology images -> CPU seconds of `edgepipe run` and its node processes
+  sed "s|dir: ../../examples|dir: $ROOT/examples|; s|count: [0-9]*|count: $2|" "$1" >"$TMP/cal.yaml"
+  $PY - "$EP" "$TMP/cal.yaml" <<'EOF'
+import resource, subprocess, sys
+subprocess.run([sys.argv[1], "run", sys.argv[2], "--quiet"], check=True,
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+u = resource.getrusage(resource.RUSAGE_CHILDREN)  # the nodes too: run waits for them
+print(u.ru_utime + u.ru_stime)
+EOF
+}
+compute_ms=$($PY -c '
+import sys, yaml
+t = yaml.safe_load(open(sys.argv[1]))["here"]["model_profiles"]["fvit"][0]["time_s"]
+print(1e3 * sum(t))' "$TMP/device_types.yml")
+overhead_of() { # stages -> ms per microbatch outside compute
+  local big small
+  big=$(cpu_of "$ROOT/bench/sim_vs_real/cal-$1st.yaml" 4096)
+  small=$(cpu_of "$ROOT/bench/sim_vs_real/cal-$1st.yaml" 1024)
+  $PY -c "print(($big - $small) * 1e3 / 192 - $compute_ms)" # 192 = (4096 - 1024) / 16
+}
+echo "calibrating the machine's overhead (1 and 4 stages, 1024 and 4096 images) ..." >&2
+o1=$(overhead_of 1)
+o4=$(overhead_of 4)
+per_stage=$($PY -c "print(($o4 - $o1) / 3)")
+client=$($PY -c "print($o1 - $per_stage)")
+printf 'overhead per microbatch: client %.2f ms + %.2f ms per stage (compute %.2f ms)\n' \
+  "$client" "$per_stage" "$compute_ms" >&2
+
 # simulate NAME STAGES LINKS K M HANDOFF [STAGE_TIMES] [MACHINES]
 #   -> one JSON line {rate, p50_ms, stages_ms}
 simulate() {
@@ -103,7 +137,10 @@ for rep in $(seq 1 "$REPEATS"); do
     sim_prof=$(simulate "$name" "$stages" "$links" "$k" "$m" 2)
     sim_nodes=$(simulate "$name" "$stages" "$links" "$k" "$m" 2 "$times")
     sim_shared=$(simulate "$name" "$stages" "$links" "$k" "$m" 2 "" "s0,s1,s2:$(nproc)")
-    echo "{\"name\": \"$name\", \"real\": $real, \"plain\": $sim_plain, \"prof\": $sim_prof, \"nodes\": $sim_nodes, \"shared\": $sim_shared}" >>"$RESULTS"
+    n_stages=$(echo "$stages" | tr ',' '\n' | wc -l)
+    overhead=$($PY -c "print(max(0.0, $client + $n_stages * $per_stage))")
+    sim_over=$(simulate "$name" "$stages" "$links" "$k" "$m" 2 "" "s0,s1,s2:$(nproc):$overhead")
+    echo "{\"name\": \"$name\", \"real\": $real, \"plain\": $sim_plain, \"prof\": $sim_prof, \"nodes\": $sim_nodes, \"shared\": $sim_shared, \"over\": $sim_over}" >>"$RESULTS"
   done
 done
 
@@ -120,18 +157,20 @@ def err(pred, meas):  # prediction error against each run's measurement, %
     return [100 * (p / x - 1) for p, x in zip(pred, meas)]
 print("Throughput, images/s (err = predicted / measured - 1, per run):\n")
 print("| setting | real | sim, profile | err | sim, profile, shared cores | err "
+      "| sim, profile, shared cores + overhead | err "
       "| sim, nodes' times | err | CPU bound, %d cores |" % cores)
-print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 for n in names:
     rs = [r for r in rows if r["name"] == n]
     real = [r["real"]["images_per_s"] for r in rs]
     prof = [r["prof"]["rate"] for r in rs]
     nodes = [r["nodes"]["rate"] for r in rs]
     shared = [r["shared"]["rate"] for r in rs]
+    over = [r["over"]["rate"] for r in rs]
     cpu = [16e3 * cores / sum(r["real"]["stage_compute_ms"]) for r in rs]
-    print("| %s | %s | %s | %s%% | %s | %s%% | %s | %s%% | %s |" % (
+    print("| %s | %s | %s | %s%% | %s | %s%% | %s | %s%% | %s | %s%% | %s |" % (
         n, rng(real), rng(prof), rng(err(prof, real), "%+.1f"), rng(shared),
-        rng(err(shared, real), "%+.1f"), rng(nodes),
+        rng(err(shared, real), "%+.1f"), rng(over), rng(err(over, real), "%+.1f"), rng(nodes),
         rng(err(nodes, real), "%+.1f"), rng(cpu, "%.0f")))
 print("\nLatency p50 per microbatch, ms, and the stage times:\n")
 print("| setting | real | sim, handoff 0 | sim, handoff 2 | err | sim, nodes' times, handoff 2 | err "

@@ -3,11 +3,13 @@
 //
 // The measurement is ops::profile_layers (the same as a node's profile
 // request): block by block, only that block's weights loaded, each layer on
-// the previous layer's real output, one warm-up then the median of --repeats
-// runs. --layers-limit N measures blocks 1..N and the last block and gives
-// the blocks in between block N's times. Memory per layer is the size of its
-// weights at float32 for every dtype (ops::model_descriptor; models.yml has
-// one entry per model, see below); output sizes are the real activations'.
+// the previous layer's real output, one warm-up, then either sustained (the
+// default: the layer runs back to back for --sustain-ms and its time is the
+// mean, preemption included, as a stage computing microbatch after
+// microbatch meets it) or the median of --repeats runs (--sustain-ms 0). --layers-limit N measures
+// blocks 1..N and the last block and gives the blocks in between block N's times. Memory per layer
+// is the size of its weights at float32 for every dtype (ops::model_descriptor; models.yml has one
+// entry per model, see below); output sizes are the real activations'.
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -24,8 +26,13 @@ namespace edgepipe::cli {
 namespace {
 
 int run_profile(int argc, char** argv) {
-  args a("profile", "Measure this device's time per planner layer (median of repeats after a\n"
-                    "warm-up) and write PipeEdge's models.yml and device_types.yml.");
+  args a("profile",
+         "Measure this device's time per planner layer and write PipeEdge's models.yml\n"
+         "and device_types.yml. Each layer runs back to back for --sustain-ms after a\n"
+         "warm-up and its time is the mean, so other processes on the same cores (the\n"
+         "other stages of a pipeline on this machine) count as they will in a run:\n"
+         "start them first to profile with them. --sustain-ms 0: the median of --repeats\n"
+         "runs instead (an uncontended core's time).");
   a.option("model", "DIR|NAME",
            "model directory, or a published name (synthetic weights) of any family:\n"
            "google/vit-base-patch16-224, facebook/deit-tiny-distilled-patch16-224,\n"
@@ -40,16 +47,19 @@ int run_profile(int argc, char** argv) {
   a.option("memory-mb", "M", "memory this device offers to the pipeline, MB", true);
   a.option("bandwidth-mbps", "W", "this device's network bandwidth, Mbit/s", true);
   a.option("out-dir", "DIR", "where models.yml and device_types.yml go", false, ".");
-  a.option("repeats", "N", "timed runs per layer (median kept)", false, "3");
+  a.option("repeats", "N", "timed runs per layer, at least", false, "3");
+  a.option("sustain-ms", "MS", "per layer: run back to back this long, keep the mean (0: median)",
+           false, "100");
   a.option("layers-limit", "N", "measure blocks 1..N and the last block; replicate block N", false,
            "0");
   if (int rc = a.parse(argc, argv); rc >= 0) return rc;
 
-  int64_t batch = 0, threads = 0, repeats = 0, limit = 0;
+  int64_t batch = 0, threads = 0, repeats = 0, limit = 0, sustain_ms = 0;
   double mem_mb = 0, bw = 0;
   if (!a.get_int("microbatch", batch, 1, 4096) || !a.get_int("threads", threads, 1, 1024) ||
       !a.get_int("repeats", repeats, 1, 1000) || !a.get_int("layers-limit", limit, 0, 1000) ||
-      !a.get_double("memory-mb", mem_mb) || !a.get_double("bandwidth-mbps", bw))
+      !a.get_int("sustain-ms", sustain_ms, 0, 600000) || !a.get_double("memory-mb", mem_mb) ||
+      !a.get_double("bandwidth-mbps", bw))
     return exit_usage;
   if (mem_mb <= 0 || bw <= 0) return a.usage_error("--memory-mb and --bandwidth-mbps must be > 0");
   auto dt = ops::parse_dtype(a.get("dtype"));
@@ -77,6 +87,7 @@ int run_profile(int argc, char** argv) {
   ops::profile_options po;
   po.microbatch = static_cast<int>(batch);
   po.repeats = static_cast<int>(repeats);
+  po.sustain_s = static_cast<double>(sustain_ms) / 1e3;
   po.threads = static_cast<int>(threads);
   po.compute = *dt;
   po.measured_blocks = static_cast<int>(limit);

@@ -132,6 +132,9 @@ int run_run(int argc, char** argv) {
   a.flag("json", "print a JSON summary as the last line of output");
   a.flag("quiet", "no progress line");
   a.flag("dry-run", "connect, plan and explain the plan per stage; run nothing");
+  a.flag("profile", "profile the nodes first even when the plan does not need it (all at once, so\n"
+                    "nodes on one machine share its cores as they will in the run) and report\n"
+                    "each stage's profiled time beside its measured one");
   a.option("timeline", "FILE.jsonl",
            "write the run's timeline, one JSON object a line (docs/timeline.md)");
   a.option("plot", "FILE.svg", "draw bandwidth, bits, throughput and plan changes against time");
@@ -206,7 +209,7 @@ int run_run(int argc, char** argv) {
   if (!nodes) return fail("", nodes.error());
   const actors::stage_spec model = model_stage_spec(*topo);
   std::vector<std::vector<double>> times;
-  if (topo->partition.automatic || topo->planner.replan) {
+  if (topo->partition.automatic || topo->planner.replan || a.flag_set("profile")) {
     std::fprintf(stderr, "[edgepipe run] profiling %zu nodes for the planner\n", nodes->size());
     auto t = actors::profile_nodes(
         sys, *nodes, model, work->microbatch,
@@ -328,11 +331,13 @@ int run_run(int argc, char** argv) {
   }
   // A run that stopped early reports the same way: what was answered, what
   // was not, and why.
-  print_outcome(*result, *topo, plan_method);
+  const std::vector<double> profiled = stage_profile_ms(*result, times);
+  print_outcome(*result, *topo, plan_method, profiled);
   if (json)
-    std::printf(
-        "%s\n",
-        outcome_json(*result, *topo, plan_method, microbatch, images_requested).dump().c_str());
+    std::printf("%s\n",
+                outcome_json(*result, *topo, plan_method, microbatch, images_requested, profiled)
+                    .dump()
+                    .c_str());
   std::fflush(stdout);
   local.stop_all();
   if (!result->failure.empty()) {

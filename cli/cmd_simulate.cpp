@@ -77,22 +77,36 @@ expected<std::vector<planner::stage>> parse_stages(const planner::instance& inst
   return stages;
 }
 
-// "--machines s0,s1,s2:2;s3:4": hosts that share one machine, and its cores.
+// "--machines s0,s1,s2:2;s3:4:0.6": hosts that share one machine, its
+// cores, and optionally the CPU milliseconds per microbatch it spends
+// outside the stages' compute (planner::sim_config::machine_overhead_s).
 // Stages on hosts not named have a machine of their own.
 expected<void> parse_machines(const planner::instance& inst, const planner::plan& p,
                               const std::string& text, planner::sim_config& cfg) {
   std::map<std::string, int> machine_of;
   std::stringstream groups(text);
   for (std::string group; std::getline(groups, group, ';');) {
-    auto colon = group.rfind(':');
+    const auto bad = make_error(errc::invalid_argument,
+                                "--machines: '" + group +
+                                    "' is not HOST,HOST,...:CORES[:OVERHEAD_MS] (cores > 0, "
+                                    "overhead >= 0)");
+    // Split off one or two numbers after the hosts.
+    std::vector<std::string> parts;
+    std::stringstream fields(group);
+    for (std::string f; std::getline(fields, f, ':');) parts.push_back(f);
+    if (parts.size() < 2 || parts.size() > 3 || parts[0].empty()) return bad;
     char* end = nullptr;
-    double cores = colon == std::string::npos ? 0 : std::strtod(group.c_str() + colon + 1, &end);
-    if (colon == std::string::npos || colon == 0 || *end || !(cores > 0))
-      return make_error(errc::invalid_argument,
-                        "--machines: '" + group + "' is not HOST,HOST,...:CORES (cores > 0)");
+    const double cores = std::strtod(parts[1].c_str(), &end);
+    if (parts[1].empty() || *end || !(cores > 0)) return bad;
+    double overhead_ms = 0;
+    if (parts.size() == 3) {
+      overhead_ms = std::strtod(parts[2].c_str(), &end);
+      if (parts[2].empty() || *end || !(overhead_ms >= 0)) return bad;
+    }
     const int m = static_cast<int>(cfg.machine_cores.size());
     cfg.machine_cores.push_back(cores);
-    std::stringstream hosts(group.substr(0, colon));
+    cfg.machine_overhead_s.push_back(overhead_ms / 1e3);
+    std::stringstream hosts(parts[0]);
     for (std::string h; std::getline(hosts, h, ',');) machine_of[h] = m;
   }
   for (const auto& st : p.stages) {
@@ -103,6 +117,7 @@ expected<void> parse_machines(const planner::instance& inst, const planner::plan
     } else { // alone on a machine of its own, with room for all its threads
       cfg.machine.push_back(static_cast<int>(cfg.machine_cores.size()));
       cfg.machine_cores.push_back(1e9);
+      cfg.machine_overhead_s.push_back(0);
     }
   }
   return {};
@@ -122,7 +137,9 @@ int run_simulate(int argc, char** argv) {
            "0");
   a.option("microbatches", "M", "microbatches to run", false, "100");
   a.option("machines", "LIST",
-           "hosts that share a machine's cores: HOST,HOST,...:CORES[;...] (e.g. local nodes)");
+           "hosts that share a machine's cores: HOST,HOST,...:CORES[:OVERHEAD_MS][;...]\n"
+           "(e.g. local nodes); OVERHEAD_MS: the machine's CPU per microbatch outside\n"
+           "the stages' compute (messaging, codecs, source and sink)");
   a.option("stage-threads", "LIST", "per-stage compute threads, comma-separated (default 1)");
   a.option("window", "N", "timeline throughput over the last N completions", false, "10");
   a.option("csv", "FILE", "write the timeline as CSV");
@@ -193,7 +210,7 @@ int run_simulate(int argc, char** argv) {
                        [](auto& x, auto& y) { return x.first < y.first; });
     }
   }
-  auto r = planner::simulate(cfg);
+  auto r = planner::simulate_with_overhead(cfg);
   if (!r) {
     std::cerr << "edgepipe simulate: " << r.error().message << "\n";
     return r.error().code == errc::internal ? exit_failure : exit_usage;
@@ -216,6 +233,7 @@ int run_simulate(int argc, char** argv) {
     nlohmann::json j;
     j["planned_period_s"] = p.period_s;
     j["stage_compute_s"] = cfg.compute_s;
+    j["stage_wall_s"] = r->stage_wall_s;
     j["throughput_per_s"] = r->throughput;
     j["mean_latency_s"] = r->mean_latency_s;
     j["makespan_s"] = r->makespan_s;

@@ -65,8 +65,24 @@ std::string seq_list(const std::vector<uint64_t>& seqs, size_t shown = 20) {
 
 } // namespace
 
+std::vector<double> stage_profile_ms(const actors::run_outcome& o,
+                                     const std::vector<std::vector<double>>& layer_seconds) {
+  std::vector<double> out;
+  if (layer_seconds.empty() || o.plans.empty()) return out;
+  for (const auto& st : o.plans.back().plan.stages) {
+    double ms = 0;
+    if (st.node >= 0 && static_cast<size_t>(st.node) < layer_seconds.size())
+      for (int l = st.first; l <= st.last; ++l)
+        if (l >= 1 && static_cast<size_t>(l) <= layer_seconds[st.node].size())
+          ms += 1e3 * layer_seconds[st.node][l - 1];
+    out.push_back(ms);
+  }
+  return out;
+}
+
 void print_outcome(const actors::run_outcome& o, const config::topology& topo,
-                   const std::string& partition_method) {
+                   const std::string& partition_method,
+                   const std::vector<double>& stage_profile_ms) {
   const auto& s = o.summary;
   std::printf("pipeline  %s (%s partition)\n", topo.name.c_str(), partition_method.c_str());
   const runtime::plan* last = o.plans.empty() ? nullptr : &o.plans.back().plan;
@@ -75,9 +91,10 @@ void print_outcome(const actors::run_outcome& o, const config::topology& topo,
     int bits = i < o.bits_out.size() ? o.bits_out[i] : 0;
     double compute = i < o.stage_compute_ms.size() ? o.stage_compute_ms[i] : 0;
     double mbps = i < o.link_mbps.size() ? o.link_mbps[i] : 0;
-    std::printf("  stage %zu  %-12s layers %3d..%-3d  compute %8.2f ms/microbatch  out %-6s  link "
-                "%8.1f Mbit/s measured\n",
-                i, topo.nodes[st.node].name.c_str(), st.first, st.last, compute,
+    std::printf("  stage %zu  %-12s layers %3d..%-3d  compute %8.2f ms/microbatch", i,
+                topo.nodes[st.node].name.c_str(), st.first, st.last, compute);
+    if (i < stage_profile_ms.size()) std::printf(" (profiled %.2f)", stage_profile_ms[i]);
+    std::printf("  out %-6s  link %8.1f Mbit/s measured\n",
                 bits == 0 ? "fp32" : (std::to_string(bits) + "-bit").c_str(), mbps);
   }
   for (const auto& f : o.faults) {
@@ -126,7 +143,7 @@ void print_outcome(const actors::run_outcome& o, const config::topology& topo,
 
 nlohmann::json outcome_json(const actors::run_outcome& o, const config::topology& topo,
                             const std::string& partition_method, int microbatch,
-                            int64_t images_requested) {
+                            int64_t images_requested, const std::vector<double>& stage_profile_ms) {
   const auto& s = o.summary;
   nlohmann::json j;
   j["requests"] = s.requests;
@@ -168,6 +185,8 @@ nlohmann::json outcome_json(const actors::run_outcome& o, const config::topology
   j["plan_changes"] = changes;
   j["link_mbps_measured"] = o.link_mbps;
   j["stage_compute_ms"] = o.stage_compute_ms;
+  j["stage_profile_ms"] =
+      stage_profile_ms.empty() ? nlohmann::json(nullptr) : nlohmann::json(stage_profile_ms);
   j["given_up"] = o.given_up;
   j["failure"] = o.failure.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.failure);
   j["unanswered"] = o.unanswered;

@@ -23,10 +23,19 @@ std::string plan_text(const runtime::plan& p, const config::topology& topo);
 // "8,4" or "fp32" per link between stages.
 std::string bits_text(const std::vector<int32_t>& bits);
 
+// Per stage of the run's last plan: the sum of its node's profiled layer
+// times (ms per microbatch), from the nodes' profiles by node index; empty
+// when the nodes were not profiled.
+std::vector<double> stage_profile_ms(const actors::run_outcome& o,
+                                     const std::vector<std::vector<double>>& layer_seconds);
+
+// stage_profile_ms: as above, or empty (then not shown).
 void print_outcome(const actors::run_outcome& o, const config::topology& topo,
-                   const std::string& partition_method);
+                   const std::string& partition_method,
+                   const std::vector<double>& stage_profile_ms = {});
 nlohmann::json outcome_json(const actors::run_outcome& o, const config::topology& topo,
                             const std::string& partition_method, int microbatch,
-                            int64_t images_requested);
+                            int64_t images_requested,
+                            const std::vector<double>& stage_profile_ms = {});
 
 } // namespace edgepipe::cli

@@ -48,28 +48,60 @@ double median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-// Times layers first..last of `model` starting from `cur`; leaves the last output in cur.
-expected<void> time_layers(vit_model& model, int first, int last, const profile_options& opts,
-                           activation& cur, layer_profile& out) {
+// Seconds per run of `forward` (warmed up already), timed as opts says:
+// the median of `repeats` runs, or sustained (the mean over a stretch of at
+// least sustain_s). Leaves the last run's result in `result`.
+template <class Forward>
+expected<double> time_runs(const profile_options& opts, Forward forward,
+                           expected<activation>& result) {
+  std::vector<double> runs;
+  const auto start = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  while (static_cast<int>(runs.size()) < opts.repeats || elapsed < opts.sustain_s) {
+    const auto t0 = std::chrono::steady_clock::now();
+    auto again = forward();
+    const auto t1 = std::chrono::steady_clock::now();
+    runs.push_back(std::chrono::duration<double>(t1 - t0).count());
+    elapsed = std::chrono::duration<double>(t1 - start).count();
+    if (!again) return again.error();
+    result = std::move(again);
+  }
+  // Sustained: the mean over the whole stretch, so time spent preempted counts.
+  return opts.sustain_s > 0 ? elapsed / static_cast<double>(runs.size()) : median(runs);
+}
+
+// Times layers first..last (one block) of `model` starting from `cur`;
+// leaves the last output in cur. Each layer is timed alone, then the block
+// in one call, and the layers' times are scaled to sum to the block's: a
+// stage runs its layers in one call, and each separate call pays for its
+// input and output tensors again (about 10% of a small model's time).
+expected<void> time_block(vit_model& model, int first, int last, const profile_options& opts,
+                          activation& cur, layer_profile& out) {
   const int64_t batch = cur.main.shape[0];
+  const activation block_input = cur;
+  double layers_sum = 0;
   for (int l = first; l <= last; ++l) {
     auto result = model.forward(l, l, cur); // warm-up: primitives created, caches filled
     if (!result) return result.error();
-    std::vector<double> runs;
-    for (int r = 0; r < opts.repeats; ++r) {
-      const auto t0 = std::chrono::steady_clock::now();
-      auto again = model.forward(l, l, cur);
-      runs.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-      if (!again) return again.error();
-      result = std::move(again);
-    }
-    out.time_s[l - 1] = median(runs);
+    auto t = time_runs(
+        opts, [&] { return model.forward(l, l, cur); }, result);
+    if (!t) return t.error();
+    out.time_s[l - 1] = *t;
+    layers_sum += *t;
     out.output_elements[l - 1] =
         (result->main.numel() + (result->has_skip() ? result->skip.numel() : 0) +
          (result->has_mask() ? result->mask.numel() : 0)) /
         batch; // BERT's mask crosses too
     out.measured[l - 1] = true;
     cur = std::move(*result);
+  }
+  auto whole = model.forward(first, last, block_input);
+  if (!whole) return whole.error();
+  auto block = time_runs(
+      opts, [&] { return model.forward(first, last, block_input); }, whole);
+  if (!block) return block.error();
+  for (int l = first; l <= last; ++l) {
+    if (layers_sum > 0) out.time_s[l - 1] *= *block / layers_sum;
     if (opts.progress) opts.progress(l, out.time_s[l - 1]);
   }
   return {};
@@ -78,9 +110,9 @@ expected<void> time_layers(vit_model& model, int first, int last, const profile_
 } // namespace
 
 expected<layer_profile> profile_layers(const model_source& source, const profile_options& opts) {
-  if (opts.microbatch < 1 || opts.repeats < 1 || opts.threads < 0)
+  if (opts.microbatch < 1 || opts.repeats < 1 || opts.threads < 0 || !(opts.sustain_s >= 0))
     return make_error(errc::invalid_argument,
-                      "profile: microbatch and repeats must be >= 1, threads >= 0");
+                      "profile: microbatch and repeats must be >= 1, threads and sustain >= 0");
   const vit_config& cfg = source.config;
   const model_descriptor desc = model_descriptor::of(cfg);
   const int L = desc.num_layers(), blocks = L / layers_per_block;
@@ -103,7 +135,7 @@ expected<layer_profile> profile_layers(const model_source& source, const profile
       auto model = source.load(mo);
       if (!model) return model.error();
       out.largest_weight_bytes = std::max(out.largest_weight_bytes, model->weight_bytes());
-      auto ok = time_layers(*model, mo.first, mo.last, opts, cur, out);
+      auto ok = time_block(*model, mo.first, mo.last, opts, cur, out);
       if (!ok) return ok.error();
     }                      // the block's weights are freed here ...
     release_free_memory(); // ... and handed back to the system before the next block loads

@@ -3,9 +3,20 @@
 //
 // The model is never held whole: block by block, only that block's weights
 // are loaded (a vit_model over its 4 layers), each layer is timed on the
-// previous layer's real output (one warm-up, then the median of `repeats`
-// runs), and the block is freed before the next one is loaded. So a board
-// that can hold one stage can profile a model it could never hold.
+// previous layer's real output, and the block is freed before the next one is
+// loaded. So a board that can hold one stage can profile a model it could
+// never hold.
+//
+// Two ways to time a layer, after one warm-up run:
+// - median (sustain_s = 0): the median of `repeats` runs. Steady on a quiet
+//   machine, but blind to sharing: a layer runs for 0.05-2 ms, less than a
+//   scheduler time slice, so most runs see a core of their own even when
+//   other processes want it, and the median drops the runs that did not.
+// - sustained (sustain_s > 0): the layer runs back to back for at least
+//   sustain_s (and `repeats` runs), and its time is the wall time over the
+//   runs, a mean. Preemption by whatever else wants the cores is in it,
+//   as it is in a stage that computes microbatch after microbatch. This is
+//   what a stage sharing a machine with its neighbours gets.
 //
 // Transformer blocks are identical in shape, so with measured_blocks = N
 // (2 <= N < blocks - 1) only blocks 1..N and the last block (with the head,
@@ -41,7 +52,9 @@ struct model_source {
 
 struct profile_options {
   int microbatch = 8;
-  int repeats = 3; // timed runs per layer after one warm-up; the median is kept
+  int repeats = 3; // timed runs per layer after one warm-up (at least)
+  // > 0: sustained timing (see the top), seconds per layer; 0: the median of repeats.
+  double sustain_s = 0;
   int threads = 1;
   dtype compute = dtype::f32;
   int measured_blocks = 0; // 0: every block; else see above

@@ -85,6 +85,7 @@ expected<sim_result> simulate(const sim_config& c) {
   std::vector<double> left(S, 0), speed(S, 1), since(S, 0);
   std::vector<int> current(S, -1);
   std::vector<long> version(S, 0);
+  std::vector<double> started(S, 0), wall(S, 0);
   auto threads_of = [&](int k) { return c.threads.empty() ? 1 : c.threads[k]; };
   auto on_machine_of = [&](int k) {
     std::vector<int> v;
@@ -131,6 +132,7 @@ expected<sim_result> simulate(const sim_config& c) {
     current[k] = mb;
     left[k] = c.compute_s[k];
     since[k] = now;
+    started[k] = now;
     reschedule(k);
     if (k + 1 < S) --credits[k];
     if (k == 0) {
@@ -160,6 +162,7 @@ expected<sim_result> simulate(const sim_config& c) {
     if (e.kind == 0) {
       settle(e.where);
       computing[e.where] = false;
+      wall[e.where] += now - started[e.where];
       reschedule(e.where);
       if (e.where + 1 == S) {
         r.finished_s[e.mb] = now;
@@ -180,12 +183,49 @@ expected<sim_result> simulate(const sim_config& c) {
   double lat = 0;
   for (int m = 0; m < c.microbatches; ++m) lat += r.finished_s[m] - r.issued_s[m];
   r.mean_latency_s = lat / c.microbatches;
+  for (int k = 0; k < S; ++k) r.stage_wall_s.push_back(wall[k] / c.microbatches);
   int half = c.microbatches / 2;
   if (c.microbatches - 1 > half && r.finished_s.back() > r.finished_s[half])
     r.throughput = (c.microbatches - 1 - half) / (r.finished_s.back() - r.finished_s[half]);
   else
     r.throughput = c.microbatches / r.makespan_s;
   return r;
+}
+
+expected<sim_result> simulate_with_overhead(const sim_config& c) {
+  double total_overhead = 0;
+  for (double o : c.machine_overhead_s) {
+    if (!(o >= 0))
+      return make_error(errc::invalid_argument, "simulate: machine overhead must be >= 0");
+    total_overhead += o;
+  }
+  if (total_overhead == 0) return simulate(c);
+  if (c.machine_overhead_s.size() != c.machine_cores.size())
+    return make_error(errc::invalid_argument,
+                      "simulate: machine overhead needs one entry per machine");
+  auto rate_of = [](const sim_result& r) { return r.finished_s.size() / r.makespan_s; };
+  // The stages' cores when the pipeline runs at `rate` (never below 1% of
+  // the machine: overhead that would take it all is a bound the bisection
+  // reaches anyway).
+  auto at_rate = [&](double rate) {
+    sim_config x = c;
+    for (size_t m = 0; m < x.machine_cores.size(); ++m)
+      x.machine_cores[m] =
+          std::max(0.01 * c.machine_cores[m], c.machine_cores[m] - c.machine_overhead_s[m] * rate);
+    return simulate(x);
+  };
+  // g(R) = simulated rate at R's cores - R falls as R grows; g(0) >= 0 and
+  // g(free rate) <= 0, so the root lies between.
+  auto free = simulate(c);
+  if (!free) return free;
+  double lo = 0, hi = rate_of(*free);
+  for (int i = 0; i < 40 && hi - lo > 1e-4 * hi; ++i) {
+    const double mid = (lo + hi) / 2;
+    auto r = at_rate(mid);
+    if (!r) return r;
+    (rate_of(*r) >= mid ? lo : hi) = mid;
+  }
+  return at_rate(lo);
 }
 
 sim_config sim_config_for(const instance& inst, const plan& p, int credits, int microbatches) {

@@ -48,6 +48,12 @@ struct sim_config {
   std::vector<int> machine;
   std::vector<double> machine_cores;
   std::vector<int> threads;
+  // CPU seconds per microbatch that each machine spends outside the stages'
+  // compute: every process's messaging and codecs, the client's source and
+  // sink. It runs beside the stages and takes cores from them, as much as the
+  // pipeline's rate makes it need: with R microbatches/s the stages keep
+  // cores - overhead * R. Empty: none. See simulate_with_overhead.
+  std::vector<double> machine_overhead_s;
 };
 
 struct sim_result {
@@ -56,9 +62,19 @@ struct sim_result {
   double makespan_s = 0;
   double throughput = 0;     // microbatches/s over the second half of the run (steady state)
   double mean_latency_s = 0; // over all microbatches
+  // Per stage: the mean wall time from the start to the end of a
+  // microbatch's compute, slower than compute_s while it shares cores.
+  std::vector<double> stage_wall_s;
 };
 
+// Ignores machine_overhead_s (see simulate_with_overhead).
 expected<sim_result> simulate(const sim_config& config);
+
+// With machine_overhead_s: the rate R at which a simulation whose machines
+// keep cores - overhead * R runs at R (a fixed point: a faster pipeline
+// needs more overhead, which leaves less for compute), found by bisection.
+// Without overhead the same as simulate.
+expected<sim_result> simulate_with_overhead(const sim_config& config);
 
 // The configuration for a plan with constant link speeds from the cost model.
 sim_config sim_config_for(const instance& inst, const plan& p, int credits, int microbatches);

@@ -4,8 +4,9 @@
 
 namespace edgepipe::runtime {
 
-stage_machine::stage_machine(uint64_t epoch, int first, int last, int max_handed)
-    : epoch_(epoch), first_(first), last_(last), max_handed_(std::max(1, max_handed)) {}
+stage_machine::stage_machine(uint64_t epoch, int first, int last, int max_handed, int worker_depth)
+    : epoch_(epoch), first_(first), last_(last), max_handed_(std::max(1, max_handed)),
+      worker_depth_(std::max(1, worker_depth)) {}
 
 bool stage_machine::on_frame(stage_frame f) {
   if (f.epoch != epoch_) {
@@ -18,32 +19,38 @@ bool stage_machine::on_frame(stage_frame f) {
 }
 
 std::optional<stage_frame> stage_machine::next_to_compute(int64_t now_ns) {
-  if (computing_ || queue_.empty() || handed_ >= max_handed_) return std::nullopt;
+  if (at_worker_ >= worker_depth_ || queue_.empty() || handed_ >= max_handed_) return std::nullopt;
   stage_frame f = std::move(queue_.front());
   queue_.pop_front();
-  computing_ = true;
-  started_ns_ = now_ns;
+  if (at_worker_++ == 0) busy_from_ns_ = now_ns;
+  handed_over_ns_.push_back(now_ns);
   if (busy_mark_ns_ < 0) busy_mark_ns_ = now_ns;
   return f;
 }
 
-void stage_machine::on_computed(int64_t now_ns) {
-  if (!computing_) return;
-  computing_ = false;
+// The worker's oldest frame is back; its busy stretch ends when it holds none.
+void stage_machine::frame_back(int64_t now_ns) {
+  handed_over_ns_.pop_front();
+  last_back_ns_ = now_ns;
+  if (--at_worker_ == 0) busy_ns_since_mark_ += now_ns - std::max(busy_from_ns_, busy_mark_ns_);
+}
+
+void stage_machine::on_computed(int64_t now_ns, int64_t compute_ns) {
+  if (at_worker_ == 0) return;
+  if (compute_ns < 0) compute_ns = now_ns - std::max(handed_over_ns_.front(), last_back_ns_);
+  frame_back(now_ns);
   ++handed_;
   ++c_.computed;
-  c_.compute_ns += now_ns - started_ns_;
-  double ms = (now_ns - started_ns_) / 1e6;
+  c_.compute_ns += compute_ns;
+  double ms = compute_ns / 1e6;
   // Weight 1/4: a step change shows as 90% of itself after 8 microbatches.
   recent_ms_ = c_.computed == 1 ? ms : recent_ms_ + 0.25 * (ms - recent_ms_);
-  busy_ns_since_mark_ += now_ns - std::max(started_ns_, busy_mark_ns_);
 }
 
 void stage_machine::on_failed(int64_t now_ns) {
-  if (!computing_) return;
-  computing_ = false;
+  if (at_worker_ == 0) return;
+  frame_back(now_ns);
   ++c_.failed;
-  busy_ns_since_mark_ += now_ns - std::max(started_ns_, busy_mark_ns_);
 }
 
 void stage_machine::on_taken() {
@@ -56,8 +63,8 @@ double stage_machine::busy_since_last(int64_t now_ns) {
     return 0;
   }
   int64_t busy = busy_ns_since_mark_;
-  // A computation still running counts up to now.
-  if (computing_) busy += now_ns - std::max(started_ns_, busy_mark_ns_);
+  // Frames still at the worker count up to now.
+  if (at_worker_ > 0) busy += now_ns - std::max(busy_from_ns_, busy_mark_ns_);
   int64_t wall = now_ns - busy_mark_ns_;
   busy_mark_ns_ = now_ns;
   busy_ns_since_mark_ = 0;

@@ -151,6 +151,11 @@ TEST(SimulatorSharedCores, TwoStagesOnOneCoreByHand) {
   EXPECT_DOUBLE_EQ(r->finished_s[0], 3.0);
   EXPECT_NEAR(r->makespan_s, 40.0, 1e-9);
   EXPECT_NEAR(r->finished_s[15] - r->finished_s[5], 20.0, 1e-9);
+  // Each stage computes one microbatch alone (stage 0's first, stage 1's
+  // last) and 19 at half speed: (1 + 19 x 2) / 20 s of wall time each.
+  ASSERT_EQ(r->stage_wall_s.size(), 2u);
+  EXPECT_NEAR(r->stage_wall_s[0], 39.0 / 20, 1e-9);
+  EXPECT_NEAR(r->stage_wall_s[1], 39.0 / 20, 1e-9);
 }
 
 TEST(SimulatorSharedCores, ThreeStagesOnTwoCoresAreCpuBound) {
@@ -204,4 +209,58 @@ TEST(SimulatorSharedCores, OwnMachinesChangeNothing) {
   for (int m = 0; m < 50; ++m) EXPECT_NEAR(own->finished_s[m], plain->finished_s[m], 1e-12);
   c.machine = {0, 0, 5};
   EXPECT_FALSE(simulate(c).has_value()); // machine 5 has no core count
+}
+
+TEST(SimulatorOverhead, OneStageSharesItsCoreWithTheOverhead) {
+  // 10 ms of compute and 2.5 ms of other CPU per microbatch on one core: the
+  // core does 12.5 ms of work per microbatch, 80 microbatches/s. Without
+  // the overhead, 100.
+  sim_config c;
+  c.compute_s = {0.010};
+  c.credits = 2;
+  c.microbatches = 2000;
+  c.machine = {0};
+  c.machine_cores = {1};
+  c.machine_overhead_s = {0.0025};
+  auto r = simulate_with_overhead(c);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_NEAR(c.microbatches / r->makespan_s, 80.0, 0.01);
+  auto plain = simulate(c); // ignores the overhead
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_NEAR(c.microbatches / plain->makespan_s, 100.0, 1e-6);
+}
+
+TEST(SimulatorOverhead, TwoStagesOnTwoCoresLeaveWhatTheOverheadTakes) {
+  // 2 x 10 ms of compute + 5 ms of overhead per microbatch on 2 cores:
+  // 25 ms of CPU per microbatch, 80 per second once both stages are busy.
+  sim_config c;
+  c.compute_s = {0.010, 0.010};
+  c.links = {link_taking(0)};
+  c.credits = 2;
+  c.microbatches = 4000;
+  c.machine = {0, 0};
+  c.machine_cores = {2};
+  c.machine_overhead_s = {0.005};
+  auto r = simulate_with_overhead(c);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  // The fill (one stage alone for the first microbatch) costs a few ms in 50 s.
+  EXPECT_NEAR(c.microbatches / r->makespan_s, 80.0, 0.05);
+}
+
+TEST(SimulatorOverhead, NoOverheadIsThePlainSimulationAndBadValuesAreRefused) {
+  sim_config c;
+  c.compute_s = {0.3, 0.7};
+  c.links = {link_taking(0.2)};
+  c.microbatches = 50;
+  c.machine = {0, 0};
+  c.machine_cores = {1};
+  c.machine_overhead_s = {0};
+  auto plain = simulate(c);
+  auto with = simulate_with_overhead(c);
+  ASSERT_TRUE(plain.has_value() && with.has_value());
+  EXPECT_EQ(with->makespan_s, plain->makespan_s);
+  c.machine_overhead_s = {-1};
+  EXPECT_FALSE(simulate_with_overhead(c).has_value());
+  c.machine_overhead_s = {0.1, 0.1}; // two entries for one machine
+  EXPECT_FALSE(simulate_with_overhead(c).has_value());
 }

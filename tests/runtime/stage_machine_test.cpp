@@ -81,3 +81,35 @@ TEST(StageMachine, RecentTimeFollowsASlowdown) {
   EXPECT_NEAR(st.recent_ms_per_microbatch(), 4.0, 0.01);
   EXPECT_NEAR(st.ms_per_microbatch(), 2.5, 1e-9);
 }
+
+TEST(StageMachine, ComputeTimeIsTheWorkersWhileBusyCountsTheRoundTrip) {
+  stage_machine st(1, 1, 4, 8);
+  EXPECT_EQ(st.busy_since_last(0), 0.0);
+  st.on_frame(frame(1, 0));
+  st.next_to_compute(100);
+  // The worker computed for 300 of the 800 the hand-over round trip took.
+  st.on_computed(900, 300);
+  EXPECT_DOUBLE_EQ(st.ms_per_microbatch(), 300 / 1e6);
+  EXPECT_DOUBLE_EQ(st.recent_ms_per_microbatch(), 300 / 1e6);
+  EXPECT_DOUBLE_EQ(st.busy_since_last(1000), 0.8);
+}
+
+TEST(StageMachine, WithDepthTwoTheWorkerHoldsTheNextFrameWhileItComputes) {
+  stage_machine st(1, 1, 4, /*max_handed=*/8, /*worker_depth=*/2);
+  for (uint64_t s = 0; s < 4; ++s) st.on_frame(frame(1, s));
+  ASSERT_TRUE(st.next_to_compute(0));
+  ASSERT_TRUE(st.next_to_compute(0));  // waits in the worker's mailbox
+  EXPECT_FALSE(st.next_to_compute(0)); // two at the worker
+  EXPECT_TRUE(st.computing());
+  // Unknown compute times: the first from its hand-over, the second from
+  // when the first came back (it could not start before).
+  st.on_computed(10);
+  st.on_computed(25);
+  EXPECT_DOUBLE_EQ(st.ms_per_microbatch(), (10 + 15) / 2.0 / 1e6);
+  EXPECT_FALSE(st.computing());
+  auto third = st.next_to_compute(30);
+  ASSERT_TRUE(third);
+  EXPECT_EQ(third->seq, 2u);
+  // Busy from 0 to 25 (the worker never ran dry), then from 30.
+  EXPECT_DOUBLE_EQ(st.busy_since_last(40), 35.0 / 40.0);
+}
