@@ -28,7 +28,7 @@ constexpr auto load_timeout = std::chrono::minutes(10);
 // (ops::profile_layers copies them): ViT-Large is profiled in 5 blocks of 24.
 constexpr int profiled_blocks = 4;
 // Sustained timing (ops/layer_profiler.hpp): each layer computes back to back
-// this long, so a node sharing cores with others is timed with its share.
+// this long, so load from outside the pipeline is in the node's times.
 constexpr double profile_sustain_s = 0.05;
 
 struct node_state {

@@ -75,28 +75,20 @@ expected<std::vector<std::vector<double>>> profile_nodes(caf::actor_system& sys,
                                                          const stage_spec& model, int microbatch,
                                                          std::chrono::milliseconds timeout) {
   std::vector<std::vector<double>> out;
-  if (nodes.empty()) return out;
   caf::scoped_actor self{sys};
-  auto request_profile = [&](const connected_node& n) {
+  for (const auto& n : nodes) {
     profile_request req{model, static_cast<int32_t>(microbatch)};
     req.spec.threads = 0; // the node's own thread count
-    return self->request(n.actor, timeout, req);
-  };
-  // A request is sent when it is made: every node starts before any answer
-  // is awaited. Each answer is then received by its own handle, in any order.
-  std::vector<decltype(request_profile(nodes.front()))> pending;
-  for (const auto& n : nodes) pending.push_back(request_profile(n));
-  std::optional<edgepipe::error> failure;
-  for (size_t i = 0; i < nodes.size(); ++i)
-    pending[i].receive([&](layer_times& times) { out.push_back(std::move(times.seconds)); },
-                       [&](caf::error& err) {
-                         if (!failure)
-                           failure = make_error(from_caf_error(err).code,
-                                                node_label(nodes[i].address) +
-                                                    " cannot profile: " + describe(err));
-                         out.emplace_back();
-                       });
-  if (failure) return *failure;
+    std::optional<edgepipe::error> failure;
+    self->request(n.actor, timeout, req)
+        .receive([&](layer_times& times) { out.push_back(std::move(times.seconds)); },
+                 [&](caf::error& err) {
+                   failure =
+                       make_error(from_caf_error(err).code,
+                                  node_label(n.address) + " cannot profile: " + describe(err));
+                 });
+    if (failure) return *failure;
+  }
   return out;
 }
 

@@ -54,11 +54,14 @@ expected<std::vector<connected_node>> connect_nodes(caf::actor_system& sys,
                                                     std::chrono::milliseconds timeout);
 
 // Asks every node to time each planner layer of `model` on a microbatch,
-// all nodes at once: nodes that share a machine's cores then measure each
-// other's load, as their stages will meet it in the run (they time each
-// layer sustained, a mean that counts preemption: ops/layer_profiler.hpp).
-// Nodes on machines of their own are not disturbed, and the profile takes
-// the slowest node's time, not the sum. Result: seconds per layer, by node.
+// one node after the other so they do not disturb each other's measurement:
+// a profile is the device's speed with a core per thread. Nodes that will
+// share a machine's cores in the run are modelled by the simulator
+// (cli/shared_machines.hpp), not measured into each other's times (tried:
+// profiled all at once, three nodes on two cores measured 3.3-7.7 ms for
+// the same 8 layers from run to run, by which two the kernel paired).
+// Each layer is timed sustained (ops/layer_profiler.hpp), so load from
+// outside the pipeline is in the times. Result: seconds per layer, by node.
 // Blocks.
 expected<std::vector<std::vector<double>>> profile_nodes(caf::actor_system& sys,
                                                          const std::vector<connected_node>& nodes,

@@ -75,6 +75,7 @@ struct node_info {
   std::string host;
   int32_t pid = 0;
   int32_t stages = 0; // live stage actors
+  int32_t cores = 0;  // CPUs the node's process may run on (its machine's, unless pinned)
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, vit_dims& x) {
@@ -97,7 +98,7 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, node_info& x) {
-  return f(x.name, x.threads, x.memory_mb, x.host, x.pid, x.stages);
+  return f(x.name, x.threads, x.memory_mb, x.host, x.pid, x.stages, x.cores);
 }
 
 } // namespace edgepipe::actors

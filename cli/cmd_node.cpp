@@ -24,6 +24,7 @@
 #include "cli/gate_options.hpp"
 #include "cli/node_gate.hpp"
 #include "cli/stop_signals.hpp"
+#include "config/thread_warnings.hpp"
 
 namespace edgepipe::cli {
 
@@ -92,6 +93,7 @@ int run_node(int argc, char** argv) {
   info.threads = static_cast<int32_t>(threads);
   info.memory_mb = memory_mb;
   info.pid = static_cast<int32_t>(getpid());
+  info.cores = static_cast<int32_t>(config::cores_here());
   auto node = actors::spawn_node(sys, info,
                                  std::move(*roots)); // name filled in below, once the port is known
   auto name = std::make_shared<std::string>(a.has("name") ? a.get("name") : "");

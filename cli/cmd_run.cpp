@@ -37,6 +37,7 @@
 #include "cli/plan_report.hpp"
 #include "cli/run_inputs.hpp"
 #include "cli/run_report.hpp"
+#include "cli/shared_machines.hpp"
 #include "cli/stop_signals.hpp"
 #include "config/link_rates.hpp"
 #include "config/thread_warnings.hpp"
@@ -132,9 +133,8 @@ int run_run(int argc, char** argv) {
   a.flag("json", "print a JSON summary as the last line of output");
   a.flag("quiet", "no progress line");
   a.flag("dry-run", "connect, plan and explain the plan per stage; run nothing");
-  a.flag("profile", "profile the nodes first even when the plan does not need it (all at once, so\n"
-                    "nodes on one machine share its cores as they will in the run) and report\n"
-                    "each stage's profiled time beside its measured one");
+  a.flag("profile", "profile the nodes first even when the plan does not need it (one at a\n"
+                    "time) and report each stage's profiled time beside its measured one");
   a.option("timeline", "FILE.jsonl",
            "write the run's timeline, one JSON object a line (docs/timeline.md)");
   a.option("plot", "FILE.svg", "draw bandwidth, bits, throughput and plan changes against time");
@@ -245,6 +245,13 @@ int run_run(int argc, char** argv) {
   else
     std::fprintf(stderr, "[edgepipe run]   (no per-stage estimate: %s)\n",
                  rep.error().message.c_str());
+  // Stage processes on one machine share its cores: say what that costs.
+  std::vector<machine_of_node> machines;
+  for (size_t i = 0; i < nodes->size(); ++i)
+    machines.push_back({topo->nodes[i].machine, (*nodes)[i].info.cores, topo->nodes[i].threads});
+  for (const auto& line :
+       shared_machine_lines(inst, stages, machines, topo->workload.window, work->microbatch))
+    std::fprintf(stderr, "[edgepipe run]   %s\n", line.c_str());
   if (a.flag_set("dry-run")) {
     local.stop_all();
     return exit_ok;

@@ -34,6 +34,10 @@ struct node_spec {
   bool start_locally = false; // `edgepipe run` starts `edgepipe node` on this machine itself
   int threads = 1;            // compute threads of the node's stages
   int64_t memory_mb = 0;      // memory limit for the planner; 0 = unlimited
+  // The machine the node runs on: nodes of one machine share its cores (the
+  // simulator models it; see docs/topology.md). Default: "local" for nodes
+  // started locally or at a loopback address, else the address's host.
+  std::string machine;
   source_pos pos;
   std::string address() const { return host + ":" + std::to_string(port); }
 };

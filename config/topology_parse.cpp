@@ -44,12 +44,21 @@ void read_address(const document& doc, const YAML::Node& value, node_spec& node)
   node.port = int(std::stol(port));
 }
 
+// Nodes that `edgepipe run` starts, or that listen on a loopback address,
+// run on this machine: "local". Any other node: its address's host.
+std::string default_machine(const node_spec& node) {
+  const std::string& h = node.host;
+  const bool loopback = h == "localhost" || h == "::1" || h.rfind("127.", 0) == 0;
+  return node.start_locally || loopback ? "local" : h;
+}
+
 std::vector<node_spec> read_nodes(const document& doc, const YAML::Node& list) {
   if (!list.IsSequence() || list.size() == 0)
     doc.fail(list, "nodes: expected a list of nodes (name, address, ...), got " + describe(list));
   std::vector<node_spec> nodes;
   for (const YAML::Node& item : list) {
-    map_reader map(doc, item, "node", {"name", "address", "start_locally", "threads", "memory_mb"});
+    map_reader map(doc, item, "node",
+                   {"name", "address", "start_locally", "threads", "memory_mb", "machine"});
     node_spec node;
     node.pos = doc.pos(item);
     YAML::Node name = map.require("name");
@@ -61,6 +70,13 @@ std::vector<node_spec> read_nodes(const document& doc, const YAML::Node& list) {
     node.start_locally = map.boolean("start_locally", false);
     node.threads = int(map.integer("threads", 1, 1, 1024));
     node.memory_mb = map.integer("memory_mb", 0, 0, INT64_MAX);
+    node.machine = default_machine(node);
+    if (map.has("machine")) {
+      node.machine = map.string("machine");
+      if (!valid_name(node.machine))
+        map.fail_at("machine", "node.machine: expected letters, digits, '-', '_' or '.', got '" +
+                                   node.machine + "'");
+    }
     if (node.port == 0 && !node.start_locally)
       map.fail_at("address", "node.address: port 0 (pick a free port) needs start_locally: true; "
                              "a remote node needs its real port");

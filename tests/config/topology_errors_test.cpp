@@ -82,6 +82,11 @@ TEST(TopologyErrors, UnknownKeyAtEveryLevel) {
                {"unknown key 'batch' in workload", "microbatch"});
 }
 
+TEST(TopologyErrors, AMachineNameIsAName) {
+  expect_error(with_line(3, "    address: h:1\n    machine: 'my board'"), "4:14",
+               {"node.machine", "'my board'"});
+}
+
 TEST(TopologyErrors, WrongType) {
   expect_error(with_line(3, "    address: h:1\n    threads: two"), "4:14",
                {"node.threads", "expected an integer", "'two'"});
@@ -225,8 +230,8 @@ TEST(TopologyErrors, MissingSectionsAndChoices) {
 
 TEST(TopologyErrors, TlsNeedsAllThreeFiles) {
   expect_error(with_extra({"tls: {ca: ca.pem, certificate: run.pem}"}), "14:6", {"tls", "'key'"});
-  expect_error(with_extra({"tls: {ca: ca.pem, certificate: run.pem, key: k, cert: x}"}),
-               "14:49", {"unknown key 'cert'"});
+  expect_error(with_extra({"tls: {ca: ca.pem, certificate: run.pem, key: k, cert: x}"}), "14:49",
+               {"unknown key 'cert'"});
 }
 
 TEST(TopologyErrors, EmptyFile) {

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include "config/topology.hpp"
 
@@ -65,6 +67,26 @@ runtime:
   run_timeout_s: 600
 )";
 
+TEST(TopologyParse, NodesOnOneMachineShareItsName) {
+  const char* yaml = R"(nodes:
+  - {name: a, address: 10.0.0.1:7001}
+  - {name: b, address: 10.0.0.1:7002}
+  - {name: c, address: 10.0.0.2:7001, machine: board-1}
+  - {name: d, address: 10.0.0.3:7001, machine: board-1}
+  - {name: e, address: 127.0.0.1:7001}
+  - {name: f, address: localhost:7002}
+model: {synthetic: vit-base}
+partition: even
+workload: {synthetic: true, count: 8}
+)";
+  expected<topology> topo = parse_topology(yaml, "m.yaml");
+  ASSERT_TRUE(topo) << topo.error().message;
+  std::vector<std::string> machines;
+  for (const auto& n : topo->nodes) machines.push_back(n.machine);
+  EXPECT_EQ(machines, (std::vector<std::string>{"10.0.0.1", "10.0.0.1", "board-1", "board-1",
+                                                "local", "local"}));
+}
+
 TEST(TopologyParse, EveryFieldLandsInItsStruct) {
   expected<topology> topo = parse_topology(full_topology, "full.yaml", "/base");
   ASSERT_TRUE(topo) << topo.error().message;
@@ -88,6 +110,10 @@ TEST(TopologyParse, EveryFieldLandsInItsStruct) {
   EXPECT_EQ(topo->nodes[1].memory_mb, 0); // default: unlimited
   EXPECT_EQ(topo->nodes[2].port, 0);
   EXPECT_EQ(topo->find_node("c"), &topo->nodes[2]);
+  // Machines: a remote node's is its address's host, local ones share "local".
+  EXPECT_EQ(topo->nodes[0].machine, "10.0.0.1");
+  EXPECT_EQ(topo->nodes[1].machine, "local");
+  EXPECT_EQ(topo->nodes[2].machine, "local");
   EXPECT_EQ(topo->find_node("d"), nullptr);
 
   EXPECT_TRUE(topo->model.is_synthetic());
