@@ -7,9 +7,8 @@
 #
 # 1. `edgepipe run TOPOLOGY --profile --json`: the plan, each stage's
 #    measured compute (ms per microbatch, timed by its worker thread) and its
-#    profiled time: the nodes profiled all at once before the run, each
-#    layer sustained (a mean over 50 ms of back-to-back runs), so nodes on
-#    this machine were timed sharing its cores with each other.
+#    profiled time: the nodes profiled one at a time before the run, each
+#    layer sustained (a mean over 50 ms of back-to-back runs).
 # 2. per stage: `edgepipe profile` with the stage node's thread count, the
 #    sum of its layers' times,
 #    - alone, median: nothing else of ours runs, the median of 7 runs per
@@ -58,7 +57,7 @@ t = yaml.safe_load(open(sys.argv[1]))["here"]["model_profiles"]["m"][0]["time_s"
 print("%.3f" % (1e3 * sum(t[int(sys.argv[2]) - 1:int(sys.argv[3])])))' "$dir/device_types.yml" "$2" "$3"
 }
 
-printf '| run | stage | node | threads | layers | run ms | profiled together (run --profile) | run / together | alone, median | run / alone | with neighbours, sustained | run / with neighbours |\n'
+printf '| run | stage | node | threads | layers | run ms | profiled by its node (run --profile) | run / profiled | alone, median | run / alone | with neighbours, sustained | run / with neighbours |\n'
 printf '| --- | --- | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n'
 for rep in $(seq 1 "$REPEATS"); do
   "$EP" run "$topo" --profile --json --quiet 2>/dev/null | grep '^{' | tail -1 >"$TMP/run.json"
@@ -69,7 +68,7 @@ threads = {n["name"]: n.get("threads", 1) for n in yaml.safe_load(open(sys.argv[
 for i, (s, ms, pr) in enumerate(zip(r["plan"], r["stage_compute_ms"], r["stage_profile_ms"])):
     print(i, s["node"], threads[s["node"]], s["first"], s["last"], "%.3f" % ms, "%.3f" % pr)' \
     "$TMP/run.json" "$topo" >"$TMP/stages.txt"
-  while read -r i node t first last ms together; do
+  while read -r i node t first last ms profiled; do
     alone=$(profile_sum "$t" "$first" "$last" 0)
     pids=()
     while read -r j _ tj fj lj _ _; do
@@ -84,7 +83,7 @@ for i, (s, ms, pr) in enumerate(zip(r["plan"], r["stage_compute_ms"], r["stage_p
     pids=()
     ratio() { $PY -c "print('%.2f' % ($1 / $2))"; }
     printf '| %s | %s | %s | %s | %s-%s | %s | %s | %s | %s | %s | %s | %s |\n' "$rep" "$i" "$node" \
-      "$t" "$first" "$last" "$ms" "$together" "$(ratio "$ms" "$together")" "$alone" \
+      "$t" "$first" "$last" "$ms" "$profiled" "$(ratio "$ms" "$profiled")" "$alone" \
       "$(ratio "$ms" "$alone")" "$shared" "$(ratio "$ms" "$shared")"
   done <"$TMP/stages.txt"
 done
