@@ -6,10 +6,11 @@
 // the previous layer's real output, one warm-up, then either sustained (the
 // default: the layer runs back to back for --sustain-ms and its time is the
 // mean, preemption included, as a stage computing microbatch after
-// microbatch meets it) or the median of --repeats runs (--sustain-ms 0). --layers-limit N measures
-// blocks 1..N and the last block and gives the blocks in between block N's times. Memory per layer
-// is the size of its weights at float32 for every dtype (ops::model_descriptor; models.yml has one
-// entry per model, see below); output sizes are the real activations'.
+// microbatch meets it) or the median of --repeats runs (--sustain-ms 0).
+// --layers-limit N measures blocks 1..N and the last block and gives the
+// blocks in between block N's times. Memory per layer is the size of its
+// weights at float32 for every dtype (ops::model_descriptor; models.yml has
+// one entry per model, see below); output sizes are the real activations'.
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
