@@ -116,7 +116,7 @@ void pump(encoder_ptr self) {
                                                    " cannot encode: " + frames.error().message});
       continue;
     }
-    st.shapes[0] = in.value.main.shape;
+    st.shapes[0] = in.value.main_shape();
     st.shapes[1] = in.value.skip.empty() ? std::vector<int64_t>{} : in.value.skip.shape;
     st.shapes[2] = in.value.mask.empty() ? std::vector<int64_t>{} : in.value.mask.shape;
     ++st.in_flight;
@@ -156,6 +156,7 @@ void report(encoder_ptr self) {
   r.main_shape = st.shapes[0];
   r.skip_shape = st.shapes[1];
   r.mask_shape = st.shapes[2];
+  r.main_s8 = st.w.main_s8;
   r.backlog = static_cast<uint32_t>(st.backlog.size());
   int64_t now = now_ns(), oldest = now;
   for (const auto& h : st.held) {

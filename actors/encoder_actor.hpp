@@ -22,6 +22,9 @@ struct encoder_wiring {
   monitor_actor monitor; // may be invalid: no reports
   planner_actor planner; // may be invalid: a frame it cannot encode is only logged
   uint32_t stage = 0;    // the producing stage, for failure reports
+  // The producer is an int8 stage ending after 4k+1 or 4k+3: at 8 bits its
+  // main crosses in s8 form (reported, so the planner sizes frames exactly).
+  bool main_s8 = false;
 };
 
 encoder_actor spawn_encoder(caf::actor_system& sys, encoder_wiring wiring);

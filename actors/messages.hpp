@@ -83,6 +83,9 @@ struct link_report {
   // The tensors of the last frame (empty: absent), so the planner knows a
   // frame's size at every bitwidth (runtime::encoded_bytes).
   std::vector<int64_t> main_shape, skip_shape, mask_shape;
+  // The producer's main comes in s8 form (an int8 stage ending after 4k+1 or
+  // 4k+3): at 8 bits it crosses as an s8 frame (runtime::encoded_bytes).
+  bool main_s8 = false;
   uint32_t backlog = 0; // results waiting for a credit
   // The oldest frame in the link (offered, not acknowledged) has been there
   // this long, with this many bytes in the link in all: if the link were
@@ -136,7 +139,8 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, result_msg& x) {
   return f(caf::meta::type_name("result_msg"), x.epoch, x.seq, x.origin_ns, x.value.main.shape,
            x.value.main.data, x.value.skip.shape, x.value.skip.data, x.value.mask.shape,
-           x.value.mask.data, x.compute_ns);
+           x.value.mask.data, x.value.main_s8.shape, x.value.main_s8.data, x.value.main_s8.step,
+           x.compute_ns);
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, result_taken& x) {
@@ -150,7 +154,7 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, link_report& x) {
   return f(caf::meta::type_name("link_report"), x.epoch, x.link, x.mbps, x.confidence,
            x.lower_bound, x.latency_ms, x.bits, x.frame_bytes, x.frames, x.main_shape, x.skip_shape,
-           x.mask_shape, x.backlog, x.stalled_ms, x.unacked_bytes);
+           x.mask_shape, x.main_s8, x.backlog, x.stalled_ms, x.unacked_bytes);
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, stage_report& x) {

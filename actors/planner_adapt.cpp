@@ -63,7 +63,7 @@ bool ensure_controller(planner_ptr self) {
       for (int b = 0; b <= runtime::max_frame_bits; ++b) {
         q.bits = b;
         lc.frame_bytes.push_back(
-            runtime::encoded_bytes(r.main_shape, r.skip_shape, r.mask_shape, q));
+            runtime::encoded_bytes(r.main_shape, r.skip_shape, r.mask_shape, q, r.main_s8));
       }
     }
     cfgs.push_back(std::move(lc));

@@ -44,13 +44,16 @@ int64_t now_ns() {
 
 struct compute_job {
   runtime::stage_frame frame;
+  // Return main in s8 form when the stage can (ops::main_form::s8): its link
+  // sends 8 bits, so the encoder sends the codes as they are.
+  bool s8_main = false;
 };
 
 // Never leaves the node, but CAF wants every message type inspectable.
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, compute_job& x) {
   auto& fr = x.frame;
   return f(caf::meta::type_name("compute_job"), fr.epoch, fr.seq, fr.origin_ns, fr.frames.main,
-           fr.frames.skip, fr.frames.mask);
+           fr.frames.skip, fr.frames.mask, x.s8_main);
 }
 
 using worker_actor = caf::typed_actor<caf::replies_to<compute_job>::with<result_msg>>;
@@ -80,7 +83,8 @@ worker_actor::behavior_type worker_impl(worker_actor::stateful_pointer<worker_st
         const int64_t start_ns = now_ns();
         auto src = runtime::decode_activation(job.frame.frames);
         if (!src) return to_caf_error(src.error());
-        auto dst = self->state.model->forward(self->state.first, self->state.last, *src);
+        const auto form = job.s8_main ? ops::main_form::s8 : ops::main_form::f32;
+        auto dst = self->state.model->forward(self->state.first, self->state.last, *src, form);
         if (!dst) return to_caf_error(dst.error());
         return result_msg{job.frame.epoch, job.frame.seq, job.frame.origin_ns, std::move(*dst),
                           now_ns() - start_ns};
@@ -96,6 +100,11 @@ struct stage_state {
   // What the first layer takes: every frame is checked against it on arrival.
   ops::model_config cfg;
   int64_t max_batch = 1;
+  // int8: the step an s8 main frame must carry into the first layer; and
+  // whether main leaves the last layer in s8 form when the link sends 8 bits.
+  runtime::s8_main_input s8_in;
+  bool s8_out = false;
+  int out_bits = 0; // the outgoing link's bits, as last set (wire_request, set_bits)
   worker_actor worker;
   encoder_actor encoder;
   encoder_actor upstream; // the previous link's encoder: gets acks and credits
@@ -119,7 +128,7 @@ expected<void> check_frame(const stage_state& s, uint32_t in_link,
     return make_error(errc::invalid_input,
                       link + " frame field 'link': " + std::to_string(in_link) + ", but " +
                           stage_label(s) + " is fed by link " + std::to_string(s.index));
-  auto ok = runtime::check_stage_frames(frames, s.cfg, s.machine.first(), s.max_batch);
+  auto ok = runtime::check_stage_frames(frames, s.cfg, s.machine.first(), s.max_batch, s.s8_in);
   if (!ok) return make_error(ok.error().code, link + " " + ok.error().message);
   return {};
 }
@@ -156,7 +165,10 @@ void pump(stage_ptr self) {
   // The frame left the queue: the sender may send another.
   if (st.upstream) self->send(st.upstream, frame_credit{next->epoch, st.index, next->seq});
   uint64_t seq = next->seq;
-  self->request(st.worker, compute_timeout, compute_job{std::move(*next)})
+  // The bits may change before the encoder takes the result; it then sends an
+  // s8 main dequantized, or an f32 one through the codec: both decode.
+  const bool s8 = st.s8_out && runtime::main_crosses_as_s8(st.out_bits);
+  self->request(st.worker, compute_timeout, compute_job{std::move(*next), s8})
       .then(
           [=](result_msg& out) {
             self->state.machine.on_computed(now_ns(), out.compute_ns);
@@ -199,12 +211,15 @@ void connect_next(stage_ptr self, caf::io::middleman_actor mm, std::string host,
 
 stage_actor::behavior_type stage_impl(stage_ptr self, worker_actor worker, uint64_t epoch,
                                       uint32_t index, int first, int last, ops::model_config cfg,
-                                      int64_t max_batch) {
+                                      int64_t max_batch, runtime::s8_main_input s8_in,
+                                      bool s8_out) {
   auto& st = self->state;
   st.machine = runtime::stage_machine(epoch, first, last, max_handed, worker_depth);
   st.index = index;
   st.cfg = std::move(cfg);
   st.max_batch = max_batch;
+  st.s8_in = s8_in;
+  st.s8_out = s8_out;
   st.worker = worker;
   self->link_to(worker); // the worker ends with its stage
   return {
@@ -247,8 +262,9 @@ stage_actor::behavior_type stage_impl(stage_ptr self, worker_actor worker, uint6
           auto& s = self->state;
           if (s.encoder) self->send_exit(s.encoder, caf::exit_reason::user_shutdown);
           s.planner = req.planner;
-          encoder_wiring w{req.spec.epoch, req.spec.out, req.next,
-                           req.monitor,    req.planner,  s.index};
+          encoder_wiring w{req.spec.epoch, req.spec.out, req.next, req.monitor,
+                           req.planner,    s.index,      s.s8_out};
+          s.out_bits = req.spec.out.bits;
           s.encoder = spawn_encoder(self->system(), w);
           self->link_to(s.encoder);
           if (s.planner) self->delayed_send(self, report_interval, stage_tick{});
@@ -269,6 +285,7 @@ stage_actor::behavior_type stage_impl(stage_ptr self, worker_actor worker, uint6
         return rp;
       },
       [=](set_bits& b) {
+        self->state.out_bits = b.bits;
         if (self->state.encoder) self->send(self->state.encoder, b);
       },
       [=](stage_tick) {
@@ -309,8 +326,13 @@ expected<stage_actor> spawn_stage(caf::actor_system& sys, const stage_spec& spec
   auto shared = std::make_shared<ops::vit_model>(std::move(*model));
   ops::model_config cfg = shared->config();
   const int64_t max_batch = shared->options().max_batch;
+  // Every stage of a run reads the same calibration, so the steps agree.
+  const runtime::s8_main_input s8_in{shared->options().compute,
+                                     shared->s8_main_step(spec.first - 1)};
+  const bool s8_out = shared->s8_main_step(last).has_value();
   auto worker = sys.spawn<caf::detached>(worker_impl, shared, spec.first, last);
-  return sys.spawn(stage_impl, worker, epoch, stage, spec.first, last, std::move(cfg), max_batch);
+  return sys.spawn(stage_impl, worker, epoch, stage, spec.first, last, std::move(cfg), max_batch,
+                   s8_in, s8_out);
 }
 
 } // namespace edgepipe::actors

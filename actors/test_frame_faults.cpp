@@ -90,6 +90,10 @@ void corrupt(frame_msg& frame, const std::string& kind) {
     for (auto& b : f) b = static_cast<uint8_t>(rng());
   } else if (kind == "link") {
     ++frame.link;
+  } else if (kind == "step" && f.size() > 9 && f[5] == codecs::element_s8) {
+    const size_t at = codecs::frame_fixed_header + 8 * rank;
+    if (f.size() >= at + 4)
+      codecs::store_f32(f.data() + at, 2.0f * codecs::load_f32(f.data() + at));
   }
 }
 

@@ -17,6 +17,7 @@
 //   bits      the main frame re-encoded at 2 bits (its skip keeps the link's)
 //   random    the main frame replaced by as many seeded random bytes
 //   link      the frame's link number off by one
+//   step      an s8 main frame's step doubled (nothing else changed)
 // A process with the variable set says so on stderr.
 #pragma once
 

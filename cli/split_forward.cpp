@@ -52,15 +52,17 @@ expected<ops::activation> cross_link(const ops::activation& act, const codecs::q
   if (!frames) return frames.error();
   auto out = runtime::decode_activation(*frames);
   if (!out) return out.error();
-  if (out->main.shape != act.main.shape || out->skip.shape != act.skip.shape)
+  if (out->main_shape() != act.main_shape() || out->skip.shape != act.skip.shape)
     return make_error(errc::internal, "codec round trip changed shape " +
-                                          ops::shape_string(act.main.shape) + " to " +
-                                          ops::shape_string(out->main.shape));
+                                          ops::shape_string(act.main_shape()) + " to " +
+                                          ops::shape_string(out->main_shape()));
   if (traffic) {
     traffic->frames += 1;
     traffic->bytes += frames->bytes();
+    // What the same tensors would take as float32 (main in s8 form included).
+    const size_t main_values = act.has_main_s8() ? act.main_s8.data.size() : act.main.data.size();
     traffic->raw_bytes +=
-        (act.main.data.size() + act.skip.data.size() + act.mask.data.size()) * sizeof(float);
+        (main_values + act.skip.data.size() + act.mask.data.size()) * sizeof(float);
   }
   return out;
 }
@@ -71,9 +73,13 @@ expected<ops::tensor> forward_with_cuts(ops::vit_model& model, const ops::tensor
   ops::activation act;
   act.main = images;
   int first = 1;
+  // As a stage does: an int8 model's main leaves a mid-block cut in s8 form
+  // when the link sends 8 bits, and crosses as those codes.
+  const auto form =
+      runtime::main_crosses_as_s8(params.bits) ? ops::main_form::s8 : ops::main_form::f32;
   for (size_t i = 0; i <= cuts.size(); ++i) {
     int last = i < cuts.size() ? cuts[i] : model.num_layers();
-    auto out = model.forward(first, last, act);
+    auto out = model.forward(first, last, act, i < cuts.size() ? form : ops::main_form::f32);
     if (!out) return out.error();
     if (i == cuts.size()) return std::move(out->main);
     auto crossed = cross_link(*out, params, traffic);

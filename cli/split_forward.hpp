@@ -41,7 +41,9 @@ expected<ops::activation> cross_link(const ops::activation& act, const codecs::q
                                      link_traffic* traffic = nullptr);
 
 // Runs layers 1..num_layers on images [B, C, H, W], crossing a link after
-// each cut; returns the logits. With no cuts: one plain forward.
+// each cut; returns the logits. With no cuts: one plain forward. An int8
+// model at 8 bits sends main at a mid-block cut as its s8 codes, as the
+// stages of `edgepipe run` do (runtime/activation_frames.hpp).
 expected<ops::tensor> forward_with_cuts(ops::vit_model& model, const ops::tensor& images,
                                         const cut_list& cuts, const codecs::quant_params& params,
                                         link_traffic* traffic = nullptr);

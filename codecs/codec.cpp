@@ -188,6 +188,12 @@ expected<decoded_frame> decode(const uint8_t* bytes, size_t size) {
   const size_t n = size_t(h.numel);
   out.data.resize(n);
   const uint8_t* payload = bytes + h.payload_offset;
+  if (h.element == element_s8) {
+    out.s8 = true;
+    const float step = h.groups[0].scale;
+    for (size_t i = 0; i < n; ++i) out.data[i] = float(int8_t(payload[i])) * step;
+    return out;
+  }
   if (h.params.bits == 0) {
     for (size_t i = 0; i < n; ++i) out.data[i] = load_f32(payload + 4 * i);
     return out;

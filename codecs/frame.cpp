@@ -49,10 +49,12 @@ expected<frame_header> parse_frame_header(const uint8_t* bytes, size_t size) {
   if (bytes[4] != frame_version)
     return bad_field("version", "unknown version " + std::to_string(bytes[4]) +
                                     " (this decoder reads " + std::to_string(frame_version) + ")");
-  if (bytes[5] != element_float32)
-    return bad_field("element type",
-                     "unknown element type " + std::to_string(bytes[5]) + " (only 0 = float32)");
+  if (bytes[5] != element_float32 && bytes[5] != element_s8)
+    return bad_field("element type", "unknown element type " + std::to_string(bytes[5]) +
+                                         " (0 = float32, 1 = s8 with a fixed step)");
   frame_header h;
+  h.element = bytes[5];
+  const bool s8 = h.element == element_s8;
   int bits = bytes[6];
   if (bits > 16) return bad_field("bits", std::to_string(bits) + " is outside 0..16");
   h.params.bits = bits;
@@ -65,6 +67,12 @@ expected<frame_header> parse_frame_header(const uint8_t* bytes, size_t size) {
     return bad_field("clip method", "must be 0 (none) in a raw float32 frame");
   if (bits == 0 && gran != 0)
     return bad_field("granularity", "must be 0 (tensor) in a raw float32 frame");
+  // An s8 frame's step is fixed by the sender's calibration, not chosen by a
+  // clipping method, and covers the whole tensor.
+  if (s8 && bits != 8)
+    return bad_field("bits", std::to_string(bits) + ", but an s8 frame (element type 1) has 8");
+  if (s8 && clip != 0) return bad_field("clip method", "must be 0 (none) in an s8 frame");
+  if (s8 && gran != 0) return bad_field("granularity", "must be 0 (tensor) in an s8 frame");
   h.params.clip = clip_method(clip);
   h.params.gran = granularity(gran);
   int rank = bytes[9];
@@ -88,23 +96,38 @@ expected<frame_header> parse_frame_header(const uint8_t* bytes, size_t size) {
       return bad_field("granularity", "per-sample ranges need rank >= 1");
     groups = h.params.gran == granularity::sample ? uint64_t(h.shape[0]) : 1; // <= 2^48
   }
-  if (groups > (size - pos) / 8)
+  if (groups > (size - pos) / 8) {
+    if (s8)
+      return bad_field("step", "truncated: the step and offset need 8 bytes, " +
+                                   n_bytes(size - pos) + " left");
     return bad_field("scales", "truncated: " + std::to_string(groups) +
                                    " scale/offset pairs need " + n_bytes(size_t(groups) * 8) +
                                    ", " + n_bytes(size - pos) + " left");
-  const float max_code = bits > 0 ? float((1u << bits) - 1u) : 0.0f;
-  h.groups.resize(size_t(groups));
-  for (size_t g = 0; g < groups; ++g, pos += 8) {
-    group_params p{load_f32(bytes + pos), load_f32(bytes + pos + 4)};
-    std::string idx = "[" + std::to_string(g) + "]";
-    if (!std::isfinite(p.scale) || p.scale < 0.0f)
-      return bad_field("scale" + idx, "must be finite and >= 0");
-    if (!std::isfinite(p.offset)) return bad_field("offset" + idx, "must be finite");
-    // The largest decoded value must be finite too (computed as the kernels do).
-    float top = max_code * p.scale;
-    if (!std::isfinite(top) || !std::isfinite(p.offset + top))
-      return bad_field("scale" + idx, "offset + max code * scale overflows float32");
-    h.groups[g] = p;
+  }
+  if (s8) {
+    // Symmetric: element = code * step, finite for every code -128..127.
+    const float step = load_f32(bytes + pos);
+    if (!std::isfinite(step) || !(step > 0.0f) || !std::isfinite(128.0f * step))
+      return bad_field("step", "must be finite and > 0 (with 128 * step finite)");
+    if (load_u32(bytes + pos + 4) != 0)
+      return bad_field("offset", "must be 0 (+0.0f) in an s8 frame (its codes are symmetric)");
+    h.groups = {group_params{step, 0.0f}};
+    pos += 8;
+  } else {
+    const float max_code = bits > 0 ? float((1u << bits) - 1u) : 0.0f;
+    h.groups.resize(size_t(groups));
+    for (size_t g = 0; g < groups; ++g, pos += 8) {
+      group_params p{load_f32(bytes + pos), load_f32(bytes + pos + 4)};
+      std::string idx = "[" + std::to_string(g) + "]";
+      if (!std::isfinite(p.scale) || p.scale < 0.0f)
+        return bad_field("scale" + idx, "must be finite and >= 0");
+      if (!std::isfinite(p.offset)) return bad_field("offset" + idx, "must be finite");
+      // The largest decoded value must be finite too (computed as the kernels do).
+      float top = max_code * p.scale;
+      if (!std::isfinite(top) || !std::isfinite(p.offset + top))
+        return bad_field("scale" + idx, "offset + max code * scale overflows float32");
+      h.groups[g] = p;
+    }
   }
 
   h.payload_offset = pos;

@@ -4,8 +4,8 @@
 //   offset  size      field
 //   0       4         magic "EPQF"
 //   4       1         version (1)
-//   5       1         element type of the tensor (0 = float32)
-//   6       1         bits: 0 = raw float32 payload, 1..16 = packed codes
+//   5       1         element type: 0 = float32 (raw or packed codes), 1 = s8 with a fixed step
+//   6       1         bits: 0 = raw float32 payload, 1..16 = packed codes (s8: 8)
 //   7       1         clip method (codec.hpp clip_method 0..5; 0 when bits = 0)
 //   8       1         granularity (0 = tensor, 1 = sample; 0 when bits = 0)
 //   9       1         rank (0..8)
@@ -14,7 +14,10 @@
 //   ...     8*groups  per group (1, or shape[0] per sample): float32 scale, float32 offset
 //   ...     payload   bits = 0: numel float32; else ceil(numel*bits/8) bytes (bitpack.hpp)
 //
-// Element i of group g decodes to offset_g + code_i * scale_g.
+// Element i of group g decodes to offset_g + code_i * scale_g. An s8 frame
+// (element type 1, codec.hpp encode_s8) has bits 8, clip 0, granularity 0,
+// one pair (step, offset 0) and numel bytes of two's-complement codes:
+// element i is code_i * step.
 #pragma once
 
 #include <cstddef>
@@ -30,6 +33,7 @@ namespace edgepipe::codecs {
 constexpr uint8_t frame_magic[4] = {'E', 'P', 'Q', 'F'};
 constexpr uint8_t frame_version = 1;
 constexpr uint8_t element_float32 = 0;
+constexpr uint8_t element_s8 = 1; // s8 codes with a fixed step (codec.hpp encode_s8)
 constexpr size_t frame_fixed_header = 12;
 constexpr int frame_max_rank = 8;
 // Element counts above 2^48 are refused: no activation is that large, and it
@@ -43,10 +47,11 @@ struct group_params {
 
 // Everything before the payload, parsed and validated.
 struct frame_header {
-  quant_params params;
+  uint8_t element = element_float32;
+  quant_params params; // an s8 frame: bits 8, clip none, granularity tensor
   std::vector<int64_t> shape;
   uint64_t numel = 0;
-  std::vector<group_params> groups; // 0 pairs (raw), 1 (tensor) or shape[0] (sample)
+  std::vector<group_params> groups; // 0 pairs (raw), 1 (tensor, s8: the step) or shape[0] (sample)
   size_t payload_offset = 0;        // where the payload starts
   size_t payload_bytes = 0;
 };

@@ -22,19 +22,59 @@
 // it (a stage refuses an activation without it); it is never quantized on a
 // link (it is exact 0/1 and B*S floats, small beside B*S*D). ViT and DeiT
 // leave it empty and refuse one.
+//
+// An int8 model (ViT/DeiT) quantizes main at the two mid-block boundaries
+// anyway: after 4k+1 the context becomes s8 with block k's out_in step before
+// the output projection, after 4k+3 fc1 writes s8 with its fc2_in step. There
+// main may travel in that form instead (`main_s8`, forward's main_form::s8):
+// the receiving int8 stage feeds the codes to its matmul as they are, so the
+// split model quantizes exactly where the whole one does.
 #pragma once
+
+#include <cstdint>
+#include <vector>
 
 #include "ops/tensor.hpp"
 
 namespace edgepipe::ops {
 
+// An s8 tensor with one step for all of it: element i is data[i] * step.
+struct s8_tensor {
+  std::vector<int64_t> shape;
+  std::vector<int8_t> data;
+  float step = 0;
+
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    return n;
+  }
+  bool empty() const { return shape.empty(); }
+  // The f32 values (element * step, as the int8 model's own dequantization).
+  tensor dequantized() const {
+    tensor t;
+    t.shape = shape;
+    t.data.resize(data.size());
+    for (size_t i = 0; i < data.size(); ++i) t.data[i] = float(data[i]) * step;
+    return t;
+  }
+};
+
 struct activation {
   tensor main;
   tensor skip; // empty unless the boundary splits a residual block (or: BERT token types)
   tensor mask; // BERT's attention mask [B, S]; empty for ViT and DeiT
+  // main as s8 codes (then `main` is empty): only after 4k+1 or 4k+3 of an
+  // int8 model, with the step of the site that takes it (out_in, fc2_in).
+  s8_tensor main_s8;
 
   bool has_skip() const { return !skip.empty(); }
   bool has_mask() const { return !mask.empty(); }
+  bool has_main_s8() const { return !main_s8.empty(); }
+  // The shape of main in whichever form it is.
+  const std::vector<int64_t>& main_shape() const {
+    return has_main_s8() ? main_s8.shape : main.shape;
+  }
 };
 
 } // namespace edgepipe::ops

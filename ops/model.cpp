@@ -251,7 +251,11 @@ expected<std::vector<std::string>> model::implementations(int64_t batch) {
   }
 }
 
-expected<activation> model::forward(int first, int last, const activation& src) {
+std::optional<float> model::s8_main_step(int layer) const {
+  return impl_->s8_main_step(layer);
+}
+
+expected<activation> model::forward(int first, int last, const activation& src, main_form out) {
   impl& m = *impl_;
   if (first < m.opts.first || last > m.opts.last || first > last)
     return make_error(errc::invalid_argument,
@@ -263,7 +267,7 @@ expected<activation> model::forward(int first, int last, const activation& src) 
     m.dnnl.use_threads();
     auto tokens = m.tokens_of(first, src);
     if (!tokens) return tokens.error();
-    auto plan = m.plan_for(src.main.shape[0], *tokens);
+    auto plan = m.plan_for(src.main_shape()[0], *tokens);
     if (!plan) return plan.error();
     vit_plan& p = **plan;
     if (auto ok = m.import(p, first, src); !ok) return ok.error();
@@ -278,7 +282,8 @@ expected<activation> model::forward(int first, int last, const activation& src) 
         p.attention(block);
         break;
       case 1:
-        p.attention_output(block);
+        // An s8 context was imported where the quantizing reorder writes it.
+        p.attention_output(block, layer == first && src.has_main_s8());
         break;
       case 2:
         p.mlp_in(block);
@@ -288,13 +293,13 @@ expected<activation> model::forward(int first, int last, const activation& src) 
         if (layer == m.cfg.planner_layers()) p.head();
       }
     }
-    return m.export_(p, last, src);
+    return m.export_(p, last, src, out == main_form::s8 && s8_main_step(last).has_value());
   } catch (const dnnl::error& e) {
     return dnnl_failure("forward " + std::to_string(first) + ":" + std::to_string(last), e);
   } catch (const std::bad_alloc&) {
     return make_error(errc::internal, "forward " + std::to_string(first) + ":" +
                                           std::to_string(last) + " on input " +
-                                          shape_string(src.main.shape) + ": out of memory");
+                                          shape_string(src.main_shape()) + ": out of memory");
   }
 }
 

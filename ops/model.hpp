@@ -15,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,11 @@
 namespace edgepipe::ops {
 
 struct weight_spec; // ops/model_weights.hpp
+
+// The form of forward's output main. s8: after layer 4k+1 or 4k+3 of an int8
+// model, main comes back as `main_s8` (activation.hpp), the codes the next
+// layer's matmul takes; anywhere else (and for f32/bf16 models) as f32.
+enum class main_form { f32, s8 };
 
 struct model_options {
   dtype compute = dtype::f32;
@@ -82,7 +88,16 @@ public:
   // Runs layers first..last (1-based, inclusive) on src, any batch size (and
   // any sequence length for BERT). src must be what layer `first` takes
   // (activation.hpp); errors name the layer, the tensor and both shapes.
-  expected<activation> forward(int first, int last, const activation& src);
+  // src.main_s8 is taken only where s8_main_step(first - 1) has a step, and
+  // only with exactly that step; its codes go to the matmul as they are.
+  expected<activation> forward(int first, int last, const activation& src,
+                               main_form out = main_form::f32);
+
+  // The step of main in s8 form after `layer` (1-based): an int8 model's
+  // out_in step of block k after 4k+1, its fc2_in step after 4k+3; nothing
+  // for other layers and other dtypes. Known for every block (the
+  // calibration covers the model), whatever range is loaded.
+  std::optional<float> s8_main_step(int layer) const;
 
   // Convenience: the input of layer 1 (images, or token ids [B, S] as float
   // with no padding) -> the last layer's output [B, output_size].

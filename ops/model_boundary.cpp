@@ -2,6 +2,7 @@
 // (activation.hpp): the shapes, BERT's token ids and types (whole numbers
 // inside their tables) and its attention mask (0 or 1, required after layer 1).
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 
 #include "ops/model_impl.hpp"
@@ -55,6 +56,25 @@ tensor copy_out(const dnnl_context& ctx, const dnnl::memory& src, std::vector<in
   return t;
 }
 
+// An s8 plan buffer's codes as they are (after the stream has finished).
+s8_tensor copy_out_s8(const dnnl_context& ctx, const dnnl::memory& src, std::vector<int64_t> shape,
+                      float step) {
+  ctx.strm.wait();
+  s8_tensor t;
+  t.shape = std::move(shape);
+  t.step = step;
+  const auto* codes = static_cast<const int8_t*>(src.get_data_handle());
+  t.data.assign(codes, codes + t.numel()); // one pass: no zero fill first
+  return t;
+}
+
+// A step for an error message, with every digit a float needs.
+std::string float_string(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", double(v));
+  return buf;
+}
+
 // Every value a whole number in [0, limit); names the first that is not.
 expected<void> check_indices(int first, const std::string& what, const tensor& t, int64_t limit) {
   for (size_t i = 0; i < t.data.size(); ++i) {
@@ -93,16 +113,52 @@ expected<vit_plan*> model::impl::plan_for(int64_t batch, int64_t tokens) {
   return p;
 }
 
+std::optional<float> model::impl::s8_main_step(int layer) const {
+  if (params.compute != dnnl_dt::s8 || layer < 1 || layer >= cfg.planner_layers())
+    return std::nullopt;
+  const block_params& b = params.blocks[static_cast<size_t>((layer - 1) / 4)];
+  switch ((layer - 1) % 4) {
+  case 0:
+    return b.out_in; // the context, quantized before the output projection
+  case 2:
+    return b.fc2_in; // fc1's output, written as s8 for fc2
+  default:
+    return std::nullopt;
+  }
+}
+
 expected<void> model::impl::check_input(int first, const activation& src) const {
-  input_shapes in{src.main.shape, src.skip.shape, src.mask.shape};
+  const std::string layer = "layer " + std::to_string(first);
+  if (src.has_main_s8()) {
+    // The codes go to the matmul unchanged: only the step it was built with will do.
+    const auto step = s8_main_step(first - 1);
+    if (!step)
+      return make_error(errc::invalid_input,
+                        layer + " takes main as f32, not s8: " +
+                            (params.compute != dnnl_dt::s8
+                                 ? "this model computes " + std::string(to_string(opts.compute))
+                                 : std::string("s8 crosses only after layers 4k+1 and 4k+3")));
+    if (!(src.main_s8.step == *step))
+      return make_error(errc::invalid_input,
+                        layer + ": s8 main has step " + float_string(src.main_s8.step) +
+                            ", but this model's calibrated step there is " + float_string(*step) +
+                            " (do both ends read the same calibration?)");
+    if (!src.main.empty())
+      return make_error(errc::invalid_input, layer + ": main given both as f32 and as s8");
+  }
+  input_shapes in{src.main_shape(), src.skip.shape, src.mask.shape};
   if (auto ok = check_input_shapes(cfg, first, opts.max_batch, in); !ok) return ok;
   // The shapes are what the layer takes, so their products are small; a
   // tensor with values but no shape holds none it should.
   for (const tensor* x : {&src.main, &src.skip, &src.mask})
     if (static_cast<int64_t>(x->data.size()) != (x->shape.empty() ? 0 : x->numel()))
-      return make_error(errc::invalid_input, "layer " + std::to_string(first) + ": tensor " +
-                                                 shape_string(x->shape) + " holds " +
-                                                 std::to_string(x->data.size()) + " values");
+      return make_error(errc::invalid_input, layer + ": tensor " + shape_string(x->shape) +
+                                                 " holds " + std::to_string(x->data.size()) +
+                                                 " values");
+  if (src.has_main_s8() && static_cast<int64_t>(src.main_s8.data.size()) != src.main_s8.numel())
+    return make_error(errc::invalid_input, layer + ": s8 tensor " +
+                                               shape_string(src.main_s8.shape) + " holds " +
+                                               std::to_string(src.main_s8.data.size()) + " values");
   return {};
 }
 
@@ -146,8 +202,15 @@ expected<void> model::impl::import(vit_plan& plan, int first, const activation& 
   const int part = (first - 2) % 4; // the part of the block that produced src
   const bool split = part == 0 || part == 2;
   if (split) {
-    // int8: h is s8 with the step of fc2's input (the block of layer `first`).
-    copy_in(dnnl, src.main, part == 0 ? plan.ctx : plan.h, params.blocks[(first - 1) / 4].fc2_in);
+    if (src.has_main_s8()) {
+      // check_input checked the step: the codes are what the quantizing
+      // reorder (context) or fc1 (h) would have written here.
+      const dnnl::memory& dst = part == 0 ? plan.context_s8() : plan.h;
+      std::memcpy(dst.get_data_handle(), src.main_s8.data.data(), src.main_s8.data.size());
+    } else {
+      // int8: h is s8 with the step of fc2's input (the block of layer `first`).
+      copy_in(dnnl, src.main, part == 0 ? plan.ctx : plan.h, params.blocks[(first - 1) / 4].fc2_in);
+    }
     copy_in(dnnl, src.skip, plan.x);
     return {};
   }
@@ -155,7 +218,7 @@ expected<void> model::impl::import(vit_plan& plan, int first, const activation& 
   return {};
 }
 
-activation model::impl::export_(vit_plan& plan, int last, const activation& src) {
+activation model::impl::export_(vit_plan& plan, int last, const activation& src, bool s8) {
   dnnl.strm.wait();
   const int64_t b = plan.batch(), t = plan.tokens(), d = cfg.hidden_size;
   activation out;
@@ -170,14 +233,23 @@ activation model::impl::export_(vit_plan& plan, int last, const activation& src)
       out.mask.data.assign(out.mask.data.size(), 1.0f);
     }
   }
+  const int block = (last - 1) / 4;
   switch ((last - 1) % 4) {
   case 0:
-    out.main = copy_out(dnnl, plan.ctx, {b, t, d});
+    if (s8) { // the reorder the next layer would run, so the codes are its codes
+      plan.quantize_context(block);
+      out.main_s8 = copy_out_s8(dnnl, plan.context_s8(), {b, t, d}, params.blocks[block].out_in);
+    } else {
+      out.main = copy_out(dnnl, plan.ctx, {b, t, d});
+    }
     out.skip = copy_out(dnnl, plan.x, {b, t, d});
     break;
   case 2:
-    out.main =
-        copy_out(dnnl, plan.h, {b, t, cfg.intermediate_size}, params.blocks[(last - 1) / 4].fc2_in);
+    if (s8)
+      out.main_s8 =
+          copy_out_s8(dnnl, plan.h, {b, t, cfg.intermediate_size}, params.blocks[block].fc2_in);
+    else
+      out.main = copy_out(dnnl, plan.h, {b, t, cfg.intermediate_size}, params.blocks[block].fc2_in);
     out.skip = copy_out(dnnl, plan.x, {b, t, d});
     break;
   default:

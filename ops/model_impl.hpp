@@ -28,6 +28,7 @@ struct model::impl {
   site_observer observer;
 
   expected<vit_plan*> plan_for(int64_t batch, int64_t tokens);
+  std::optional<float> s8_main_step(int layer) const; // model::s8_main_step
   // Checks src's shapes against what layer `first` takes, for any batch up
   // to opts.max_batch, before any plan is made for them.
   expected<void> check_input(int first, const activation& src) const;
@@ -35,7 +36,8 @@ struct model::impl {
   expected<int64_t> tokens_of(int first, const activation& src) const;
   // Checks src against what layer `first` takes and copies it into the plan.
   expected<void> import(vit_plan& plan, int first, const activation& src);
-  activation export_(vit_plan& plan, int last, const activation& src);
+  // The boundary after `last`; s8: main as the s8 codes (model::s8_main_step).
+  activation export_(vit_plan& plan, int last, const activation& src, bool s8 = false);
 };
 
 } // namespace edgepipe::ops

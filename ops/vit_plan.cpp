@@ -201,10 +201,14 @@ void vit_plan::build_int8(int k) {
     note("qkv int8" + blk, pd);
     q.qkv = dnnl::matmul(pd);
   }
-  if (w.out_q.weight) {
+  // The context's quantizing reorder serves the output projection, and a
+  // stage that ends after the attention (it sends the context as s8).
+  if (w.qkv_q.weight || w.out_q.weight) {
     auto qpd = quantize_pd(dnnl_, ctx.get_desc(), ctx_q_.get_desc(), w.out_in);
     note("context to s8" + blk, qpd);
     q.ctx_q = dnnl::reorder(qpd);
+  }
+  if (w.out_q.weight) {
     auto pd = matmul_on(dnnl_, ctx_q_.get_desc(), lay.out, bias_d, x.get_desc(),
                         int8_attr(w.out_q.output_scales, sum));
     note("attention output int8" + blk, pd);
@@ -307,10 +311,14 @@ void vit_plan::attention(int block) {
   observe(block, int8_site::out_in, ctx);
 }
 
-void vit_plan::attention_output(int block) {
+void vit_plan::quantize_context(int block) {
+  run(qblocks_[block].ctx_q, {{DNNL_ARG_FROM, ctx}, {DNNL_ARG_TO, ctx_q_}});
+}
+
+void vit_plan::attention_output(int block, bool context_is_s8) {
   const block_params& w = params_.blocks[block];
   if (int8_) {
-    run(qblocks_[block].ctx_q, {{DNNL_ARG_FROM, ctx}, {DNNL_ARG_TO, ctx_q_}});
+    if (!context_is_s8) quantize_context(block);
     run(qblocks_[block].out, {{DNNL_ARG_SRC, ctx_q_},
                               {DNNL_ARG_WEIGHTS, w.out_q.weight},
                               {DNNL_ARG_BIAS, w.out_q.bias},

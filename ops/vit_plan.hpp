@@ -57,10 +57,18 @@ public:
   void embed_images(const float* images);                  // [B, C, H, W]
   void embed_tokens(const float* ids, const float* types); // [B, T] each; types may be null
   void attention(int block);
-  void attention_output(int block);
+  // context_is_s8: context_s8() already holds the quantized context (it
+  // crossed a stage boundary as s8), so the quantizing reorder is skipped.
+  void attention_output(int block, bool context_is_s8 = false);
   void mlp_in(int block);
   void mlp_out(int block);
   void head();
+
+  // int8: the attention context quantized to s8 with block k's out_in step,
+  // [B*T, D]: what attention_output(k) feeds its matmul. quantize_context(k)
+  // fills it from ctx with the same reorder attention_output(k) runs.
+  const dnnl::memory& context_s8() const { return ctx_q_; }
+  void quantize_context(int block);
 
   // "qkv: brg:avx512_core" etc., to check that no primitive fell back to a slow kernel.
   std::vector<std::string> implementations() const { return impls_; }

@@ -1,5 +1,6 @@
 #include "runtime/stage_input_check.hpp"
 
+#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -23,10 +24,37 @@ expected<std::optional<codecs::frame_header>> header_of(const std::vector<uint8_
   return std::optional<codecs::frame_header>(std::move(*h));
 }
 
+std::string float_string(float v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.9g", double(v));
+  return buf;
+}
+
+// An s8 main frame against what the stage's first layer takes.
+expected<void> check_s8_main(const codecs::frame_header& main, int first, const s8_main_input& s8) {
+  const std::string layer = "layer " + std::to_string(first);
+  if (s8.compute != ops::dtype::int8)
+    return make_error(errc::invalid_input,
+                      "main frame field 'element type': 1 (s8), but this stage computes " +
+                          std::string(ops::to_string(s8.compute)) +
+                          ": an s8 main needs an int8 stage");
+  if (!s8.step)
+    return make_error(errc::invalid_input,
+                      "main frame field 'element type': 1 (s8), but " + layer +
+                          " takes main as float32 (s8 crosses only after layers 4k+1 and 4k+3)");
+  const float step = main.groups[0].scale;
+  if (!(step == *s8.step))
+    return make_error(errc::invalid_input,
+                      "main frame field 'step': " + float_string(step) + ", but " + layer +
+                          "'s calibrated step is " + float_string(*s8.step) +
+                          " (both stages must read the same int8_calibration.json)");
+  return {};
+}
+
 } // namespace
 
 expected<void> check_stage_frames(const activation_frames& frames, const ops::model_config& cfg,
-                                  int first, int64_t max_batch) {
+                                  int first, int64_t max_batch, const s8_main_input& s8) {
   if (frames.main.empty()) return make_error(errc::invalid_input, "main frame: empty");
   auto main = header_of(frames.main, "main");
   if (!main) return main.error();
@@ -34,6 +62,11 @@ expected<void> check_stage_frames(const activation_frames& frames, const ops::mo
   if (!skip) return skip.error();
   auto mask = header_of(frames.mask, "mask");
   if (!mask) return mask.error();
+  if ((*main)->element == codecs::element_s8)
+    if (auto ok = check_s8_main(**main, first, s8); !ok) return ok;
+  if (*skip && (*skip)->element == codecs::element_s8)
+    return make_error(errc::invalid_input, "skip frame field 'element type': 1 (s8), but only the "
+                                           "main tensor crosses as s8");
   const int bits = (*main)->params.bits;
   if (*skip && (*skip)->params.bits != bits)
     return make_error(errc::invalid_input,
@@ -61,6 +94,9 @@ expected<void> check_output_frames(const activation_frames& frames, int64_t rows
                           " frame: present, but the model's output is one tensor");
   auto main = header_of(frames.main, "main");
   if (!main) return main.error();
+  if ((*main)->element == codecs::element_s8)
+    return make_error(errc::invalid_input, "main frame field 'element type': 1 (s8), but the "
+                                           "model's output crosses as float32");
   const auto& shape = (*main)->shape;
   if (shape.size() != 2 || shape[0] != rows || shape[1] < 1 || (classes > 0 && shape[1] != classes))
     return make_error(errc::invalid_input,

@@ -162,11 +162,19 @@ std::string fashion_workload_yaml(int images, int microbatch) {
          "\n  microbatch: " + std::to_string(microbatch) + "\n  window: 2\n";
 }
 
-long fashion_eval_correct(int images, int microbatch) {
-  auto eval =
-      run_edgepipe({"eval", "--model", fashion_model_dir, "--data", fashion_data_dir, "--limit",
-                    std::to_string(images), "--microbatch", std::to_string(microbatch), "--json"},
-                   120);
+long fashion_eval_correct(int images, int microbatch, const std::vector<std::string>& more) {
+  std::vector<std::string> args = {"eval",
+                                   "--model",
+                                   fashion_model_dir,
+                                   "--data",
+                                   fashion_data_dir,
+                                   "--limit",
+                                   std::to_string(images),
+                                   "--microbatch",
+                                   std::to_string(microbatch),
+                                   "--json"};
+  args.insert(args.end(), more.begin(), more.end());
+  auto eval = run_edgepipe(args, 120);
   EXPECT_EQ(eval.exit_code, 0) << eval.out << eval.err;
   auto j = nlohmann::json::parse(last_line(eval.out), nullptr, false);
   if (eval.exit_code != 0 || j.is_discarded()) return -1;

@@ -102,8 +102,9 @@ inline const std::string fashion_data_dir = "/usr/share/datasets/fashion-mnist";
 // data set above, in microbatches of `microbatch`, window 2.
 std::string fashion_workload_yaml(int images, int microbatch);
 // `edgepipe eval`'s count of correct predictions on those images and
-// microbatches (-1, with a test failure, if eval fails).
-long fashion_eval_correct(int images, int microbatch);
+// microbatches, with more eval options if given (e.g. --dtype int8, --cuts,
+// --bits); -1, with a test failure, if eval fails.
+long fashion_eval_correct(int images, int microbatch, const std::vector<std::string>& more = {});
 std::string read_text(const std::string& path);
 
 // A process's resident memory (VmRSS of /proc/PID/status), kB; -1 if gone.

@@ -49,7 +49,8 @@ TEST(FrameMalformed, EachFieldIsChecked) {
       {"magic", [](auto& f) { f[0] = 'X'; }},
       {"version", [](auto& f) { f[4] = 2; }},
       {"version", [](auto& f) { f[4] = 0; }},
-      {"element type", [](auto& f) { f[5] = 1; }},
+      {"element type", [](auto& f) { f[5] = 2; }},
+      {"bits", [](auto& f) { f[5] = 1; }}, // s8 (element type 1) has 8 bits, this frame 4
       {"bits", [](auto& f) { f[6] = 17; }},
       {"bits", [](auto& f) { f[6] = 255; }},
       {"clip method", [](auto& f) { f[7] = 6; }},

@@ -5,6 +5,7 @@
 
 #include <random>
 
+#include "codecs/frame.hpp"
 #include "runtime/activation_frames.hpp"
 
 using namespace edgepipe;
@@ -70,4 +71,86 @@ TEST(ActivationFrames, ADamagedPartIsNamed) {
   auto none = decode_activation(empty);
   ASSERT_FALSE(none);
   EXPECT_NE(none.error().message.find("main frame"), std::string::npos);
+}
+
+namespace {
+ops::s8_tensor s8_codes(std::vector<int64_t> shape, float step) {
+  ops::s8_tensor t;
+  t.shape = std::move(shape);
+  t.step = step;
+  t.data.resize(static_cast<size_t>(t.numel()));
+  for (size_t i = 0; i < t.data.size(); ++i) t.data[i] = int8_t(int(i * 37 % 256) - 128);
+  return t;
+}
+} // namespace
+
+// An s8 main (an int8 stage ending after 4k+1 or 4k+3) crosses as its codes
+// at 8 bits, with its step: decoded codes are the sent codes, and the frame
+// sizes encoded_bytes predicts are exact for both granularities.
+TEST(ActivationFrames, AnS8MainCrossesAsItsCodesAt8Bits) {
+  ops::activation a;
+  a.main_s8 = s8_codes({3, 5, 16}, 0.0371f);
+  a.skip = random_tensor({3, 5, 8}, 7);
+  for (auto gran : {codecs::granularity::tensor, codecs::granularity::sample}) {
+    codecs::quant_params q{8, codecs::clip_method::ds_aciq, gran};
+    auto f = encode_activation(a, q);
+    ASSERT_TRUE(f) << f.error().message;
+    EXPECT_EQ(f->main[5], codecs::element_s8);
+    EXPECT_EQ(f->bytes(), encoded_bytes(a.main_shape(), a.skip.shape, {}, q, true));
+    if (gran == codecs::granularity::sample) { // one step, not one pair per sample
+      EXPECT_EQ(f->bytes() + 2 * 8, encoded_bytes(a.main_shape(), a.skip.shape, {}, q, false));
+    }
+    auto back = decode_activation(*f);
+    ASSERT_TRUE(back) << back.error().message;
+    ASSERT_TRUE(back->has_main_s8());
+    EXPECT_TRUE(back->main.empty());
+    EXPECT_EQ(back->main_s8.shape, a.main_s8.shape);
+    EXPECT_EQ(back->main_s8.data, a.main_s8.data);
+    EXPECT_EQ(back->main_s8.step, a.main_s8.step);
+    // The skip took the codec's 8-bit path, as on any link.
+    auto skip_alone = codecs::encode(a.skip.data, a.skip.shape, q);
+    ASSERT_TRUE(skip_alone);
+    EXPECT_EQ(f->skip, *skip_alone);
+  }
+}
+
+// At other bits (a link below 8, or the bits changed while the stage
+// computed) the codes go through the codec as their f32 values, code * step.
+TEST(ActivationFrames, AnS8MainAtOtherBitsIsItsF32ValuesThroughTheCodec) {
+  ops::activation a;
+  a.main_s8 = s8_codes({2, 4, 16}, 0.25f);
+  ops::tensor values = a.main_s8.dequantized();
+  EXPECT_EQ(values.data[1], float(a.main_s8.data[1]) * 0.25f);
+  for (int bits : {0, 4, 16}) {
+    codecs::quant_params q{bits, codecs::clip_method::aciq, codecs::granularity::tensor};
+    auto f = encode_activation(a, q);
+    ASSERT_TRUE(f) << f.error().message;
+    EXPECT_EQ(f->main[5], codecs::element_float32);
+    auto want = codecs::encode(values.data, values.shape, q);
+    ASSERT_TRUE(want);
+    EXPECT_EQ(f->main, *want) << bits;
+    EXPECT_EQ(f->bytes(), encoded_bytes(a.main_shape(), {}, {}, q, true));
+    auto back = decode_activation(*f);
+    ASSERT_TRUE(back);
+    EXPECT_FALSE(back->has_main_s8());
+    if (bits == 0) {
+      EXPECT_EQ(back->main.data, values.data);
+    }
+  }
+  // Both forms at once is a caller's mistake.
+  a.main = values;
+  EXPECT_FALSE(encode_activation(a, codecs::quant_params{8}));
+}
+
+// Only main has an s8 form: an s8 skip (or mask) frame is refused by name.
+TEST(ActivationFrames, OnlyMainMayBeS8) {
+  ops::activation a;
+  a.main_s8 = s8_codes({1, 2, 8}, 0.5f);
+  auto f = encode_activation(a, codecs::quant_params{8});
+  ASSERT_TRUE(f);
+  f->skip = f->main;
+  auto back = decode_activation(*f);
+  ASSERT_FALSE(back);
+  EXPECT_NE(back.error().message.find("skip frame field 'element type': 1 (s8)"), std::string::npos)
+      << back.error().message;
 }

@@ -3,6 +3,7 @@
 // claims more elements than the stage takes is refused on its header alone.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "codecs/frame.hpp"
@@ -127,6 +128,94 @@ TEST(StageInputCheck, ClaimsBeyondTheStageAreRefusedOnTheHeader) {
   ASSERT_FALSE(ok);
   EXPECT_NE(ok.error().message.find("batch 100, above the limit 8"), std::string::npos)
       << ok.error().message;
+}
+
+std::vector<uint8_t> s8_frame(const std::vector<int64_t>& shape, float step) {
+  int64_t n = 1;
+  for (auto d : shape) n *= d;
+  std::vector<int8_t> codes(static_cast<size_t>(n));
+  for (size_t i = 0; i < codes.size(); ++i) codes[i] = int8_t(int(i % 255) - 127);
+  auto f = codecs::encode_s8(codes.data(), shape, step);
+  EXPECT_TRUE(f) << f.error().message;
+  return f ? *f : std::vector<uint8_t>{};
+}
+
+// An s8 main frame reaches the matmul unchanged: only an int8 stage whose
+// first layer follows 4k+1 or 4k+3 takes it, with exactly its calibrated step.
+TEST(StageInputCheck, AnS8MainIsTakenOnlyByAnInt8StageWithItsStep) {
+  const auto cfg = reference_config();
+  const float step = 0.05f;
+  const s8_main_input int8_in{ops::dtype::int8, step};
+  // After 4k+1: the context [B, 37, 40]; after 4k+3: fc1's output [B, 37, 70].
+  const activation_frames after_attention{s8_frame({4, 37, 40}, step), frame({4, 37, 40}, 8), {}};
+  const activation_frames after_fc1{s8_frame({4, 37, 70}, step), frame({4, 37, 40}, 8), {}};
+  ASSERT_TRUE(check_stage_frames(after_attention, cfg, 2, 8, int8_in));
+  ASSERT_TRUE(check_stage_frames(after_fc1, cfg, 4, 8, int8_in));
+
+  struct row {
+    const char* what;
+    activation_frames frames;
+    int first;
+    s8_main_input s8;
+    const char* needle;
+  };
+  std::vector<row> rows;
+  auto f = after_attention;
+  f.main.pop_back();
+  rows.push_back({"truncated", f, 2, int8_in, "main frame field 'payload': truncated"});
+  f = after_attention;
+  f.main.resize(codecs::frame_fixed_header + 24 + 3);
+  rows.push_back({"truncated step", f, 2, int8_in, "main frame field 'step': truncated"});
+  f = after_attention;
+  f.main = s8_frame({4, 37, 40}, 0.06f);
+  rows.push_back({"wrong step", f, 2, int8_in,
+                  "main frame field 'step': 0.0599999987, but layer 2's calibrated step is "
+                  "0.0500000007 (both stages must read the same int8_calibration.json)"});
+  f = after_attention;
+  codecs::store_f32(f.main.data() + codecs::frame_fixed_header + 24, NAN);
+  rows.push_back({"NaN step", f, 2, int8_in, "main frame field 'step': must be finite and > 0"});
+  f = after_attention;
+  f.main = s8_frame({4, 40, 37}, step);
+  rows.push_back({"shape mismatch", f, 2, int8_in,
+                  "frame field 'shape': layer 2 takes an attention context of shape [4, 37, 40], "
+                  "got [4, 40, 37]"});
+  f = after_attention;
+  f.main = s8_frame({4, 37, 40}, step); // the context where fc1's output belongs
+  rows.push_back({"context into fc2", f, 4, int8_in, "got [4, 37, 40]"});
+  rows.push_back({"f32 stage",
+                  after_attention,
+                  2,
+                  {ops::dtype::f32, std::nullopt},
+                  "main frame field 'element type': 1 (s8), but this stage computes f32: an s8 "
+                  "main needs an int8 stage"});
+  rows.push_back({"bf16 stage",
+                  after_fc1,
+                  4,
+                  {ops::dtype::bf16, std::nullopt},
+                  "but this stage computes bf16"});
+  rows.push_back({"block boundary",
+                  {s8_frame({4, 37, 40}, step), {}, {}},
+                  3,
+                  {ops::dtype::int8, std::nullopt},
+                  "main frame field 'element type': 1 (s8), but layer 3 takes main as float32"});
+  f = after_attention;
+  f.skip = s8_frame({4, 37, 40}, step);
+  rows.push_back({"s8 skip", f, 2, int8_in, "skip frame field 'element type': 1 (s8)"});
+  f = after_attention;
+  f.skip = frame({4, 37, 40}, 4);
+  rows.push_back({"skip at other bits", f, 2, int8_in,
+                  "skip frame field 'bits': 4, but the main frame's is 8"});
+  for (const auto& r : rows) {
+    auto ok = check_stage_frames(r.frames, cfg, r.first, 8, r.s8);
+    ASSERT_FALSE(ok) << r.what << " was accepted";
+    EXPECT_NE(ok.error().message.find(r.needle), std::string::npos)
+        << r.what << ": " << ok.error().message;
+  }
+  // The model's output is never s8.
+  auto out = check_output_frames({s8_frame({8, 10}, step), {}, {}}, 8, 10);
+  ASSERT_FALSE(out);
+  EXPECT_NE(out.error().message.find("main frame field 'element type'"), std::string::npos)
+      << out.error().message;
 }
 
 // The sink's check on the model's output [rows, classes].
