@@ -39,10 +39,7 @@ std::vector<std::string> lines_of(const std::string& path) {
 }
 
 TEST(BadFrames, EveryMalformedFrameIsRefusedNamedAndReplayed) {
-  if (!test::path_exists(model_dir + "/model.safetensors"))
-    GTEST_SKIP() << "no model at " << model_dir;
-  if (!test::path_exists(data_dir + "/t10k-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << "no Fashion-MNIST at " << data_dir << " (Debian package fashion-mnist)";
+  EDGEPIPE_SKIP_WITHOUT_FASHION();
   const int images = 800, microbatch = 8, requests = images / microbatch;
   test::temp_dir dir;
   const std::string topology = dir.path + "/topology.yaml";

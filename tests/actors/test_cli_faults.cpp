@@ -52,12 +52,7 @@ std::vector<nlohmann::json> read_timeline(const std::string& path) {
 
 class CliFaultsTest : public ::testing::Test {
 protected:
-  void SetUp() override {
-    if (!test::path_exists(model_dir + "/model.safetensors"))
-      GTEST_SKIP() << "no model at " << model_dir;
-    if (!test::path_exists(data_dir + "/t10k-images-idx3-ubyte.gz"))
-      GTEST_SKIP() << "no Fashion-MNIST at " << data_dir << " (Debian package fashion-mnist)";
-  }
+  void SetUp() override { EDGEPIPE_SKIP_WITHOUT_FASHION(); }
 
   // Polls the run's timeline until `done` holds for one of its records, or
   // the run ends (false then).

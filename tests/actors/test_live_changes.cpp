@@ -32,12 +32,7 @@ std::string two_local_nodes() {
 
 class LiveChangesTest : public ::testing::Test {
 protected:
-  void SetUp() override {
-    if (!test::path_exists(model_dir + "/model.safetensors"))
-      GTEST_SKIP() << "no model at " << model_dir;
-    if (!test::path_exists(data_dir + "/t10k-images-idx3-ubyte.gz"))
-      GTEST_SKIP() << "no Fashion-MNIST at " << data_dir << " (Debian package fashion-mnist)";
-  }
+  void SetUp() override { EDGEPIPE_SKIP_WITHOUT_FASHION(); }
   std::string write_topology(const std::string& yaml) {
     std::string path = dir.path + "/topology.yaml";
     test::write_file(path, yaml);

@@ -334,4 +334,12 @@ std::string read_text(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
+std::string fashion_missing() {
+  if (!path_exists(fashion_model_dir + "/model.safetensors"))
+    return "no model at " + fashion_model_dir;
+  if (!path_exists(fashion_data_dir + "/t10k-images-idx3-ubyte.gz"))
+    return "no Fashion-MNIST at " + fashion_data_dir + " (Debian package fashion-mnist)";
+  return "";
+}
+
 } // namespace edgepipe::test

@@ -98,6 +98,14 @@ std::string last_line(const std::string& text);
 inline const std::string fashion_model_dir =
     std::string(EDGEPIPE_SOURCE_DIR) + "/examples/models/fashion-vit";
 inline const std::string fashion_data_dir = "/usr/share/datasets/fashion-mnist";
+// Why a test that needs both cannot run here; empty when it can.
+std::string fashion_missing();
+// Skips the calling test (GTEST_SKIP returns from it) when they are missing.
+#define EDGEPIPE_SKIP_WITHOUT_FASHION()                                                            \
+  do {                                                                                             \
+    if (const std::string why = ::edgepipe::test::fashion_missing(); !why.empty())                 \
+      GTEST_SKIP() << why;                                                                         \
+  } while (0)
 // A topology's `workload:` section: the first `images` test images of the
 // data set above, in microbatches of `microbatch`, window 2.
 std::string fashion_workload_yaml(int images, int microbatch);
