@@ -44,19 +44,14 @@ TEST(BadFrames, EveryMalformedFrameIsRefusedNamedAndReplayed) {
   test::temp_dir dir;
   const std::string topology = dir.path + "/topology.yaml";
   // a: layers 1..13 (ends after block 3's attention: context + residual cross).
-  test::write_file(topology,
-                   "name: bad-frames\n"
-                   "nodes:\n"
-                   "  - {name: a, address: 127.0.0.1:0, start_locally: true, threads: 1}\n"
-                   "  - {name: b, address: 127.0.0.1:0, start_locally: true, threads: 1}\n"
-                   "model:\n  dir: " +
-                       model_dir +
-                       "\n"
-                       "partition:\n  - {node: a, layers: [1, 13]}\n"
-                       "  - {node: b, layers: [14, 24]}\n"
-                       "quantization:\n  bits: 0\n" +
-                       test::fashion_workload_yaml(images, microbatch) +
-                       "runtime:\n  run_timeout_s: 100\n");
+  test::write_file(topology, "name: bad-frames\n" + test::local_nodes_yaml({"a", "b"}) +
+                                 "model:\n  dir: " + model_dir +
+                                 "\n"
+                                 "partition:\n  - {node: a, layers: [1, 13]}\n"
+                                 "  - {node: b, layers: [14, 24]}\n"
+                                 "quantization:\n  bits: 0\n" +
+                                 test::fashion_workload_yaml(images, microbatch) +
+                                 "runtime:\n  run_timeout_s: 100\n");
 
   // One run without faults: the reference predictions.
   const std::string clean_predictions = dir.path + "/clean.txt";

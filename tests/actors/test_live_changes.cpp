@@ -25,9 +25,7 @@ const std::string& model_dir = test::fashion_model_dir;
 const std::string& data_dir = test::fashion_data_dir;
 
 std::string two_local_nodes() {
-  return "nodes:\n"
-         "  - {name: a, address: 127.0.0.1:0, start_locally: true, threads: 1}\n"
-         "  - {name: b, address: 127.0.0.1:0, start_locally: true, threads: 1}\n";
+  return test::local_nodes_yaml({"a", "b"});
 }
 
 class LiveChangesTest : public ::testing::Test {

@@ -35,21 +35,15 @@ TEST(S8Link, Int8PipelineCutInsideBlocksSendsS8AndMatchesTheSplitEval) {
   const int images = 800, microbatch = 8, requests = images / microbatch;
   test::temp_dir dir;
   const std::string topology = dir.path + "/topology.yaml";
-  test::write_file(topology,
-                   "name: s8-links\n"
-                   "nodes:\n"
-                   "  - {name: a, address: 127.0.0.1:0, start_locally: true, threads: 1}\n"
-                   "  - {name: b, address: 127.0.0.1:0, start_locally: true, threads: 1}\n"
-                   "  - {name: c, address: 127.0.0.1:0, start_locally: true, threads: 1}\n"
-                   "model:\n  dir: " +
-                       model_dir +
-                       "\n  dtype: int8\n"
-                       "partition:\n  - {node: a, layers: [1, 13]}\n"
-                       "  - {node: b, layers: [14, 15]}\n"
-                       "  - {node: c, layers: [16, 24]}\n"
-                       "quantization:\n  bits: 8\n" +
-                       test::fashion_workload_yaml(images, microbatch) +
-                       "runtime:\n  run_timeout_s: 100\n");
+  test::write_file(topology, "name: s8-links\n" + test::local_nodes_yaml({"a", "b", "c"}) +
+                                 "model:\n  dir: " + model_dir +
+                                 "\n  dtype: int8\n"
+                                 "partition:\n  - {node: a, layers: [1, 13]}\n"
+                                 "  - {node: b, layers: [14, 15]}\n"
+                                 "  - {node: c, layers: [16, 24]}\n"
+                                 "quantization:\n  bits: 8\n" +
+                                 test::fashion_workload_yaml(images, microbatch) +
+                                 "runtime:\n  run_timeout_s: 100\n");
   const std::string timeline = dir.path + "/timeline.jsonl";
   auto r = test::run_program("env",
                              {"EDGEPIPE_TEST_CORRUPT_FRAMES=1:10:step,2:20:step", EDGEPIPE_BINARY,

@@ -334,6 +334,13 @@ std::string read_text(const std::string& path) {
   return std::string((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
+std::string local_nodes_yaml(const std::vector<std::string>& names) {
+  std::string out = "nodes:\n";
+  for (const auto& n : names)
+    out += "  - {name: " + n + ", address: 127.0.0.1:0, start_locally: true, threads: 1}\n";
+  return out;
+}
+
 std::string fashion_missing() {
   if (!path_exists(fashion_model_dir + "/model.safetensors"))
     return "no model at " + fashion_model_dir;

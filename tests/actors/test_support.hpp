@@ -106,6 +106,9 @@ std::string fashion_missing();
     if (const std::string why = ::edgepipe::test::fashion_missing(); !why.empty())                 \
       GTEST_SKIP() << why;                                                                         \
   } while (0)
+// A topology's `nodes:` section: one node per name, started locally on a
+// free port with 1 thread.
+std::string local_nodes_yaml(const std::vector<std::string>& names);
 // A topology's `workload:` section: the first `images` test images of the
 // data set above, in microbatches of `microbatch`, window 2.
 std::string fashion_workload_yaml(int images, int microbatch);
