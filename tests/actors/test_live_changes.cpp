@@ -157,4 +157,56 @@ TEST_F(LiveChangesTest, TraceDrivenLinkBitsDropAndRecoverInTheTimeline) {
   EXPECT_EQ(last_bits, 8) << "bits did not come back to the maximum\n" << link0;
 }
 
+// int8 with a cut inside block 4 (after layer 13): while the adaptive link
+// sends 8 bits, main crosses as its s8 codes; below 8 it goes through the
+// codec. The link runs at 20 Mbit/s (8 bits fit the target), 0.5 from 4 s
+// (2 bits), 20 again from 8 s. The test hook doubles the step of the first
+// s8 frame at or after microbatches 5 and 450 (and leaves any other frame
+// alone): the receiver refuses both, the second only if the link came back
+// to s8 frames after its bits had dropped and recovered.
+TEST_F(LiveChangesTest, AnInt8LinkSendsS8AgainOnceItsBitsReturnTo8) {
+  const int images = 4000, microbatch = 8;
+  std::string timeline_path = dir.path + "/timeline.jsonl";
+  std::string yaml = "name: s8-adaptive\n" + two_local_nodes() + "model:\n  dir: " + model_dir +
+                     "\n  dtype: int8\n"
+                     "partition:\n  - {node: a, layers: [1, 13]}\n  - {node: b, layers: [14, 24]}\n"
+                     "quantization:\n  bits: adaptive\n  min_bits: 2\n  max_bits: 8\n"
+                     "links:\n  overrides:\n"
+                     "    - {from: a, to: b, trace: [[0, 20], [4, 0.5], [8, 20]]}\n"
+                     "workload:\n  synthetic: true\n  count: " +
+                     std::to_string(images) + "\n  microbatch: " + std::to_string(microbatch) +
+                     "\n  window: 2\n"
+                     "planner:\n  target_images_per_s: 100\n"
+                     "runtime:\n  run_timeout_s: 50\n";
+  auto r =
+      test::run_program("env",
+                        {"EDGEPIPE_TEST_CORRUPT_FRAMES=1:5:step,1:450:step", EDGEPIPE_BINARY, "run",
+                         write_topology(yaml), "--json", "--quiet", "--timeline", timeline_path},
+                        60, 5);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto j = nlohmann::json::parse(test::last_line(r.out));
+  EXPECT_EQ(j["answered"], images / microbatch);
+  EXPECT_EQ(j["lost"], 0);
+  EXPECT_EQ(j["replayed"], 2);
+
+  auto records = runtime::read_timeline(timeline_path);
+  ASSERT_TRUE(records) << records.error().message;
+  int low_phase_min_bits = 99;
+  std::vector<double> refused_t;
+  std::string link0;
+  for (const auto& rec : *records) {
+    if (const auto* l = std::get_if<runtime::link_record>(&rec); l && l->link == 0) {
+      link0 += runtime::to_json_line(rec) + "\n";
+      if (l->t >= 4 && l->t < 8) low_phase_min_bits = std::min(low_phase_min_bits, l->bits);
+    }
+    if (const auto* n = std::get_if<runtime::note_record>(&rec))
+      if (n->fault && n->text.find("link 1 main frame field 'step':") != std::string::npos)
+        refused_t.push_back(n->t);
+  }
+  EXPECT_LT(low_phase_min_bits, 8) << "the link never left 8 bits\n" << link0;
+  ASSERT_EQ(refused_t.size(), 2u) << link0;
+  EXPECT_LT(refused_t[0], 4.0) << "the first s8 frame came late";
+  EXPECT_GT(refused_t[1], 8.0) << "no s8 frame after the bits came back\n" << link0;
+}
+
 } // namespace
