@@ -9,6 +9,27 @@
 
 namespace edgepipe::cli {
 
+std::vector<double> sharing_factors(const std::vector<machine_of_node>& nodes) {
+  std::map<std::string, int> threads;
+  std::map<std::string, int> cores;
+  for (const auto& n : nodes) {
+    threads[n.machine] += std::max(1, n.threads);
+    cores[n.machine] = std::max(cores[n.machine], n.cores);
+  }
+  std::vector<double> out;
+  for (const auto& n : nodes) {
+    const int c = cores[n.machine];
+    out.push_back(c > 0 ? std::max(1.0, double(threads[n.machine]) / c) : 1.0);
+  }
+  return out;
+}
+
+planner::instance scaled_for_sharing(planner::instance inst, const std::vector<double>& factors) {
+  for (size_t d = 0; d < inst.devices.size() && d < factors.size(); ++d)
+    for (double& t : inst.devices[d].time_s) t *= factors[d];
+  return inst;
+}
+
 std::vector<std::string> shared_machine_lines(const planner::instance& inst,
                                               const std::vector<planner::stage>& stages,
                                               const std::vector<machine_of_node>& nodes,

@@ -21,6 +21,18 @@ struct machine_of_node {
   int threads = 1;     // the node's compute threads
 };
 
+// Per node: how much slower it computes while every node of its machine is
+// busy, max(1, the threads of the machine's nodes / its cores); 1 when the
+// cores are unknown (0). Processor sharing, as the simulator models it.
+std::vector<double> sharing_factors(const std::vector<machine_of_node>& nodes);
+
+// inst with each device's layer times multiplied by its factor: what
+// `partition: auto` plans on, so a node alone on its machine gets more
+// layers than nodes that share one. An upper bound (a lightly loaded stage
+// leaves its neighbours more); the plan is reported with the unscaled times
+// and the lines below simulate the sharing.
+planner::instance scaled_for_sharing(planner::instance inst, const std::vector<double>& factors);
+
 // Empty when no machine runs two or more of the plan's stages; else one line
 // per shared machine and one with the simulated images/s both ways. inst's
 // times are a core per thread's (profiles are taken one node at a time).

@@ -2,6 +2,7 @@
 // share a machine's cores, against the arithmetic of processor sharing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 #include <utility>
@@ -9,6 +10,7 @@
 #include "cli/auto_instance.hpp"
 #include "cli/shared_machines.hpp"
 #include "config/topology.hpp"
+#include "planner/partition.hpp"
 
 using namespace edgepipe;
 
@@ -77,4 +79,53 @@ TEST(SharedMachines, NothingToSayWhenEveryStageHasAMachineOfItsOwn) {
   auto [shared, own] = simulated_rates(lines[1]);
   EXPECT_GT(shared, 0);
   EXPECT_DOUBLE_EQ(shared, own);
+}
+
+TEST(SharedMachines, FactorsAreThreadsOverCoresWhenTheMachineIsShort) {
+  std::vector<cli::machine_of_node> nodes = {
+      {"local", 2, 1}, {"local", 2, 2}, {"board", 4, 1}, {"board", 4, 2}, {"phone", 0, 8}};
+  // local: 3 threads on 2 cores; board: 3 on 4 (room for all); phone: cores unknown.
+  EXPECT_EQ(cli::sharing_factors(nodes), (std::vector<double>{1.5, 1.5, 1.0, 1.0, 1.0}));
+}
+
+TEST(SharedMachines, AutoPlansGiveANodeAloneOnItsMachineMoreLayers) {
+  // Three nodes on one 2-core machine, a fourth alone on its own; 1 ms per
+  // layer everywhere. A core per thread, 12 layers each is optimal; planned
+  // for the sharing (the three at 1.5 ms a layer), the lone node takes more.
+  const char* yaml = "nodes:\n"
+                     "  - {name: a, address: 127.0.0.1:7001}\n"
+                     "  - {name: b, address: 127.0.0.1:7002}\n"
+                     "  - {name: c, address: 127.0.0.1:7003}\n"
+                     "  - {name: d, address: 10.0.0.9:7004}\n"
+                     "model: {synthetic: vit-base}\n"
+                     "partition: auto\n"
+                     "quantization: {bits: 8}\n"
+                     "links: {rate_mbps: unlimited}\n"
+                     "workload: {synthetic: true, count: 8, microbatch: 4}\n";
+  auto topo = config::parse_topology(yaml, "t.yaml");
+  ASSERT_TRUE(topo) << topo.error().message;
+  auto model = ops::model_descriptor::vit(*ops::named_vit_config("vit-base"));
+  std::vector<std::vector<double>> times(4, std::vector<double>(48, 0.001));
+  auto inst = cli::auto_instance(*topo, model, std::vector<cli::node_resources>(4), 4, times);
+  ASSERT_TRUE(inst) << inst.error().message;
+  std::vector<cli::machine_of_node> nodes;
+  for (const auto& n : topo->nodes) nodes.push_back({n.machine, n.machine == "local" ? 2 : 4, 1});
+  const auto factors = cli::sharing_factors(nodes);
+  ASSERT_EQ(factors, (std::vector<double>{1.5, 1.5, 1.5, 1.0}));
+
+  auto shared = planner::optimal_partition(cli::scaled_for_sharing(*inst, factors));
+  ASSERT_TRUE(shared) << shared.error().message;
+  int lone_layers = 0, most_shared_layers = 0;
+  for (const auto& st : shared->best.stages) {
+    const int n = st.last - st.first + 1;
+    if (st.device == 3)
+      lone_layers = n;
+    else
+      most_shared_layers = std::max(most_shared_layers, n);
+  }
+  EXPECT_GT(lone_layers, most_shared_layers);
+  // Better than the even split under sharing (12 layers at 1.5 ms: 18 ms),
+  // and no better than the bound 48 / (1 + 3 / 1.5) = 16 layer-ms.
+  EXPECT_LT(shared->best.period_s, 0.018 - 1e-9);
+  EXPECT_GE(shared->best.period_s, 0.016 - 1e-9);
 }
