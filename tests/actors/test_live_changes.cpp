@@ -28,6 +28,24 @@ std::string two_local_nodes() {
   return test::local_nodes_yaml({"a", "b"});
 }
 
+// Two local nodes split at `cut` (a: 1..cut, b: the rest) over one adaptive
+// link (2..8 bits, target 100 images/s) whose rate follows `trace`, running
+// `images` synthetic images in microbatches of 8.
+std::string adaptive_trace_yaml(const std::string& name, const std::string& dtype, int cut,
+                                const std::string& trace, int images) {
+  return "name: " + name + "\n" + two_local_nodes() + "model:\n  dir: " + model_dir +
+         "\n  dtype: " + dtype + "\npartition:\n  - {node: a, layers: [1, " + std::to_string(cut) +
+         "]}\n  - {node: b, layers: [" + std::to_string(cut + 1) +
+         ", 24]}\n"
+         "quantization:\n  bits: adaptive\n  min_bits: 2\n  max_bits: 8\n"
+         "links:\n  overrides:\n"
+         "    - {from: a, to: b, trace: " +
+         trace + "}\nworkload:\n  synthetic: true\n  count: " + std::to_string(images) +
+         "\n  microbatch: 8\n  window: 2\n"
+         "planner:\n  target_images_per_s: 100\n"
+         "runtime:\n  run_timeout_s: 50\n";
+}
+
 class LiveChangesTest : public ::testing::Test {
 protected:
   void SetUp() override { EDGEPIPE_SKIP_WITHOUT_FASHION(); }
@@ -103,17 +121,8 @@ TEST_F(LiveChangesTest, RepartitionMidRunAnswersEverythingOnceWithTheSameAccurac
 TEST_F(LiveChangesTest, TraceDrivenLinkBitsDropAndRecoverInTheTimeline) {
   const int images = 2000, microbatch = 8;
   std::string timeline_path = dir.path + "/timeline.jsonl";
-  std::string yaml = "name: trace-bits\n" + two_local_nodes() + "model:\n  dir: " + model_dir +
-                     "\n"
-                     "partition:\n  - {node: a, layers: [1, 12]}\n  - {node: b, layers: [13, 24]}\n"
-                     "quantization:\n  bits: adaptive\n  min_bits: 2\n  max_bits: 8\n"
-                     "links:\n  overrides:\n"
-                     "    - {from: a, to: b, trace: [[0, 5], [4, 0.5], [8, 5]]}\n"
-                     "workload:\n  synthetic: true\n  count: " +
-                     std::to_string(images) + "\n  microbatch: " + std::to_string(microbatch) +
-                     "\n  window: 2\n"
-                     "planner:\n  target_images_per_s: 100\n"
-                     "runtime:\n  run_timeout_s: 50\n";
+  std::string yaml =
+      adaptive_trace_yaml("trace-bits", "f32", 12, "[[0, 5], [4, 0.5], [8, 5]]", images);
   auto r =
       test::run_edgepipe({"run", write_topology(yaml), "--json", "--timeline", timeline_path}, 60);
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
@@ -167,17 +176,8 @@ TEST_F(LiveChangesTest, TraceDrivenLinkBitsDropAndRecoverInTheTimeline) {
 TEST_F(LiveChangesTest, AnInt8LinkSendsS8AgainOnceItsBitsReturnTo8) {
   const int images = 4000, microbatch = 8;
   std::string timeline_path = dir.path + "/timeline.jsonl";
-  std::string yaml = "name: s8-adaptive\n" + two_local_nodes() + "model:\n  dir: " + model_dir +
-                     "\n  dtype: int8\n"
-                     "partition:\n  - {node: a, layers: [1, 13]}\n  - {node: b, layers: [14, 24]}\n"
-                     "quantization:\n  bits: adaptive\n  min_bits: 2\n  max_bits: 8\n"
-                     "links:\n  overrides:\n"
-                     "    - {from: a, to: b, trace: [[0, 20], [4, 0.5], [8, 20]]}\n"
-                     "workload:\n  synthetic: true\n  count: " +
-                     std::to_string(images) + "\n  microbatch: " + std::to_string(microbatch) +
-                     "\n  window: 2\n"
-                     "planner:\n  target_images_per_s: 100\n"
-                     "runtime:\n  run_timeout_s: 50\n";
+  std::string yaml =
+      adaptive_trace_yaml("s8-adaptive", "int8", 13, "[[0, 20], [4, 0.5], [8, 20]]", images);
   auto r =
       test::run_program("env",
                         {"EDGEPIPE_TEST_CORRUPT_FRAMES=1:5:step,1:450:step", EDGEPIPE_BINARY, "run",
