@@ -4,12 +4,19 @@
 #include <cstdio>
 
 #include "cli/auto_instance.hpp"
-#include "cli/shared_machines.hpp"
 #include "ops/layer_descriptor.hpp"
 #include "planner/partition.hpp"
 #include "planner/plan.hpp"
 
 namespace edgepipe::cli {
+
+std::vector<machine_of_node> machines_of(const config::topology& topo,
+                                         const std::vector<actors::connected_node>& nodes) {
+  std::vector<machine_of_node> out;
+  for (size_t i = 0; i < nodes.size() && i < topo.nodes.size(); ++i)
+    out.push_back({topo.nodes[i].machine, nodes[i].info.cores, topo.nodes[i].threads});
+  return out;
+}
 
 expected<auto_plan_result> auto_partition(const config::topology& topo, const ops::vit_config& cfg,
                                           const std::vector<actors::connected_node>& nodes,
@@ -22,11 +29,7 @@ expected<auto_plan_result> auto_partition(const config::topology& topo, const op
   if (!inst) return inst.error();
   // Nodes that share a machine's cores plan as what they get of it when all
   // compute (cli/shared_machines.hpp); the plan is reported with their own times.
-  std::vector<machine_of_node> machines;
-  for (size_t i = 0; i < nodes.size() && i < topo.nodes.size(); ++i)
-    machines.push_back({topo.nodes[i].machine, nodes[i].info.cores,
-                        resources[i].threads > 0 ? resources[i].threads : topo.nodes[i].threads});
-  const std::vector<double> factors = sharing_factors(machines);
+  const std::vector<double> factors = sharing_factors(machines_of(topo, nodes));
   const bool sharing = std::any_of(factors.begin(), factors.end(), [](double f) { return f > 1; });
   auto best = planner::optimal_partition(sharing ? scaled_for_sharing(*inst, factors) : *inst);
   if (!best) {

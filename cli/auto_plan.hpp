@@ -11,6 +11,7 @@
 #include "actors/pipeline.hpp"
 #include "base/expected.hpp"
 #include "cli/run_inputs.hpp"
+#include "cli/shared_machines.hpp"
 #include "config/topology.hpp"
 #include "ops/vit_config.hpp"
 #include "planner/plan.hpp"
@@ -24,6 +25,12 @@ struct auto_plan_result {
   planner::instance instance; // what the plan was made from (for cli/plan_report.hpp)
   planner::plan plan;         // the planner's plan: per stage compute, send, memory
 };
+
+// Each node's machine (the topology's), the cores it reported, and the
+// threads its stages run with (the topology's `threads`, which `edgepipe run`
+// deploys): what cli/shared_machines.hpp models.
+std::vector<machine_of_node> machines_of(const config::topology& topo,
+                                         const std::vector<actors::connected_node>& nodes);
 
 // `layer_times[n]`: measured seconds per planner layer on node n for one
 // microbatch (actors::profile_nodes); empty: estimated from FLOPs and threads.

@@ -37,7 +37,6 @@
 #include "cli/plan_report.hpp"
 #include "cli/run_inputs.hpp"
 #include "cli/run_report.hpp"
-#include "cli/shared_machines.hpp"
 #include "cli/stop_signals.hpp"
 #include "config/link_rates.hpp"
 #include "config/thread_warnings.hpp"
@@ -246,11 +245,8 @@ int run_run(int argc, char** argv) {
     std::fprintf(stderr, "[edgepipe run]   (no per-stage estimate: %s)\n",
                  rep.error().message.c_str());
   // Stage processes on one machine share its cores: say what that costs.
-  std::vector<machine_of_node> machines;
-  for (size_t i = 0; i < nodes->size(); ++i)
-    machines.push_back({topo->nodes[i].machine, (*nodes)[i].info.cores, topo->nodes[i].threads});
-  for (const auto& line :
-       shared_machine_lines(inst, stages, machines, topo->workload.window, work->microbatch))
+  for (const auto& line : shared_machine_lines(inst, stages, machines_of(*topo, *nodes),
+                                               topo->workload.window, work->microbatch))
     std::fprintf(stderr, "[edgepipe run]   %s\n", line.c_str());
   if (a.flag_set("dry-run")) {
     local.stop_all();
