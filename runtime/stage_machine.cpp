@@ -19,10 +19,11 @@ bool stage_machine::on_frame(stage_frame f) {
 }
 
 std::optional<stage_frame> stage_machine::next_to_compute(int64_t now_ns) {
-  if (at_worker_ >= worker_depth_ || queue_.empty() || handed_ >= max_handed_) return std::nullopt;
+  if (int(handed_over_ns_.size()) >= worker_depth_ || queue_.empty() || handed_ >= max_handed_)
+    return std::nullopt;
   stage_frame f = std::move(queue_.front());
   queue_.pop_front();
-  if (at_worker_++ == 0) busy_from_ns_ = now_ns;
+  if (handed_over_ns_.empty()) busy_from_ns_ = now_ns;
   handed_over_ns_.push_back(now_ns);
   if (busy_mark_ns_ < 0) busy_mark_ns_ = now_ns;
   return f;
@@ -32,11 +33,12 @@ std::optional<stage_frame> stage_machine::next_to_compute(int64_t now_ns) {
 void stage_machine::frame_back(int64_t now_ns) {
   handed_over_ns_.pop_front();
   last_back_ns_ = now_ns;
-  if (--at_worker_ == 0) busy_ns_since_mark_ += now_ns - std::max(busy_from_ns_, busy_mark_ns_);
+  if (handed_over_ns_.empty())
+    busy_ns_since_mark_ += now_ns - std::max(busy_from_ns_, busy_mark_ns_);
 }
 
 void stage_machine::on_computed(int64_t now_ns, int64_t compute_ns) {
-  if (at_worker_ == 0) return;
+  if (handed_over_ns_.empty()) return;
   if (compute_ns < 0) compute_ns = now_ns - std::max(handed_over_ns_.front(), last_back_ns_);
   frame_back(now_ns);
   ++handed_;
@@ -48,7 +50,7 @@ void stage_machine::on_computed(int64_t now_ns, int64_t compute_ns) {
 }
 
 void stage_machine::on_failed(int64_t now_ns) {
-  if (at_worker_ == 0) return;
+  if (handed_over_ns_.empty()) return;
   frame_back(now_ns);
   ++c_.failed;
 }
@@ -64,7 +66,7 @@ double stage_machine::busy_since_last(int64_t now_ns) {
   }
   int64_t busy = busy_ns_since_mark_;
   // Frames still at the worker count up to now.
-  if (at_worker_ > 0) busy += now_ns - std::max(busy_from_ns_, busy_mark_ns_);
+  if (!handed_over_ns_.empty()) busy += now_ns - std::max(busy_from_ns_, busy_mark_ns_);
   int64_t wall = now_ns - busy_mark_ns_;
   busy_mark_ns_ = now_ns;
   busy_ns_since_mark_ = 0;

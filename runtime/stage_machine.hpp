@@ -75,7 +75,7 @@ public:
   int first() const { return first_; }
   int last() const { return last_; }
   size_t queued() const { return queue_.size(); }
-  bool computing() const { return at_worker_ > 0; }
+  bool computing() const { return !handed_over_ns_.empty(); }
   const stage_counters& counters() const { return c_; }
 
 private:
@@ -84,7 +84,6 @@ private:
   uint64_t epoch_;
   int first_, last_, max_handed_, worker_depth_;
   std::deque<stage_frame> queue_;
-  int at_worker_ = 0;
   std::deque<int64_t> handed_over_ns_; // of the frames at the worker, oldest first
   int64_t last_back_ns_ = 0;           // when the previous frame came back
   int64_t busy_from_ns_ = 0;           // when the worker last went from 0 frames to 1
